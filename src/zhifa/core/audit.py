@@ -1,0 +1,292 @@
+"""The one audit mechanism: every change to a zhifa model becomes a hash-chained entry.
+
+Saves and deletes through the ORM are captured by signals (before and after images);
+bulk paths (imports) call `record_many`. The actor comes from a context variable set
+by the web middleware, the API authentication and management commands (`acting_as`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
+
+GENESIS = "0" * 64
+_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("zhifa_audit_actor", default=None)
+_skip: contextvars.ContextVar[bool] = contextvars.ContextVar("zhifa_audit_skip", default=False)
+# Fields too large or too volatile to copy into every entry: a digest stands for them.
+DIGEST_FIELDS = {"geometry", "geojson", "polygon", "model_blob", "content"}
+
+
+@contextmanager
+def acting_as(actor: Any) -> Iterator[None]:
+    """Attribute changes in this block to `actor` (a User, a string such as "命令行", or None)."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def set_actor(actor: Any) -> None:
+    _actor.set(actor)
+
+
+@contextmanager
+def suppressed() -> Iterator[None]:
+    """For code that records its own entries with `record_many` (bulk imports)."""
+    token = _skip.set(True)
+    try:
+        yield
+    finally:
+        _skip.reset(token)
+
+
+def _actor_fields() -> tuple[int | None, str]:
+    actor = _actor.get()
+    if actor is None:
+        return None, "系统"
+    if isinstance(actor, str):
+        return None, actor
+    return getattr(actor, "pk", None), getattr(actor, "username", str(actor))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The row as plain JSON: one key per concrete column."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        value = _jsonable(getattr(obj, field.attname))
+        if field.name in DIGEST_FIELDS and value is not None:
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+            value = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        data[field.attname] = value
+    return data
+
+
+def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    payload = json.dumps([prev_hash, fields], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(e) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": e.at.isoformat() if isinstance(e.at, dt.datetime) else e.at,
+        "actor_id": e.actor_id,
+        "actor": e.actor,
+        "action": e.action,
+        "model": e.model,
+        "object_id": e.object_id,
+        "object_repr": e.object_repr,
+        "before": e.before,
+        "after": e.after,
+        "reason": e.reason,
+    }
+
+
+@dataclass
+class Change:
+    action: str
+    model: str
+    object_id: str
+    object_repr: str = ""
+    before: dict | None = None
+    after: dict | None = None
+    reason: str = ""
+
+
+def record_many(changes: Iterable[Change]) -> int:
+    """Append entries for `changes` in one go; the chain stays linear under concurrency."""
+    from zhifa.core.models import AuditEntry, AuditHead
+
+    changes = list(changes)
+    if not changes:
+        return 0
+    actor_id, actor_name = _actor_fields()
+    now = timezone.now().replace(microsecond=0)
+    with transaction.atomic():
+        AuditHead.objects.get_or_create(pk=1)
+        # The UPDATE takes the write lock (a row lock on PostgreSQL, the database lock on
+        # SQLite) before the tip is read, so two writers can never chain to the same tip.
+        AuditHead.objects.filter(pk=1).update(seq=F("seq") + len(changes))
+        head = AuditHead.objects.get(pk=1)
+        first_id = (AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+        prev = head.last_hash
+        rows = []
+        for i, c in enumerate(changes):
+            e = AuditEntry(
+                id=first_id + i,
+                at=now,
+                actor_id=actor_id,
+                actor=actor_name[:150],
+                action=c.action,
+                model=c.model,
+                object_id=str(c.object_id)[:64],
+                object_repr=str(c.object_repr)[:200],
+                before=_jsonable(c.before),
+                after=_jsonable(c.after),
+                reason=c.reason,
+                prev_hash=prev,
+            )
+            e.hash = entry_hash(_hashed_fields(e), prev)
+            prev = e.hash
+            rows.append(e)
+        AuditEntry.objects.bulk_create(rows, batch_size=500)
+        AuditHead.objects.filter(pk=1).update(last_hash=prev, count=F("count") + len(rows))
+    return len(rows)
+
+
+def record(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    before=None,
+    after=None,
+    reason: str = "",
+    model: str | None = None,
+    object_id: str | None = None,
+) -> None:
+    """Record one change made outside the ORM's save/delete (e.g. a state transition's reason)."""
+    record_many(
+        [
+            Change(
+                action=action,
+                model=model or (obj._meta.label if obj is not None else ""),
+                object_id=object_id if object_id is not None else (str(obj.pk) if obj is not None else ""),
+                object_repr=str(obj) if obj is not None else "",
+                before=before,
+                after=after if after is not None else (snapshot(obj) if obj is not None else None),
+                reason=reason,
+            )
+        ]
+    )
+
+
+# ---- signals -----------------------------------------------------------------------------
+
+
+def _audited(sender) -> bool:
+    label = sender._meta.label
+    return (
+        sender.__module__.startswith("zhifa.")
+        and label not in {"core.AuditEntry", "core.AuditHead"}
+        and not getattr(sender, "audit_exempt", False)
+    ) or label == "org.User"
+
+
+def _pre_save(sender, instance, raw=False, **kwargs):
+    if raw or _skip.get() or not _audited(sender):
+        return
+    instance._audit_before = None
+    if instance.pk is not None:
+        old = sender._default_manager.filter(pk=instance.pk).first()
+        if old is not None:
+            instance._audit_before = snapshot(old)
+
+
+def _post_save(sender, instance, created, raw=False, **kwargs):
+    if raw or _skip.get() or not _audited(sender):
+        return
+    before = getattr(instance, "_audit_before", None)
+    after = snapshot(instance)
+    if before is not None and before == after:
+        return
+    if sender._meta.label == "org.User" and before is not None:
+        # Login bookkeeping is not a change of the account worth an entry each time.
+        noisy = {"last_login", "failed_logins", "locked_until"}
+        if {k for k in after if before.get(k) != after.get(k)} <= noisy - {"locked_until"}:
+            return
+    record_many(
+        [
+            Change(
+                "create" if created else "update",
+                sender._meta.label,
+                str(instance.pk),
+                str(instance)[:200],
+                before,
+                after,
+            )
+        ]
+    )
+
+
+def _post_delete(sender, instance, **kwargs):
+    if _skip.get() or not _audited(sender):
+        return
+    record_many(
+        [
+            Change(
+                "delete", sender._meta.label, str(instance.pk), str(instance)[:200], snapshot(instance), None
+            )
+        ]
+    )
+
+
+def connect_signals() -> None:
+    pre_save.connect(_pre_save, dispatch_uid="zhifa_audit_pre")
+    post_save.connect(_post_save, dispatch_uid="zhifa_audit_post")
+    post_delete.connect(_post_delete, dispatch_uid="zhifa_audit_delete")
+
+
+# ---- verification --------------------------------------------------------------------------
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    problems: list[str]
+
+
+def verify() -> VerifyResult:
+    """Recompute the chain; name every entry whose content or link does not match."""
+    from zhifa.core.models import AuditEntry, AuditHead
+
+    problems: list[str] = []
+    prev = GENESIS
+    n = 0
+    for e in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+        n += 1
+        if e.prev_hash != prev:
+            problems.append(f"第{e.id}条：与上一条的链接不符（记录被删除或插入）")
+        expected = entry_hash(_hashed_fields(e), e.prev_hash)
+        if expected != e.hash:
+            problems.append(f"第{e.id}条：内容与哈希不符（记录被篡改）")
+        prev = e.hash
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None:
+        if head.last_hash != prev:
+            problems.append("链尾与最后一条记录不符（末尾记录被删除或篡改）")
+        if head.count != n:
+            problems.append(f"记录条数为{n}，应为{head.count}（记录被删除或插入）")
+    return VerifyResult(ok=not problems, checked=n, problems=problems)

@@ -1,0 +1,83 @@
+"""Cross-domain infrastructure: the hash-chained audit log and the holiday calendar."""
+
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One change, append-only, chained to the previous entry by SHA-256.
+
+    `hash` covers every other column and `prev_hash`; `zhifa audit verify` recomputes
+    the chain and so finds a row edited, inserted or deleted behind the application's back.
+    """
+
+    at = models.DateTimeField("时间", db_index=True)
+    actor_id = models.BigIntegerField("操作人ID", null=True)
+    actor = models.CharField("操作人", max_length=150)
+    action = models.CharField("操作", max_length=40)
+    model = models.CharField("对象类型", max_length=100, db_index=True)
+    object_id = models.CharField("对象ID", max_length=64, db_index=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    before = models.JSONField("变更前", null=True)
+    after = models.JSONField("变更后", null=True)
+    reason = models.TextField("说明", blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "审计日志"
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.action} {self.model}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.pop("_allow_update", False):
+            raise RuntimeError("审计日志只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计日志只能追加，不能删除。")
+
+
+class AuditHead(models.Model):
+    """A single row holding the chain's tip; updating it first serialises writers."""
+
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head {self.count}"
+
+
+class HolidayYear(models.Model):
+    """A year for which the State Council's holiday arrangement is known."""
+
+    year = models.PositiveIntegerField("年份", unique=True)
+    source = models.CharField("依据", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = "节假日安排年度"
+
+    def __str__(self) -> str:
+        return f"{self.year}年"
+
+
+class CalendarDay(models.Model):
+    """An exception to Monday–Friday: a holiday on a weekday or a worked weekend day (调休)."""
+
+    HOLIDAY = "holiday"
+    WORKDAY = "workday"
+    KIND_CHOICES = [(HOLIDAY, "法定节假日（休息）"), (WORKDAY, "调休上班日")]
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=KIND_CHOICES)
+    name = models.CharField("节日", max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "节假日/调休日"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"

@@ -1,0 +1,1 @@
+"""The demo county shipped with the project (its own files under demo/data/)."""

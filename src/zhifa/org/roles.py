@@ -1,0 +1,97 @@
+"""Roles (from the glossary) and what each may do. One table, read by `scoping.restrict`."""
+
+from __future__ import annotations
+
+GRID_WORKER = "grid_worker"
+PATROLLER = "patroller"
+COUNTY_DISPATCHER = "county_dispatcher"
+TOWNSHIP_DISPATCHER = "township_dispatcher"
+OFFICER = "officer"
+AUXILIARY = "auxiliary"
+SECONDED_OFFICER = "seconded_officer"
+LEGAL_REVIEWER = "legal_reviewer"
+DECIDER = "decider"
+TOWNSHIP_ADMIN = "township_admin"
+DEPARTMENT_STAFF = "department_staff"
+SUPERVISOR = "supervisor"
+PROCURATOR = "procurator"
+ADMIN = "admin"
+
+CHOICES = [
+    (GRID_WORKER, "网格员"),
+    (PATROLLER, "巡查员"),
+    (COUNTY_DISPATCHER, "县级调度员"),
+    (TOWNSHIP_DISPATCHER, "乡镇调度员"),
+    (OFFICER, "执法人员"),
+    (AUXILIARY, "辅助人员"),
+    (SECONDED_OFFICER, "派驻执法人员"),
+    (LEGAL_REVIEWER, "法制审核员"),
+    (DECIDER, "负责人"),
+    (TOWNSHIP_ADMIN, "乡镇管理员"),
+    (DEPARTMENT_STAFF, "部门工作人员"),
+    (SUPERVISOR, "司法局监督人员"),
+    (PROCURATOR, "检察官（只读）"),
+    (ADMIN, "县级系统管理员"),
+]
+LABELS = dict(CHOICES)
+
+# Where a role's scope lies: its township, its department, or the whole county.
+TOWNSHIP_ROLES = frozenset(
+    {
+        GRID_WORKER,
+        PATROLLER,
+        TOWNSHIP_DISPATCHER,
+        OFFICER,
+        AUXILIARY,
+        SECONDED_OFFICER,
+        LEGAL_REVIEWER,
+        DECIDER,
+        TOWNSHIP_ADMIN,
+    }
+)
+DEPARTMENT_ROLES = frozenset({DEPARTMENT_STAFF})
+COUNTY_ROLES = frozenset({COUNTY_DISPATCHER, SUPERVISOR, PROCURATOR, ADMIN})
+# Roles that only ever read.
+READ_ONLY_ROLES = frozenset({PROCURATOR})
+
+# Capabilities beyond reading one's scope. Views and services ask `has_capability`.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "catalogue.edit_county": frozenset({ADMIN}),
+    "catalogue.pick_items": frozenset({TOWNSHIP_ADMIN, ADMIN}),
+    "catalogue.publish": frozenset({TOWNSHIP_ADMIN, ADMIN}),
+    "catalogue.manage_entrustments": frozenset({ADMIN}),
+    "grid.manage": frozenset({ADMIN, TOWNSHIP_ADMIN}),
+    "dispatch.report": frozenset(
+        {
+            GRID_WORKER,
+            PATROLLER,
+            COUNTY_DISPATCHER,
+            TOWNSHIP_DISPATCHER,
+            OFFICER,
+            AUXILIARY,
+            SECONDED_OFFICER,
+            TOWNSHIP_ADMIN,
+            ADMIN,
+        }
+    ),
+    "dispatch.dispatch": frozenset({COUNTY_DISPATCHER, TOWNSHIP_DISPATCHER, ADMIN}),
+    "dispatch.handle": frozenset(
+        {OFFICER, SECONDED_OFFICER, TOWNSHIP_DISPATCHER, DEPARTMENT_STAFF, DECIDER, TOWNSHIP_ADMIN}
+    ),
+    "cases.handle": frozenset({OFFICER, SECONDED_OFFICER}),
+    "cases.assist": frozenset({OFFICER, SECONDED_OFFICER, AUXILIARY}),
+    "cases.legal_review": frozenset({LEGAL_REVIEWER}),
+    "cases.decide": frozenset({DECIDER}),
+    "supervision.review": frozenset({SUPERVISOR, ADMIN}),
+    "supervision.procuratorate": frozenset({PROCURATOR}),
+    "org.manage_users": frozenset({ADMIN}),
+    "core.manage_calendar": frozenset({ADMIN}),
+}
+
+
+def has_capability(user, capability: str) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.role in CAPABILITIES.get(capability, frozenset())

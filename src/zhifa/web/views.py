@@ -1,0 +1,46 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+
+class ZhifaAuthenticationForm(AuthenticationForm):
+    username = forms.CharField(label="用户名", max_length=150)
+    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput)
+    error_messages = {
+        "invalid_login": "用户名或密码错误。连续多次错误后账号将被临时锁定。",
+        "inactive": "该账号已停用，请联系管理员。",
+    }
+
+    def clean(self):
+        from zhifa.org.auth import locked_message
+        from zhifa.org.models import User
+
+        user = User.objects.filter(username=self.cleaned_data.get("username")).first()
+        if user is not None and user.is_locked():
+            # The backend refuses too; this only gives the person the reason.
+            raise forms.ValidationError(locked_message(), code="locked")
+        cleaned = super().clean()
+        return cleaned
+
+
+class ZhifaLoginView(LoginView):
+    template_name = "registration/login.html"
+    authentication_form = ZhifaAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "您已安全退出。")
+    return redirect("web:login")
+
+
+@login_required
+def home(request):
+    return render(request, "web/home.html")

@@ -1,0 +1,142 @@
+"""Shared fixtures: organisation, users per role, and the headless browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from zhifa.org import roles
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition: bool, what: str) -> None:
+    """Skip when a component is missing, except in CI where that is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {what} is missing")
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path / "var"
+
+
+@pytest.fixture
+def county(db):
+    from zhifa.org.models import CommandCentre, County, Department, Township
+
+    c = County.objects.create(code="C01", name="测试县")
+    CommandCentre.objects.create(county=c)
+    Township.objects.create(county=c, code="T01", name="东城街道", kind="街道", setting="城区")
+    Township.objects.create(county=c, code="T02", name="北关街道", kind="街道", setting="城区")
+    Department.objects.create(county=c, code="D01", name="县自然资源局", domain="自然资源")
+    Department.objects.create(county=c, code="D02", name="县林业局", domain="林业")
+    return c
+
+
+@pytest.fixture
+def make_user(county):
+    from zhifa.org.models import Department, Township, User
+
+    def make(
+        role: str,
+        township: str | None = None,
+        department: str | None = None,
+        username: str | None = None,
+        password: str = "Zhifa-test-2026",
+        **extra,
+    ):
+        t = Township.objects.get(code=township) if township else None
+        d = Department.objects.get(code=department) if department else None
+        county = (t.county if t else d.county if d else None) or _first_county()
+        name = username or f"{role}-{township or department or 'county'}"
+        return User.objects.create_user(
+            username=name,
+            password=password,
+            role=role,
+            township=t,
+            department=d,
+            county=county,
+            full_name=extra.pop("full_name", name),
+            **extra,
+        )
+
+    return make
+
+
+def _first_county():
+    from zhifa.org.models import County
+
+    return County.objects.order_by("id").first()
+
+
+@pytest.fixture
+def roles_module():
+    return roles
+
+
+# ---- browser ---------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser():
+    exe = chromium_path()
+    require(exe is not None, "Debian chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is in the lock file
+        require(False, "playwright")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM in the test body
+    # would otherwise refuse to run ("async context").
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    pw.stop()
+
+
+@pytest.fixture
+def page(_playwright_browser, live_server):
+    context = _playwright_browser.new_context(locale="zh-CN", base_url=live_server.url)
+    context.set_default_timeout(15000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def login(page):
+    def do(username: str, password: str = "Zhifa-test-2026"):
+        page.goto("/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_selector("header .who")
+        return page
+
+    return do

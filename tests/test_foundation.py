@@ -1,0 +1,119 @@
+"""Settings, audit chain, lockout and scoping."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from zhifa.core import audit
+from zhifa.core.models import AuditEntry
+from zhifa.org.models import Township, User
+
+
+def test_production_refuses_default_secret(tmp_path):
+    code = "import zhifa.settings"
+    env = {"ZHIFA_ENV": "production", "PATH": "/usr/bin:/bin", "ZHIFA_VAR_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "ZHIFA_SECRET_KEY" in result.stderr
+    env["ZHIFA_SECRET_KEY"] = "x" * 50
+    assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
+
+
+def test_every_save_is_audited_with_before_and_after(county):
+    t = Township.objects.get(code="T01")
+    with audit.acting_as("测试"):
+        t.name = "东城街道办事处"
+        t.save()
+    entry = AuditEntry.objects.filter(model="org.Township", object_id=str(t.pk)).last()
+    assert entry.action == "update"
+    assert entry.actor == "测试"
+    assert entry.before["name"] == "东城街道"
+    assert entry.after["name"] == "东城街道办事处"
+    assert audit.verify().ok
+
+
+def test_audit_entries_cannot_be_changed_through_the_app(county):
+    entry = AuditEntry.objects.first()
+    entry.reason = "改"
+    with pytest.raises(RuntimeError):
+        entry.save()
+    with pytest.raises(RuntimeError):
+        entry.delete()
+
+
+def test_audit_verify_finds_a_row_edited_in_the_database(county, capsys):
+    call_command("audit", "verify")
+    assert "未发现篡改" in capsys.readouterr().out
+    target = AuditEntry.objects.filter(model="org.Township").first()
+    with connection.cursor() as cur:
+        cur.execute("UPDATE core_auditentry SET after = %s WHERE id = %s", ['{"name": "假"}', target.id])
+    result = audit.verify()
+    assert not result.ok
+    assert any(f"第{target.id}条" in p for p in result.problems)
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("audit", "verify")
+
+
+def test_audit_verify_finds_a_deleted_row(county):
+    victim = AuditEntry.objects.order_by("id")[1]
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM core_auditentry WHERE id = %s", [victim.id])
+    assert not audit.verify().ok
+
+
+def test_lockout_after_repeated_failures(client, make_user, settings):
+    settings.LOCKOUT_ATTEMPTS = 3
+    make_user("officer", township="T01", username="wang")
+    for _ in range(3):
+        r = client.post("/login/", {"username": "wang", "password": "wrong-password"})
+        assert r.status_code == 200
+    r = client.post("/login/", {"username": "wang", "password": "Zhifa-test-2026"})
+    assert "已被锁定" in r.content.decode()
+    assert "_auth_user_id" not in client.session
+    User.objects.filter(username="wang").update(locked_until=None)
+    r = client.post("/login/", {"username": "wang", "password": "Zhifa-test-2026"})
+    assert r.status_code == 302
+
+
+def test_passwords_are_hashed_by_django(make_user, county):
+    u = make_user("officer", township="T01")
+    assert u.password.startswith("pbkdf2_sha256$")
+
+
+def test_scoping_users_of_other_townships_are_invisible(county, make_user):
+    a = make_user("officer", township="T01", username="a")
+    b = make_user("officer", township="T02", username="b")
+    sup = make_user("supervisor", username="sup")
+    proc = make_user("procurator", username="proc")
+    assert list(User.objects.restrict(a)) == [a]
+    assert b not in User.objects.restrict(a, "change")
+    assert {a, b} <= set(User.objects.restrict(sup))
+    assert not User.objects.restrict(sup, "change").exists()
+    assert not User.objects.restrict(proc, "change").exists()
+    # Reference data: every township is readable, only one's own is changeable.
+    assert Township.objects.restrict(a).count() == 2
+    assert list(Township.objects.restrict(a, "change").values_list("code", flat=True)) == ["T01"]
+
+
+def test_rules_package_imports_nothing_from_django():
+    import pathlib
+
+    import zhifa.rules
+
+    root = pathlib.Path(zhifa.rules.__file__).parent
+    offenders = [
+        str(p)
+        for p in root.rglob("*.py")
+        if "import django" in p.read_text()
+        or "from django" in p.read_text()
+        or ("from zhifa." in p.read_text()
+        and "from zhifa.rules" not in p.read_text())
+    ]
+    assert offenders == []
