@@ -112,3 +112,10 @@ def test_rules_package_imports_nothing_from_django():
     pattern = re.compile(r"^\s*(?:from|import)\s+(django|zhifa(?!\.rules)\S*)", re.MULTILINE)
     offenders = {str(p): pattern.findall(p.read_text()) for p in root.rglob("*.py")}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_database_engine_is_the_one_this_run_asked_for(db):
+    import os
+
+    expected = "postgresql" if os.environ.get("ZHIFA_TEST_POSTGRES") == "1" else "sqlite"
+    assert connection.vendor == expected
