@@ -122,3 +122,27 @@ def test_calendar_editor_refuses_bad_input_and_non_admins(client, admin, make_us
     client.force_login(officer)
     assert client.get("/org/calendar/2026/").status_code == 200
     assert client.post("/org/calendar/", {"year": "2028"}).status_code == 403
+
+
+def test_api_users_are_scoped_and_guessed_ids_are_404(client, make_user):
+    a = make_user("officer", township="T01", username="a1")
+    b = make_user("officer", township="T02", username="b1")
+    client.force_login(a)
+    listed = {u["username"] for u in client.get("/api/org/users/").json()["results"]}
+    assert listed == {"a1"}
+    assert client.get(f"/api/org/users/{b.pk}/").status_code == 404
+    assert client.get("/api/org/me/").json()["township"] == "T01"
+    # Reference data stays readable by everyone of the county.
+    assert len(client.get("/api/org/townships/").json()["results"]) == 2
+
+
+def test_api_requires_login_and_answers_in_chinese(client, county):
+    r = client.get("/api/org/townships/")
+    assert r.status_code in (401, 403)
+    assert "身份认证" in r.json()["error"] or "认证" in r.json()["error"]
+
+
+def test_structure_page_lists_townships(client, make_user):
+    client.force_login(make_user("officer", township="T01"))
+    body = client.get("/org/").content.decode()
+    assert "东城街道" in body and "县自然资源局" in body

@@ -6,6 +6,7 @@ from zhifa.web.org import views
 app_name = "org"
 
 urlpatterns = [
+    path("", views.structure, name="structure"),
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_action, name="user_action"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
 ]
 
+register("组织机构", "web:org:structure", None)
 register("账号管理", "web:org:users", "org.manage_users")
 register("节假日日历", "web:org:calendar", None)
 register("审计日志", "web:org:audit", "org.manage_users")

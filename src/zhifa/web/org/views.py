@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from zhifa.core import calendar
 from zhifa.core.models import AuditEntry, CalendarDay, HolidayYear
 from zhifa.org import roles, services
-from zhifa.org.models import Department, Township, User
+from zhifa.org.models import County, Department, Township, User
 
 
 def _need(request, capability: str) -> None:
@@ -168,3 +168,9 @@ def audit_log(request):
         qs = qs.filter(actor__icontains=request.GET["actor"])
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/org/audit.html", {"page": page})
+
+
+@login_required
+def structure(request):
+    counties = County.objects.restrict(request.user).prefetch_related("townships", "departments")
+    return render(request, "web/org/structure.html", {"counties": counties})

@@ -1,0 +1,33 @@
+from rest_framework import serializers
+
+from zhifa.org.models import Community, Department, Township, User
+
+
+class TownshipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Township
+        fields = ["id", "code", "name", "kind", "setting"]
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Community
+        fields = ["id", "code", "name", "township"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name", "domain"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    role_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "role", "role_label", "township", "department", "is_active"]
