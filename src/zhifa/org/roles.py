@@ -84,6 +84,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "cases.decide": frozenset({DECIDER}),
     "supervision.review": frozenset({SUPERVISOR, ADMIN}),
     "supervision.procuratorate": frozenset({PROCURATOR}),
+    "supervision.letters": frozenset({SUPERVISOR, PROCURATOR}),
+    "supervision.reply": frozenset({TOWNSHIP_ADMIN, DECIDER}),
+    "supervision.citizen": frozenset({SUPERVISOR}),
     "org.manage_users": frozenset({ADMIN}),
     "core.manage_calendar": frozenset({ADMIN}),
 }

@@ -48,7 +48,7 @@ def scope_q(model: type[models.Model], user, action: str = "view") -> Q | None:
         return None
     write = action != "view"
     role = user.role
-    if write and role in roles.READ_ONLY_ROLES:
+    if write and role in roles.READ_ONLY_ROLES and role not in scope.county_writers:
         return None
     county_q = _path_q(scope.county, user.county_id) if user.county_id else None
 
