@@ -1,0 +1,216 @@
+"""Shared pieces of the review rules: `Finding`, the parsed `CaseView`, the rule registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from zhifa.rules.casefile import EVENT_NAMES_ZH, parse_date
+from zhifa.rules.deadlines import fast
+
+DEFECT = "defect"
+WARNING = "warning"
+
+
+class Finding(NamedTuple):
+    case_id: str
+    rule: str
+    severity: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "case_id": self.case_id,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+class CaseView:
+    """A case dict with its dates parsed once; what every rule reads.
+
+    `events` is a list of (type, date, event dict) in file order; `first(type)` / `every(type)`
+    give (date, event) pairs. `decided_date` / `served_date` are the dates of the (single)
+    `decided` / `served` events or None.
+    """
+
+    __slots__ = (
+        "_by_type",
+        "_officers",
+        "as_of",
+        "cal",
+        "case",
+        "case_id",
+        "decided",
+        "decided_date",
+        "decision",
+        "events",
+        "proc",
+        "served_date",
+    )
+
+    def __init__(self, case: dict, cal: Any):
+        self.case = case
+        self.cal = fast(cal)
+        self.case_id = case.get("case_id", "")
+        self.proc = case.get("procedure")
+        self.as_of = parse_date(case["as_of"])
+        self.decision = case.get("decision")
+        events = []
+        by_type: dict[str, list[tuple[dt.date, dict]]] = {}
+        for e in case.get("events") or ():
+            d = parse_date(e["date"])
+            events.append((e["type"], d, e))
+            by_type.setdefault(e["type"], []).append((d, e))
+        self.events = events
+        self._by_type = by_type
+        self._officers: dict[str, dict] | None = None
+        dec = by_type.get("decided")
+        self.decided = dec[0][1] if dec else None
+        self.decided_date = dec[0][0] if dec else None
+        srv = by_type.get("served")
+        self.served_date = srv[0][0] if srv else None
+
+    def first(self, etype: str) -> tuple[dt.date, dict] | None:
+        lst = self._by_type.get(etype)
+        return lst[0] if lst else None
+
+    def every(self, etype: str) -> list[tuple[dt.date, dict]]:
+        return self._by_type.get(etype, [])
+
+    def has(self, etype: str) -> bool:
+        return etype in self._by_type
+
+    def officer(self, oid: str) -> dict | None:
+        if self._officers is None:
+            self._officers = {o.get("id"): o for o in self.case.get("officers") or ()}
+        return self._officers.get(oid)
+
+    def officer_name(self, oid: str) -> str:
+        o = self.officer(oid)
+        return (o or {}).get("name") or oid
+
+    @property
+    def kind(self) -> str | None:
+        return self.decision.get("kind") if self.decision else None
+
+    def latest_before(self, etype: str, day: dt.date) -> tuple[dt.date, dict] | None:
+        """The last `etype` event dated on or before `day`."""
+        best = None
+        for d, e in self.every(etype):
+            if d <= day:
+                best = (d, e)
+        return best
+
+
+RuleFn = Callable[[CaseView], "str | None"]
+
+
+class Rule(NamedTuple):
+    code: str
+    severity: str
+    title: str
+    check: RuleFn  # CaseView -> Chinese message, or None when the case is fine
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, severity: str, title: str):
+    """Register a check `f(view) -> message | None`; the returned function also accepts
+    `(case_dict, calendar)` and then returns a `Finding` or None."""
+
+    def deco(f: RuleFn):
+        RULES[code] = Rule(code, severity, title, f)
+
+        def run(case: dict | CaseView, cal: Any = None) -> Finding | None:
+            view = case if isinstance(case, CaseView) else CaseView(case, cal)
+            msg = f(view)
+            return None if msg is None else Finding(view.case_id, code, severity, msg)
+
+        run.__name__ = f.__name__
+        run.__doc__ = f.__doc__
+        run.code = code  # type: ignore[attr-defined]
+        run.check = f  # type: ignore[attr-defined]
+        return run
+
+    return deco
+
+
+# ---------------------------------------------------------------------------------------------
+# Wording helpers
+
+PARTY_KIND_ZH = {"individual": "公民", "organisation": "法人或其他组织"}
+PENALTY_ZH = {
+    "warning": "警告",
+    "criticism": "通报批评",
+    "fine": "罚款",
+    "confiscate_gains": "没收违法所得",
+    "confiscate_property": "没收非法财物",
+    "licence_suspended": "暂扣许可证件",
+    "downgrade": "降低资质等级",
+    "licence_revoked": "吊销许可证件",
+    "restrict_business": "限制开展生产经营活动",
+    "suspend_business": "责令停产停业",
+    "close": "责令关闭",
+    "restrict_practice": "限制从业",
+}
+CIRCUMSTANCE_ZH = {"minor": "轻微", "general": "一般", "serious": "较重", "severe": "严重"}
+
+ACTING = frozenset(
+    {
+        "filed",
+        "investigated",
+        "inspected",
+        "rectification_ordered",
+        "reinspected",
+        "notice_served",
+        "hearing_held",
+        "decided",
+        "seizure_started",
+        "seizure_extended",
+        "seizure_ended",
+        "demolition_notice",
+        "reminder_served",
+        "demolition_executed",
+        "court_application",
+    }
+)
+FIELD = frozenset({"investigated", "inspected", "reinspected", "seizure_started", "demolition_executed"})
+
+
+def field_events(v: CaseView) -> list[tuple[str, dt.date, dict]]:
+    simple = v.proc == "simple"
+    return [x for x in v.events if x[0] in FIELD or (simple and x[0] == "decided")]
+
+
+def event_zh(v: CaseView, etype: str) -> str:
+    if etype == "decided" and v.proc == "simple":
+        return "当场作出处罚决定"
+    return EVENT_NAMES_ZH.get(etype, etype)
+
+
+def yuan(x: Any) -> str:
+    """Money as the dev set writes it: 1500, 1500.5, 1500.25."""
+    if isinstance(x, Decimal):
+        x = x.normalize()
+        return f"{x:f}" if x != x.to_integral_value() else str(int(x))
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    if isinstance(x, float):
+        return f"{x:.2f}".rstrip("0").rstrip(".")
+    return str(x)
+
+
+def penalties_zh(decision: dict) -> str:
+    parts = []
+    for p in decision.get("penalties") or ():
+        parts.append(f"罚款{yuan(decision.get('fine') or 0)}元" if p == "fine" else PENALTY_ZH.get(p, p))
+    return "、".join(parts)
+
+
+def money(x: Any) -> Decimal:
+    return Decimal(str(x or 0))
