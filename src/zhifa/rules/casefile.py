@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -477,6 +477,32 @@ def parse_line(text: str, lineno: int = 1) -> tuple[dict | None, list[str]]:
     return (None if errors else obj), errors
 
 
+def iter_checked(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, list[str]]]:
+    """Line by line: (line number, case or None, errors of that line), including the check that
+    a case_id is not repeated in the file. For streaming large files with constant memory."""
+    seen: dict[str, int] = {}
+    for lineno, raw in enumerate(lines, 1):
+        text = raw[:-1] if raw.endswith("\n") else raw
+        errors: list[str] = []
+        if lineno == 1 and text.startswith("\ufeff"):
+            errors.append(_format(lineno, "", "文件不得以BOM开头（应为无BOM的UTF-8）"))
+            text = text[1:]
+        if not text.strip():
+            errors.append(_format(lineno, "", "空行（每行应为一个JSON对象）"))
+            yield lineno, None, errors
+            continue
+        case, errs = parse_line(text, lineno)
+        errors.extend(errs)
+        obj_id = case.get("case_id") if case is not None else _peek_case_id(text)
+        if isinstance(obj_id, str):
+            if obj_id in seen:
+                errors.append(_format(lineno, "case_id", f"案件编号“{obj_id}”与第{seen[obj_id]}行重复"))
+                case = None
+            else:
+                seen[obj_id] = lineno
+        yield lineno, case, errors
+
+
 def parse_lines(lines: Iterable[str]) -> list[dict]:
     """Parse a whole file (lines with or without their line ends).
 
@@ -485,23 +511,8 @@ def parse_lines(lines: Iterable[str]) -> list[dict]:
     """
     cases: list[dict] = []
     errors: list[str] = []
-    seen: dict[str, int] = {}
-    for lineno, raw in enumerate(lines, 1):
-        text = raw[:-1] if raw.endswith("\n") else raw
-        if lineno == 1 and text.startswith("\ufeff"):
-            errors.append(_format(lineno, "", "文件不得以BOM开头（应为无BOM的UTF-8）"))
-            text = text[1:]
-        if not text.strip():
-            errors.append(_format(lineno, "", "空行（每行应为一个JSON对象）"))
-            continue
-        case, errs = parse_line(text, lineno)
+    for _lineno, case, errs in iter_checked(lines):
         errors.extend(errs)
-        obj_id = case.get("case_id") if case is not None else _peek_case_id(text)
-        if isinstance(obj_id, str):
-            if obj_id in seen:
-                errors.append(_format(lineno, "case_id", f"案件编号“{obj_id}”与第{seen[obj_id]}行重复"))
-            else:
-                seen[obj_id] = lineno
         if case is not None:
             cases.append(case)
     if errors:
@@ -518,20 +529,29 @@ def _peek_case_id(text: str) -> Any:
 
 
 def parse_text(text: str) -> list[dict]:
+    return parse_lines(split_lines(text))
+
+
+def read_text(path: str | Path) -> str:
+    """The file's text; invalid UTF-8 raises `CaseFileError` naming the line."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CaseFileError([_format(line, "", "不是有效的UTF-8编码")]) from None
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of a `.jsonl` text (one final line end allowed, no other blank line)."""
     if text.endswith("\n"):
         text = text[:-1]
-    return parse_lines(text.split("\n")) if text else []
+    return text.split("\n") if text else []
 
 
 def load(path: str | Path) -> list[dict]:
     """Read and validate a `.jsonl` case file; raises `CaseFileError` (UTF-8 errors included)."""
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CaseFileError([_format(line, "", "不是有效的UTF-8编码")]) from None
-    return parse_text(text)
+    return parse_text(read_text(path))
 
 
 # ---------------------------------------------------------------------------------------------
