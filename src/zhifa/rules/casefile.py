@@ -210,6 +210,14 @@ _NESTED = {
 }
 
 
+def _event_spec(etype: str) -> tuple:
+    has_actors, extra, _single = EVENTS[etype]
+    spec = (("type", "str", _R), ("date", "date", _R))
+    if has_actors:
+        spec += (("actors", "actors", _R),)
+    return spec + extra
+
+
 class CaseFileError(ValueError):
     """A case file failed validation; `errors` lists every problem (Chinese, line and field)."""
 
@@ -267,6 +275,37 @@ def _show(value: Any) -> str:
 # Validation
 
 
+def _quick(kind: Any):
+    """A side-effect-free predicate that is True only for values certainly valid for `kind`
+    (the common case, checked without building the field path), or None for kinds that always
+    take the full check (officer references, nested objects, money with decimals…)."""
+    if isinstance(kind, tuple):
+        values = frozenset(kind[1])
+        if kind[0] == "enum?":
+            return lambda v: v is None or (type(v) is str and v in values)
+        return lambda v: type(v) is str and v in values
+    nullable = kind.endswith("?")
+    base = kind.rstrip("?")
+    pred = {
+        "str": lambda v: type(v) is str,
+        "id": lambda v: type(v) is str and bool(v.strip()),
+        "date": lambda v: type(v) is str and v in _date_cache,
+        "bool": lambda v: v is True or v is False,
+        "int": lambda v: type(v) is int and v >= 0,
+        "money": lambda v: type(v) is int and v >= 0,
+        "schema": lambda v: v == SCHEMA,
+    }.get(base)
+    if pred is None:
+        return None
+    if nullable:
+        return lambda v: v is None or pred(v)
+    return pred
+
+
+def _compile(spec: tuple) -> tuple:
+    return tuple((name, kind, required, _quick(kind)) for name, kind, required in spec)
+
+
 class _Checker:
     """Validates one object; collects (field path, message) pairs."""
 
@@ -282,15 +321,17 @@ class _Checker:
         if not isinstance(obj, dict):
             self.err(path, f"应为对象，实际为{_show(obj)}")
             return
-        known = set()
-        for name, kind, required in spec:
-            known.add(name)
-            p = f"{path}.{name}" if path else name
+        compiled = _COMPILED.get(id(spec)) or _compile(spec)
+        for name, kind, required, quick in compiled:
             if name not in obj:
                 if required:
-                    self.err(p, "缺少必填字段")
+                    self.err(f"{path}.{name}" if path else name, "缺少必填字段")
                 continue
-            self.value(obj[name], kind, p)
+            v = obj[name]
+            if quick is not None and quick(v):
+                continue
+            self.value(v, kind, f"{path}.{name}" if path else name)
+        known = _KNOWN.get(id(spec)) or {n for n, _k, _r in spec}
         for name in obj:
             if name not in known:
                 self.err(f"{path}.{name}" if path else str(name), "未知字段（zhifa.casefile/1 不允许）")
@@ -381,13 +422,9 @@ class _Checker:
             if etype not in EVENTS:
                 self.err(f"{p}.type", f"事件类型{_show(etype)}不在格式规定的类型中")
                 continue
-            has_actors, extra, single = EVENTS[etype]
-            spec = (("type", "str", _R), ("date", "date", _R))
-            if has_actors:
-                spec += (("actors", "actors", _R),)
-            spec += extra
+            single = EVENTS[etype][2]
             before = len(self.errors)
-            self._event_fields(ev, spec, p)
+            self._event_fields(ev, _EVENT_SPECS[etype], p)
             if single:
                 if etype in seen:
                     self.err(f"{p}.type", f"“{etype}”事件每案最多一个（已见于events[{seen[etype]}]）")
@@ -408,13 +445,15 @@ class _Checker:
 
     def _event_fields(self, ev: dict, spec: tuple, p: str) -> None:
         known = set()
-        for name, kind, required in spec:
+        for name, kind, required, quick in spec:
             known.add(name)
-            q = f"{p}.{name}"
             if name not in ev:
                 if required:
-                    self.err(q, "缺少必填字段")
+                    self.err(f"{p}.{name}", "缺少必填字段")
                 continue
+            if quick is not None and quick(ev[name]):
+                continue
+            q = f"{p}.{name}"
             if kind == "actors":
                 acts = ev[name]
                 if not isinstance(acts, list):
@@ -427,6 +466,12 @@ class _Checker:
         for name in ev:
             if name not in known:
                 self.err(f"{p}.{name}", f"未知字段（“{ev['type']}”事件没有此字段）")
+
+
+_SPECS = (TOP, OFFICER, *_NESTED.values())
+_COMPILED = {id(spec): _compile(spec) for spec in _SPECS}
+_KNOWN = {id(spec): frozenset(n for n, _k, _r in spec) for spec in _SPECS}
+_EVENT_SPECS = {etype: _compile(_event_spec(etype)) for etype in EVENTS}
 
 
 def validate_case(obj: Any) -> list[tuple[str, str]]:
