@@ -1,0 +1,544 @@
+"""Behaviour of the catalogue: holdings, versions, entrustments, discretion, usage.
+
+Other domains call `holding_on`, `held_item_codes`, `items_for_routing`, `fine_range` and
+`record_usage`. State changes (`create_draft`, `pick`, `unpick`, `publish`, `revoke_item`)
+take the acting user, check capability and scope, and run in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from zhifa.catalogue.models import (
+    ENTRUSTED,
+    SNAPSHOT_FIELDS,
+    TIER_CHOICES,
+    TIER_LABELS,
+    CatalogueVersion,
+    DiscretionTier,
+    Entrustment,
+    Entry,
+    Item,
+    PublishedVersionError,
+    UsageCount,
+)
+from zhifa.org.models import County, Township
+
+EXPIRY_WARNING_DAYS = 60
+
+
+# ---- lookups ---------------------------------------------------------------------------------
+
+
+def _township(township: Township | str) -> Township:
+    if isinstance(township, Township):
+        return township
+    return Township.objects.get(code=township)
+
+
+def _item(item: Item | str, county_id: int | None = None) -> Item:
+    if isinstance(item, Item):
+        return item
+    qs = Item.objects.filter(code=item)
+    if county_id is not None:
+        qs = qs.filter(county_id=county_id)
+    found = qs.order_by("id").first()
+    if found is None:
+        raise Item.DoesNotExist(f"执法事项{item}不存在")
+    return found
+
+
+def version_in_force(township: Township | str, on: dt.date) -> CatalogueVersion | None:
+    """The township's published version in force on `on` (latest effective date ≤ on)."""
+    t = _township(township)
+    return (
+        CatalogueVersion.objects.filter(township=t, status=CatalogueVersion.PUBLISHED, effective_date__lte=on)
+        .order_by("-effective_date", "-number")
+        .first()
+    )
+
+
+def published_versions(township: Township) -> list[CatalogueVersion]:
+    """Published versions in order of taking effect."""
+    return list(
+        CatalogueVersion.objects.filter(township=township, status=CatalogueVersion.PUBLISHED).order_by(
+            "effective_date", "number"
+        )
+    )
+
+
+def superseded_by(version: CatalogueVersion) -> CatalogueVersion | None:
+    """The published version that replaced `version`, if any."""
+    if not version.is_published:
+        return None
+    return (
+        CatalogueVersion.objects.filter(township_id=version.township_id, status=CatalogueVersion.PUBLISHED)
+        .filter(
+            Q(effective_date__gt=version.effective_date)
+            | Q(effective_date=version.effective_date, number__gt=version.number)
+        )
+        .order_by("effective_date", "number")
+        .first()
+    )
+
+
+def version_state(version: CatalogueVersion, today: dt.date | None = None) -> str:
+    """草稿 / 待生效 / 现行有效 / 已被替代, for display."""
+    today = today or timezone.localdate()
+    if not version.is_published:
+        return "草稿"
+    nxt = superseded_by(version)
+    if nxt is not None and nxt.effective_date <= today:
+        return "已被替代"
+    if version.effective_date > today:
+        return "待生效"
+    return "现行有效"
+
+
+# ---- holdings --------------------------------------------------------------------------------
+
+
+@dataclass
+class Authority:
+    """Whether a township may exercise an item on a date, and on what ground."""
+
+    held: bool
+    source: str | None = None
+    held_from: dt.date | None = None
+    held_until: dt.date | None = None
+    entrustment: dict[str, Any] | None = None
+    reason: str = ""
+    version: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _entrustment_dict(e: Entrustment) -> dict[str, Any]:
+    return {
+        "doc_no": e.doc_no,
+        "department": e.department.code,
+        "valid_from": e.valid_from,
+        "valid_to": e.valid_to,
+    }
+
+
+def holding_on(township: Township | str, item: Item | str, on: dt.date) -> Authority:
+    """Whether `township` may exercise `item` on the date `on`.
+
+    Held means: the item is in the township's catalogue version in force on that date
+    (published, effective_date ≤ on, not superseded by a later version effective ≤ on),
+    the item is not revoked (收回) on that date, and for an entrusted item (委托) a valid
+    entrustment covers the date (valid_from ≤ on ≤ valid_to).
+
+    `township` and `item` may be model instances or codes. Returns an `Authority` with
+    `held`, `source` ("statutory"/"empowered"/"entrusted" or None), `held_from`/`held_until`
+    (dates or None when open), `entrustment` (dict doc_no, department code, valid_from,
+    valid_to, or None) and `reason` (Chinese text why not held, empty when held).
+    """
+    t = _township(township)
+    try:
+        it = _item(item, t.county_id)
+    except Item.DoesNotExist:
+        return Authority(held=False, reason=f"执法事项{item}不存在")
+    versions = published_versions(t)
+    current_idx = None
+    for i, v in enumerate(versions):
+        if v.effective_date <= on:
+            current_idx = i
+    if current_idx is None:
+        return Authority(held=False, reason="未持有：该乡镇（街道）在该日期没有生效的执法事项清单")
+    held_in = set(Entry.objects.filter(version__in=versions, item=it).values_list("version_id", flat=True))
+    current = versions[current_idx]
+    if current.id not in held_in:
+        return Authority(held=False, version=current.number, reason=f"未持有：{current}中无此事项")
+    entry = Entry.objects.get(version=current, item=it)
+    source = entry.source
+    if it.is_revoked(on):
+        return Authority(
+            held=False,
+            source=source,
+            version=current.number,
+            reason=f"已收回：该事项已于{it.revoked_on:%Y-%m-%d}收回"
+            + (f"（{it.revoke_reason}）" if it.revoke_reason else ""),
+        )
+    # The run of consecutive versions holding the item around the current one.
+    start = current_idx
+    while start > 0 and versions[start - 1].id in held_in:
+        start -= 1
+    end = current_idx
+    while end + 1 < len(versions) and versions[end + 1].id in held_in:
+        end += 1
+    held_from = versions[start].effective_date
+    held_until = versions[end + 1].effective_date - dt.timedelta(days=1) if end + 1 < len(versions) else None
+    if it.revoked_on is not None:
+        last = it.revoked_on - dt.timedelta(days=1)
+        held_until = last if held_until is None else min(held_until, last)
+    ent_info = None
+    if source == ENTRUSTED:
+        ents = list(
+            Entrustment.objects.filter(township=t, items=it)
+            .select_related("department")
+            .order_by("valid_from")
+        )
+        valid = [e for e in ents if e.covers(on)]
+        if not valid:
+            expired = [e for e in ents if e.valid_to < on]
+            future = [e for e in ents if e.valid_from > on]
+            if expired:
+                e = expired[-1]
+                reason = f"委托已过期：委托书{e.doc_no}有效期至{e.valid_to:%Y-%m-%d}"
+                ent_info = _entrustment_dict(e)
+            elif future:
+                e = future[0]
+                reason = f"委托尚未生效：委托书{e.doc_no}自{e.valid_from:%Y-%m-%d}起有效"
+                ent_info = _entrustment_dict(e)
+            else:
+                reason = "无有效委托：该委托事项没有委托书"
+            return Authority(
+                held=False, source=source, version=current.number, entrustment=ent_info, reason=reason
+            )
+        e = max(valid, key=lambda x: x.valid_to)
+        ent_info = _entrustment_dict(e)
+        held_from = max(held_from, e.valid_from)
+        held_until = e.valid_to if held_until is None else min(held_until, e.valid_to)
+    return Authority(
+        held=True,
+        source=source,
+        held_from=held_from,
+        held_until=held_until,
+        entrustment=ent_info,
+        version=current.number,
+    )
+
+
+def held_item_codes(township_code: str, on: dt.date) -> set[str]:
+    """Codes of the items `township_code` may exercise on `on` (same rule as `holding_on`)."""
+    t = _township(township_code)
+    version = version_in_force(t, on)
+    if version is None:
+        return set()
+    rows = Entry.objects.filter(version=version).filter(
+        Q(item__revoked_on__isnull=True) | Q(item__revoked_on__gt=on)
+    )
+    codes: set[str] = set()
+    entrusted: set[int] = set()
+    for item_id, code, source in rows.values_list("item_id", "item__code", "source"):
+        if source == ENTRUSTED:
+            entrusted.add(item_id)
+        else:
+            codes.add(code)
+    if entrusted:
+        covered = Entrustment.objects.filter(
+            township=t, valid_from__lte=on, valid_to__gte=on, item_links__item_id__in=entrusted
+        ).values_list("item_links__item__code", "item_links__item_id")
+        codes.update(code for code, item_id in covered if item_id in entrusted)
+    return codes
+
+
+def held_items(township: Township, on: dt.date) -> list[Entry]:
+    """Entries of the version in force that are held on `on` (for pages and the API)."""
+    version = version_in_force(township, on)
+    if version is None:
+        return []
+    codes = held_item_codes(township.code, on)
+    return [e for e in version.entries.select_related("item").order_by("code") if e.item.code in codes]
+
+
+def items_for_routing(county: County | str | None = None) -> list[dict[str, Any]]:
+    """Every item of the county as plain data for the router.
+
+    Keys: code, name, action_type, source, domain, department_code, legal_basis, violation,
+    penalty. `county` may be a County, a county code, or None (all counties' items).
+    """
+    qs = Item.objects.select_related("department").order_by("code")
+    if isinstance(county, County):
+        qs = qs.filter(county=county)
+    elif isinstance(county, str):
+        qs = qs.filter(county__code=county)
+    return [
+        {
+            "code": i.code,
+            "name": i.name,
+            "action_type": i.action_type,
+            "source": i.source,
+            "domain": i.domain,
+            "department_code": i.department.code,
+            "legal_basis": i.legal_basis,
+            "violation": i.violation,
+            "penalty": i.penalty,
+        }
+        for i in qs
+    ]
+
+
+# ---- discretion and usage -----------------------------------------------------------------------
+
+
+def _tier_code(tier: str) -> str:
+    if tier in TIER_LABELS:
+        return tier
+    for code, label in TIER_CHOICES:
+        if label == tier:
+            return code
+    raise ValueError(f"裁量阶次“{tier}”无效，应为轻微、一般、较重或严重")
+
+
+def fine_range(item: Item | str, tier: str) -> tuple[Decimal, Decimal] | None:
+    """The fine range (min, max) in yuan of `item`'s discretion tier, or None if not set.
+
+    `item` is an Item or its code; `tier` is "minor"/"general"/"serious"/"severe" or
+    轻微/一般/较重/严重. None also when the tier has no fine (e.g. warning only).
+    """
+    try:
+        it = _item(item)
+    except Item.DoesNotExist:
+        return None
+    row = DiscretionTier.objects.filter(item=it, tier=_tier_code(tier)).first()
+    if row is None or row.fine_min is None or row.fine_max is None:
+        return None
+    return (row.fine_min, row.fine_max)
+
+
+def record_usage(township: Township | str, item: Item | str, on: dt.date) -> int:
+    """Count one use of `item` by `township` in the month of `on`; returns the month's count."""
+    t = _township(township)
+    it = _item(item, t.county_id)
+    month = on.replace(day=1)
+    with transaction.atomic():
+        row, _ = UsageCount.objects.get_or_create(township=t, item=it, month=month)
+        UsageCount.objects.filter(pk=row.pk).update(count=F("count") + 1)
+        return UsageCount.objects.values_list("count", flat=True).get(pk=row.pk)
+
+
+# ---- entrustments ----------------------------------------------------------------------------
+
+
+def expiring_entrustments(qs=None, today: dt.date | None = None, days: int = EXPIRY_WARNING_DAYS):
+    """Entrustments still valid today whose term ends within `days` days (inclusive)."""
+    today = today or timezone.localdate()
+    qs = Entrustment.objects.all() if qs is None else qs
+    return qs.filter(
+        valid_from__lte=today, valid_to__gte=today, valid_to__lte=today + dt.timedelta(days=days)
+    )
+
+
+def entrustment_state(e: Entrustment, today: dt.date | None = None) -> str:
+    today = today or timezone.localdate()
+    if e.valid_to < today:
+        return "已过期"
+    if e.valid_from > today:
+        return "未生效"
+    if e.valid_to <= today + dt.timedelta(days=EXPIRY_WARNING_DAYS):
+        return "即将到期"
+    return "有效"
+
+
+# ---- versions ---------------------------------------------------------------------------------
+
+
+def _changeable_version(user, version_id: int) -> CatalogueVersion:
+    """The version if `user` may change it; DoesNotExist (→ 404) when out of scope."""
+    return CatalogueVersion.objects.restrict(user, "change").select_related("township").get(pk=version_id)
+
+
+def _require(user, capability: str, message: str) -> None:
+    if user is not None and not user.can(capability):
+        raise PermissionDenied(message)
+
+
+def _next_number(township: Township) -> int:
+    return (CatalogueVersion.objects.filter(township=township).aggregate(m=Max("number"))["m"] or 0) + 1
+
+
+def offered_items(county: County, on: dt.date | None = None):
+    """Items the county offers: not revoked (on `on`, default today)."""
+    on = on or timezone.localdate()
+    return Item.objects.filter(county=county).filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=on))
+
+
+@transaction.atomic
+def create_draft(user, township: Township) -> CatalogueVersion:
+    """Open a draft for `township`, starting from its latest published version's items.
+
+    Only one draft per township at a time: an existing draft is returned.
+    """
+    _require(user, "catalogue.pick_items", "您没有编辑执法事项清单的权限。")
+    if user is not None and not Township.objects.restrict(user, "change").filter(pk=township.pk).exists():
+        raise Township.DoesNotExist("乡镇（街道）不存在")
+    existing = CatalogueVersion.objects.filter(township=township, status=CatalogueVersion.DRAFT).first()
+    if existing is not None:
+        return existing
+    draft = CatalogueVersion.objects.create(township=township, number=_next_number(township))
+    latest = published_versions(township)
+    if latest:
+        today = timezone.localdate()
+        for old in latest[-1].entries.select_related("item__department"):
+            if old.item.is_revoked(today):
+                continue
+            e = Entry(version=draft)
+            e.fill_from(old.item)
+            e.save()
+    return draft
+
+
+@transaction.atomic
+def pick(user, version_id: int, item_id: int) -> Entry:
+    """Add an offered item to a draft (乡镇点单)."""
+    _require(user, "catalogue.pick_items", "您没有编辑执法事项清单的权限。")
+    version = (
+        _changeable_version(user, version_id)
+        if user is not None
+        else CatalogueVersion.objects.get(pk=version_id)
+    )
+    if version.is_published:
+        raise PublishedVersionError("已发布的清单版本不可修改，请新建草稿。")
+    item = offered_items(version.township.county).select_related("department").filter(pk=item_id).first()
+    if item is None:
+        raise ValidationError("该事项不存在或已收回，不能点选。")
+    existing = Entry.objects.filter(version=version, item=item).first()
+    if existing is not None:
+        return existing
+    entry = Entry(version=version)
+    entry.fill_from(item)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def unpick(user, version_id: int, item_id: int) -> None:
+    """Remove an item from a draft."""
+    _require(user, "catalogue.pick_items", "您没有编辑执法事项清单的权限。")
+    version = (
+        _changeable_version(user, version_id)
+        if user is not None
+        else CatalogueVersion.objects.get(pk=version_id)
+    )
+    if version.is_published:
+        raise PublishedVersionError("已发布的清单版本不可修改，请新建草稿。")
+    for entry in Entry.objects.filter(version=version, item_id=item_id):
+        entry.delete()
+
+
+def publish_version(version: CatalogueVersion, effective_date: dt.date, actor=None, note: str = "") -> None:
+    """Publish a draft: refresh its snapshots from the items, then freeze it. No scope check."""
+    if version.is_published:
+        raise PublishedVersionError("该清单版本已发布，不可再次发布或修改。")
+    if not isinstance(effective_date, dt.date):
+        raise ValidationError("请填写生效日期（格式 YYYY-MM-DD）。")
+    latest = published_versions(version.township)
+    if latest and effective_date < latest[-1].effective_date:
+        raise ValidationError(
+            f"生效日期{effective_date:%Y-%m-%d}早于现行版本（第{latest[-1].number}版）的生效日期"
+            f"{latest[-1].effective_date:%Y-%m-%d}。"
+        )
+    entries = list(version.entries.select_related("item__department"))
+    revoked = [e.item.code for e in entries if e.item.is_revoked(effective_date)]
+    if revoked:
+        raise ValidationError(f"以下事项已收回，不能发布：{'、'.join(revoked)}。请先移出清单。")
+    for entry in entries:
+        before = {k: getattr(entry, k) for k, _ in SNAPSHOT_FIELDS}
+        entry.fill_from(entry.item)
+        if before != {k: getattr(entry, k) for k, _ in SNAPSHOT_FIELDS}:
+            entry.save()
+    version.status = CatalogueVersion.PUBLISHED
+    version.effective_date = effective_date
+    version.published_at = timezone.now()
+    if actor is not None and not isinstance(actor, str):
+        version.published_by = actor
+        version.published_by_name = actor.display_name
+    elif isinstance(actor, str):
+        version.published_by_name = actor
+    if note:
+        version.note = note[:300]
+    version.save()
+
+
+@transaction.atomic
+def publish(user, version_id: int, effective_date: dt.date, note: str = "") -> CatalogueVersion:
+    """Publish a township's draft with an effective date; it never changes again."""
+    _require(user, "catalogue.publish", "您没有发布执法事项清单的权限。")
+    version = _changeable_version(user, version_id)
+    publish_version(version, effective_date, actor=user, note=note)
+    return version
+
+
+@transaction.atomic
+def discard_draft(user, version_id: int) -> None:
+    _require(user, "catalogue.pick_items", "您没有编辑执法事项清单的权限。")
+    version = _changeable_version(user, version_id)
+    if version.is_published:
+        raise PublishedVersionError("已发布的清单版本不可删除。")
+    for entry in version.entries.all():
+        entry.delete()
+    version.delete()
+
+
+# ---- comparison ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class Comparison:
+    old: CatalogueVersion
+    new: CatalogueVersion
+    added: list[Entry]
+    removed: list[Entry]
+    changed: list[tuple[Entry, list[FieldChange]]]
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def compare(old: CatalogueVersion, new: CatalogueVersion) -> Comparison:
+    """Items added, removed and changed (field by field) from `old` to `new`."""
+    a = {e.item_id: e for e in old.entries.all()}
+    b = {e.item_id: e for e in new.entries.all()}
+    added = sorted((b[k] for k in b.keys() - a.keys()), key=lambda e: e.code)
+    removed = sorted((a[k] for k in a.keys() - b.keys()), key=lambda e: e.code)
+    changed = []
+    for k in sorted(a.keys() & b.keys(), key=lambda k: b[k].code):
+        diffs = [
+            FieldChange(f, label, str(getattr(a[k], f)), str(getattr(b[k], f)))
+            for f, label in SNAPSHOT_FIELDS
+            if getattr(a[k], f) != getattr(b[k], f)
+        ]
+        if diffs:
+            changed.append((b[k], diffs))
+    return Comparison(old, new, added, removed, changed)
+
+
+# ---- revocation ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def revoke_item(user, item_id: int, on: dt.date, reason: str) -> Item:
+    """Take an item back (收回) from all townships from `on`, with a reason."""
+    _require(user, "catalogue.edit_county", "只有县级系统管理员可以收回执法事项。")
+    qs = Item.objects.restrict(user, "change") if user is not None else Item.objects.all()
+    item = qs.select_for_update().get(pk=item_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写收回理由。")
+    if not isinstance(on, dt.date):
+        raise ValidationError("请填写收回日期（格式 YYYY-MM-DD）。")
+    if item.revoked_on is not None:
+        raise ValidationError(f"该事项已于{item.revoked_on:%Y-%m-%d}收回。")
+    item.revoked_on = on
+    item.revoke_reason = reason
+    item.save()
+    return item
