@@ -258,6 +258,9 @@ class _Plan:
         self.county = county
         self.effective_date = effective_date
         self.errors: list[str] = []
+        # Codes whose own row was refused: references to them are not reported again, so
+        # that one bad row gives one message, not one per referencing row.
+        self.rejected: set[tuple[str, str]] = set()
         self.departments: dict[str, dict[str, str]] = {}
         self.townships: dict[str, dict[str, str]] = {}
         self.items: dict[str, dict[str, str]] = {}
@@ -265,8 +268,8 @@ class _Plan:
         self.entrustments: dict[str, dict[str, Any]] = {}
         self.tiers: dict[tuple[str, str], dict[str, Any]] = {}
         cid = county.pk if county else None
-        self.db_departments = {d.code: d for d in Department.objects.all()}
-        self.db_townships = {t.code: t for t in Township.objects.all()}
+        self.db_departments = {d.code: d for d in Department.objects.select_related("county")}
+        self.db_townships = {t.code: t for t in Township.objects.select_related("county")}
         self.db_items = (
             {i.code: i for i in Item.objects.filter(county_id=cid).select_related("department")}
             if cid
@@ -276,6 +279,10 @@ class _Plan:
 
     def err(self, table: Table, row: int, col: str, reason: str) -> None:
         self.errors.append(f"{table.source}:{row}:{col}：{reason}")
+
+    def ref_err(self, table: Table, row: int, col: str, kind: str, code: str, reason: str) -> None:
+        if (kind, code) not in self.rejected:
+            self.err(table, row, col, reason)
 
     def _required(self, t: Table, n: int, row: dict[str, str], cols: list[str]) -> bool:
         ok = True
@@ -289,19 +296,23 @@ class _Plan:
         return ok
 
     def _other_county(self, obj) -> bool:
-        return self.cid is not None and obj is not None and obj.county_id != self.cid
+        # Township and department codes are unique across the database: when the import
+        # creates a new county (cid None), every existing code belongs to another county.
+        return obj is not None and obj.county_id != self.cid
 
     # -- per table --
 
     def departments_(self, t: Table) -> None:
         for n, row in t.rows:
             if not self._required(t, n, row, ["code", "name"]):
+                self.rejected.add(("department", row.get("code", "")))
                 continue
             code = row["code"]
             if code in self.departments:
                 self.err(t, n, "code", f"部门代码{code}重复")
             elif self._other_county(self.db_departments.get(code)):
-                self.err(t, n, "code", f"部门代码{code}已属于其他区县")
+                self.err(t, n, "code", f"部门代码{code}已属于其他区县（{self.db_departments[code].county}）")
+                self.rejected.add(("department", code))
             else:
                 self.departments[code] = {"name": row["name"], "domain": row.get("domain", "")}
 
@@ -310,6 +321,7 @@ class _Plan:
         settings_ = {k for k, _ in Township.SETTING_CHOICES} | {""}
         for n, row in t.rows:
             if not self._required(t, n, row, ["code", "name", "kind"]):
+                self.rejected.add(("township", row.get("code", "")))
                 continue
             code, ok = row["code"], True
             if row["kind"] not in kinds:
@@ -321,7 +333,10 @@ class _Plan:
             if code in self.townships:
                 self.err(t, n, "code", f"乡镇代码{code}重复")
             elif self._other_county(self.db_townships.get(code)):
-                self.err(t, n, "code", f"乡镇代码{code}已属于其他区县")
+                self.err(t, n, "code", f"乡镇代码{code}已属于其他区县（{self.db_townships[code].county}）")
+                self.rejected.add(("township", code))
+            elif not ok:
+                self.rejected.add(("township", code))
             elif ok:
                 self.townships[code] = {
                     "name": row["name"],
@@ -375,12 +390,16 @@ class _Plan:
                 ok = False
             dep = row.get("department_code", "")
             if dep and not self._department_known(dep):
-                self.err(t, n, "department_code", f"部门代码{dep}不存在（departments中没有）")
+                self.ref_err(
+                    t, n, "department_code", "department", dep, f"部门代码{dep}不存在（departments中没有）"
+                )
                 ok = False
             code = row.get("code", "")
             if code and code in self.items:
                 self.err(t, n, "code", f"事项编码{code}重复")
                 ok = False
+            elif not ok:
+                self.rejected.add(("item", code))
             if ok:
                 self.items[code] = {
                     "name": row["name"],
@@ -403,10 +422,10 @@ class _Plan:
                 continue
             tc, ic, ok = row["township_code"], row["item_code"], True
             if not self._township_known(tc):
-                self.err(t, n, "township_code", f"乡镇代码{tc}不存在（townships中没有）")
+                self.ref_err(t, n, "township_code", "township", tc, f"乡镇代码{tc}不存在（townships中没有）")
                 ok = False
             if self._item_values(ic) is None:
-                self.err(t, n, "item_code", f"事项编码{ic}不存在（catalog中没有）")
+                self.ref_err(t, n, "item_code", "item", ic, f"事项编码{ic}不存在（catalog中没有）")
                 ok = False
             if (tc, ic) in seen:
                 self.err(t, n, "item_code", f"乡镇{tc}的事项{ic}重复")
@@ -424,7 +443,14 @@ class _Plan:
             ok = True
             item = self._item_values(row["item_code"])
             if item is None:
-                self.err(t, n, "item_code", f"事项编码{row['item_code']}不存在（catalog中没有）")
+                self.ref_err(
+                    t,
+                    n,
+                    "item_code",
+                    "item",
+                    row["item_code"],
+                    f"事项编码{row['item_code']}不存在（catalog中没有）",
+                )
                 ok = False
             elif item["source"] != "entrusted":
                 self.err(t, n, "item_code", f"事项{row['item_code']}不是委托事项，不能签订委托书")
@@ -437,12 +463,14 @@ class _Plan:
                     f"委托部门{row['department_code']}与事项的实施部门{item['department_code']}不一致",
                 )
                 ok = False
-            if not self._township_known(row["township_code"]):
-                self.err(t, n, "township_code", f"乡镇代码{row['township_code']}不存在（townships中没有）")
+            tc = row["township_code"]
+            if not self._township_known(tc):
+                self.ref_err(t, n, "township_code", "township", tc, f"乡镇代码{tc}不存在（townships中没有）")
                 ok = False
-            if not self._department_known(row["department_code"]):
-                self.err(
-                    t, n, "department_code", f"部门代码{row['department_code']}不存在（departments中没有）"
+            dc = row["department_code"]
+            if not self._department_known(dc):
+                self.ref_err(
+                    t, n, "department_code", "department", dc, f"部门代码{dc}不存在（departments中没有）"
                 )
                 ok = False
             start, end = _date(row["valid_from"]), _date(row["valid_to"])
@@ -481,7 +509,14 @@ class _Plan:
             ok = True
             item = self._item_values(row["item_code"])
             if item is None:
-                self.err(t, n, "item_code", f"事项编码{row['item_code']}不存在（catalog中没有）")
+                self.ref_err(
+                    t,
+                    n,
+                    "item_code",
+                    "item",
+                    row["item_code"],
+                    f"事项编码{row['item_code']}不存在（catalog中没有）",
+                )
                 ok = False
             elif item["action_type"] != PENALTY:
                 self.err(t, n, "item_code", f"事项{row['item_code']}不是行政处罚事项，不能设置裁量基准")
@@ -565,13 +600,28 @@ def _set_fields(obj, values: dict[str, Any]) -> bool:
     return changed
 
 
+DEMO_COUNTY_CODE = "DEMO"
+
+
 def resolve_county(county_code: str | None = None, county_name: str | None = None) -> County | None:
-    """The county to import into; None means one will be created (no county exists yet)."""
+    """The county to import into; None means one will be created.
+
+    With `county_code`: that county (created if missing). Without: the only county of the
+    database, or a new one when there is none. Never the demo county implicitly, so that a
+    real county's files are not merged into the demonstration data by accident.
+    """
     if county_code:
         return County.objects.filter(code=county_code).first()
     counties = list(County.objects.order_by("id")[:2])
     if len(counties) > 1:
         raise CatalogueImportError(["数据库中有多个区县，请用 --county-code 指定导入到哪个区县"])
+    if counties and counties[0].code == DEMO_COUNTY_CODE:
+        raise CatalogueImportError(
+            [
+                "数据库中只有演示县（DEMO）。导入本县数据请用 --county-code 指定新区县代码"
+                "（乡镇、部门代码不得与演示县重复），或用 --county-code DEMO 明确导入演示县"
+            ]
+        )
     return counties[0] if counties else None
 
 

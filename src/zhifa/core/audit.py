@@ -261,6 +261,16 @@ def connect_signals() -> None:
 # ---- verification --------------------------------------------------------------------------
 
 
+# Checks of live rows against their last audited image, registered by domains (the catalogue
+# registers one for its rows): each returns descriptions of rows changed behind the log's back.
+ROW_CHECKS: list = []
+
+
+def register_row_check(check) -> None:
+    if check not in ROW_CHECKS:
+        ROW_CHECKS.append(check)
+
+
 @dataclass
 class VerifyResult:
     ok: bool
@@ -289,4 +299,6 @@ def verify() -> VerifyResult:
             problems.append("链尾与最后一条记录不符（末尾记录被删除或篡改）")
         if head.count != n:
             problems.append(f"记录条数为{n}，应为{head.count}（记录被删除或插入）")
+    for check in ROW_CHECKS:
+        problems.extend(check())
     return VerifyResult(ok=not problems, checked=n, problems=problems)

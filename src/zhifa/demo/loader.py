@@ -27,7 +27,13 @@ def _accounts(county, log: Callable[[str], None]) -> None:
     log(f"演示账号：新建{ensure_accounts(county)}个")
 
 
-STEPS: list[Callable] = []
+def _catalogue(county, log: Callable[[str], None]) -> None:
+    from zhifa.demo.catalogue import step
+
+    step(county, log)
+
+
+STEPS: list[Callable] = [_catalogue]
 
 
 def load(log: Callable[[str], None] = print) -> None:
