@@ -78,6 +78,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "dispatch.handle": frozenset(
         {OFFICER, SECONDED_OFFICER, TOWNSHIP_DISPATCHER, DEPARTMENT_STAFF, DECIDER, TOWNSHIP_ADMIN}
     ),
+    "dispatch.whistle": frozenset({TOWNSHIP_DISPATCHER, TOWNSHIP_ADMIN, DECIDER}),
+    "dispatch.discipline": frozenset({COUNTY_DISPATCHER, SUPERVISOR, ADMIN}),
     "cases.handle": frozenset({OFFICER, SECONDED_OFFICER}),
     "cases.assist": frozenset({OFFICER, SECONDED_OFFICER, AUXILIARY}),
     "cases.legal_review": frozenset({LEGAL_REVIEWER}),
@@ -87,8 +89,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "supervision.letters": frozenset({SUPERVISOR, PROCURATOR}),
     "supervision.reply": frozenset({TOWNSHIP_ADMIN, DECIDER}),
     "supervision.citizen": frozenset({SUPERVISOR}),
+    "supervision.inspect": frozenset({OFFICER, SECONDED_OFFICER, TOWNSHIP_ADMIN, DECIDER}),
+    "supervision.plan": frozenset({TOWNSHIP_ADMIN, DECIDER, ADMIN}),
     "org.manage_users": frozenset({ADMIN}),
     "core.manage_calendar": frozenset({ADMIN}),
+    "documents.view": frozenset(
+        {OFFICER, AUXILIARY, SECONDED_OFFICER, LEGAL_REVIEWER, DECIDER, TOWNSHIP_ADMIN, SUPERVISOR, PROCURATOR, ADMIN}
+    ),
+    "documents.generate": frozenset({OFFICER, SECONDED_OFFICER, LEGAL_REVIEWER, DECIDER, TOWNSHIP_ADMIN}),
 }
 
 

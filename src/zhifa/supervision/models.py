@@ -115,3 +115,119 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supervisor} {self.observed_on}"
+
+
+class Enterprise(models.Model):
+    """An enterprise or shop subject to inspection, with its credit grade (信用分级分类监管)."""
+
+    GRADE_CHOICES = [("A", "A类"), ("B", "B类"), ("C", "C类"), ("D", "D类")]
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="enterprises")
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="enterprises")
+    name = models.CharField("名称", max_length=200)
+    credit_code = models.CharField("统一社会信用代码", max_length=18)
+    address = models.CharField("地址", max_length=200, blank=True)
+    scene = models.CharField("检查场景", max_length=30, blank=True)
+    credit_grade = models.CharField("信用等级", max_length=1, choices=GRADE_CHOICES, default="B")
+    contact = models.CharField("联系人及电话", max_length=100, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="county", township="township")
+
+    class Meta:
+        ordering = ["township__code", "name"]
+        verbose_name = "检查对象"
+        constraints = [
+            models.UniqueConstraint(fields=["county", "credit_code"], name="supervision_enterprise_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InspectionPlan(models.Model):
+    """A township's annual inspection plan (年度行政检查计划)."""
+
+    DRAFT, APPROVED = "draft", "approved"
+    STATUS_CHOICES = [(DRAFT, "草稿"), (APPROVED, "已批准")]
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="inspection_plans")
+    year = models.PositiveIntegerField("年度")
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=DRAFT)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="township__county", township="township")
+
+    class Meta:
+        ordering = ["-year", "township__code"]
+        verbose_name = "行政检查计划"
+        constraints = [models.UniqueConstraint(fields=["township", "year"], name="supervision_plan_year")]
+
+    def __str__(self) -> str:
+        return f"{self.township.name}{self.year}年度行政检查计划"
+
+
+class PlanTask(models.Model):
+    """One joint-inspection task of a plan: a scene, the items of several departments, a month."""
+
+    plan = models.ForeignKey(InspectionPlan, on_delete=models.CASCADE, related_name="tasks")
+    scene = models.CharField("检查场景", max_length=30)
+    month = models.PositiveSmallIntegerField("计划月份")
+    item_codes = models.JSONField("检查事项", default=list)
+    department_codes = models.JSONField("参与部门", default=list)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="plan__township__county", township="plan__township")
+
+    class Meta:
+        ordering = ["month", "id"]
+        verbose_name = "计划检查任务"
+
+    def __str__(self) -> str:
+        return f"{self.month}月 {self.scene}"
+
+
+class InspectionVisit(models.Model):
+    """One registered inspection visit (扫码入企): who, under which powers, and the enterprise's rating."""
+
+    PENDING, COMPLIANT, NON_COMPLIANT = "pending", "compliant", "non_compliant"
+    RESULT_CHOICES = [(PENDING, "待录入"), (COMPLIANT, "未发现问题"), (NON_COMPLIANT, "发现问题")]
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="inspection_visits")
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="inspection_visits")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="visits")
+    task = models.ForeignKey(PlanTask, on_delete=models.PROTECT, null=True, blank=True, related_name="visits")
+    visited_on = models.DateField("检查日期")
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="inspection_visits")
+    item_codes = models.JSONField("检查事项", default=list)
+    department_codes = models.JSONField("参与部门", default=list)
+    notice = models.TextField("检查告知")
+    token = models.CharField(max_length=40, unique=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    alerts = models.JSONField("频次提示", default=list)
+    result = models.CharField("检查结果", max_length=15, choices=RESULT_CHOICES, default=PENDING)
+    findings = models.TextField("检查情况", blank=True)
+    scanned_at = models.DateTimeField("企业扫码时间", null=True, blank=True)
+    rating = models.PositiveSmallIntegerField("企业评价", null=True, blank=True)
+    rating_comment = models.TextField("评价意见", blank=True)
+    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="county", township="township")
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = "行政检查登记"
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.visited_on}"
+
+    @property
+    def has_alert(self) -> bool:
+        return any(a.get("severity") == "alert" for a in self.alerts)

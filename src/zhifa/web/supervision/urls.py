@@ -1,7 +1,7 @@
 from django.urls import path
 
 from zhifa.web.context import register
-from zhifa.web.supervision import views
+from zhifa.web.supervision import inspection_views, views
 
 app_name = "supervision"
 
@@ -15,3 +15,15 @@ urlpatterns = [
 
 register("监督文书", "web:supervision:letters", None)
 register("执法监督员", "web:supervision:citizens", None)
+
+urlpatterns += [
+    path("inspections/", inspection_views.visit_list, name="inspections"),
+    path("inspections/new/", inspection_views.visit_create, name="inspection_create"),
+    path("inspections/<int:pk>/", inspection_views.visit_detail, name="inspection_detail"),
+    path("enterprises/", inspection_views.enterprise_list, name="enterprises"),
+    path("plans/", inspection_views.plan_list, name="plans"),
+    path("plans/<int:pk>/", inspection_views.plan_detail, name="plan_detail"),
+    path("scan/<str:token>/", inspection_views.scan, name="scan"),
+]
+
+register("行政检查", "web:supervision:inspections", None)
