@@ -94,7 +94,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "org.manage_users": frozenset({ADMIN}),
     "core.manage_calendar": frozenset({ADMIN}),
     "documents.view": frozenset(
-        {OFFICER, AUXILIARY, SECONDED_OFFICER, LEGAL_REVIEWER, DECIDER, TOWNSHIP_ADMIN, SUPERVISOR, PROCURATOR, ADMIN}
+        {
+            OFFICER,
+            AUXILIARY,
+            SECONDED_OFFICER,
+            LEGAL_REVIEWER,
+            DECIDER,
+            TOWNSHIP_ADMIN,
+            SUPERVISOR,
+            PROCURATOR,
+            ADMIN,
+        }
     ),
     "documents.generate": frozenset({OFFICER, SECONDED_OFFICER, LEGAL_REVIEWER, DECIDER, TOWNSHIP_ADMIN}),
 }
