@@ -1,0 +1,515 @@
+"""`zhifa import-grids FILE.geojson`: the grid map, validated as a whole, written all-or-nothing.
+
+The file is a GeoJSON FeatureCollection of Polygon/MultiPolygon features in WGS-84 lon/lat with
+properties `code`, `level` (township/community/grid/micro/dedicated), `parent`, `township`,
+optional `name`, `kind` (dedicated grids) and `households`/`population`/`businesses` (micro grids),
+as written by ../shared/benchmark/grids/make_grids.py. Checks: well-formed features, unique codes,
+the parent of the right level, valid polygons, every child inside its parent, no overlaps between
+siblings and no gaps left by the children of a unit, beyond a tolerance in square metres.
+Every problem names the code; if there is any, nothing is written. Importing the same file again
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from django.db import transaction
+
+from zhifa.core import audit
+from zhifa.grid import index as grid_index
+from zhifa.grid.models import (
+    DEDICATED,
+    LEVEL_LABELS,
+    LEVELS,
+    MICRO,
+    PARENT_LEVEL,
+    TOWNSHIP,
+    GridIndexVersion,
+    GridUnit,
+)
+from zhifa.org.models import CommandCentre, County, Township
+
+DEFAULT_TOLERANCE_M2 = 50.0
+M_PER_DEG = 111_320.0
+BASE_FIELDS = ("households", "population", "businesses")
+MAX_ERRORS_PER_CHECK = 200  # a badly broken file should not produce a million lines
+
+
+class GridImportError(Exception):
+    """The import was refused; `errors` lists every problem (nothing was written)."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class Feature:
+    n: int  # 1-based position in the file, for messages
+    code: str
+    level: str
+    parent: str | None
+    township: str | None
+    name: str
+    kind: str
+    base: dict[str, int | None]
+    geometry_text: str
+    geom: Any = None  # shapely geometry once valid
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    townships_created: list[str] = field(default_factory=list)
+    by_level: dict[str, int] = field(default_factory=dict)
+    not_in_file: int = 0
+    county: County | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.townships_created)
+
+    def summary(self) -> str:
+        counts = "，".join(f"{LEVEL_LABELS[lv]}{self.by_level.get(lv, 0)}个" for lv in LEVELS)
+        parts = [f"文件中{counts}"]
+        if self.changed:
+            parts.append(f"新增{self.created}个、更新{self.updated}个网格")
+            if self.townships_created:
+                parts.append("新建乡镇（街道）：" + "、".join(self.townships_created))
+        else:
+            parts.append("数据与现有内容一致，未作任何修改")
+        if self.not_in_file:
+            parts.append(f"库中另有{self.not_in_file}个网格不在文件中，已保留未删除")
+        return "；".join(parts)
+
+
+# ---- reading -------------------------------------------------------------------------------------
+
+
+def _int_or_none(value: Any) -> tuple[bool, int | None]:
+    if value is None or value == "":
+        return True, None
+    if isinstance(value, bool):
+        return False, None
+    if isinstance(value, int | float) and float(value).is_integer() and value >= 0:
+        return True, int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return True, int(value.strip())
+    return False, None
+
+
+def parse(data: bytes | str, source: str, errors: list[str]) -> list[Feature]:
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        errors.append(f"{source}：不是有效的JSON（{exc}）")
+        return []
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        errors.append(f"{source}：应为GeoJSON FeatureCollection")
+        return []
+    raw = doc.get("features")
+    if not isinstance(raw, list) or not raw:
+        errors.append(f"{source}：features为空")
+        return []
+    features: list[Feature] = []
+    seen: dict[str, int] = {}
+    for n, f in enumerate(raw, start=1):
+        where = f"{source}:第{n}个要素"
+        props = f.get("properties") if isinstance(f, dict) else None
+        if not isinstance(props, dict):
+            errors.append(f"{where}：缺少properties")
+            continue
+        code = str(props.get("code") or "").strip()
+        if not code:
+            errors.append(f"{where}：缺少网格编码code")
+            continue
+        where = f"{where}（{code}）"
+        if len(code) > 60:
+            errors.append(f"{where}：网格编码超过60个字符")
+            continue
+        if code in seen:
+            errors.append(f"{where}：网格编码重复（第{seen[code]}个要素已使用）")
+            continue
+        seen[code] = n
+        level = str(props.get("level") or "").strip()
+        if level not in LEVEL_LABELS:
+            errors.append(f"{where}：层级level“{level}”无效，应为 {'、'.join(LEVELS)}")
+            continue
+        base: dict[str, int | None] = {}
+        for name in BASE_FIELDS:
+            ok, value = _int_or_none(props.get(name))
+            if not ok:
+                errors.append(f"{where}：{name}应为非负整数，实际为“{props.get(name)}”")
+            base[name] = value
+        geometry = f.get("geometry")
+        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            errors.append(f"{where}：几何类型应为Polygon或MultiPolygon")
+            continue
+        features.append(
+            Feature(
+                n=n,
+                code=code,
+                level=level,
+                parent=(str(props["parent"]).strip() or None) if props.get("parent") else None,
+                township=(str(props["township"]).strip() or None) if props.get("township") else None,
+                name=str(props.get("name") or "").strip()[:100],
+                kind=str(props.get("kind") or "").strip()[:20],
+                base=base,
+                geometry_text=json.dumps(geometry, separators=(",", ":")),
+            )
+        )
+    return features
+
+
+# ---- checks --------------------------------------------------------------------------------------
+
+
+def _m2(area_deg2: float, lat: float) -> float:
+    return area_deg2 * M_PER_DEG * M_PER_DEG * math.cos(math.radians(lat))
+
+
+def _near(geom) -> str:
+    p = geom.representative_point() if not geom.is_empty else None
+    return f"（位于经度{p.x:.5f}、纬度{p.y:.5f}附近）" if p is not None else ""
+
+
+class _Checker:
+    def __init__(self, features: list[Feature], tolerance_m2: float, source: str):
+        self.features = features
+        self.by_code = {f.code: f for f in features}
+        self.tol = tolerance_m2
+        self.source = source
+        self.errors: list[str] = []
+
+    def err(self, f: Feature | None, reason: str) -> None:
+        where = f"{self.source}:第{f.n}个要素（{f.code}）" if f is not None else self.source
+        self.errors.append(f"{where}：{reason}")
+
+    def run(self) -> None:
+        self.geometries()
+        before = len(self.errors)
+        self.tree()
+        if len(self.errors) > before:
+            return  # the spatial checks need a sound tree; invalid polygons are left out below
+        self.children_inside()
+        self.siblings()
+
+    def geometries(self) -> None:
+        geoms = shapely.from_geojson([f.geometry_text for f in self.features], on_invalid="ignore")
+        reasons = shapely.is_valid_reason(geoms)
+        for f, g, why in zip(self.features, geoms, reasons, strict=True):
+            if g is None or g.is_empty:
+                self.err(f, "几何坐标无法解析或为空")
+                continue
+            minx, miny, maxx, maxy = g.bounds
+            if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+                self.err(f, "坐标超出经纬度范围（应为WGS-84经度、纬度，经度在前）")
+                continue
+            if why != "Valid Geometry":
+                self.err(f, f"多边形无效：{_validity_zh(why)}")
+                continue
+            if g.area <= 0:
+                self.err(f, "多边形面积为零")
+                continue
+            f.geom = g
+
+    def tree(self) -> None:
+        for f in self.features:
+            expected = PARENT_LEVEL[f.level]
+            if expected is None:
+                if f.parent:
+                    self.err(f, f"乡镇（街道）层级不应有上级网格（parent为“{f.parent}”）")
+                if f.township and f.township != f.code:
+                    self.err(f, f"township应与编码相同，实际为“{f.township}”")
+                continue
+            if not f.parent:
+                self.err(
+                    f, f"缺少上级网格parent（{LEVEL_LABELS[f.level]}的上级应为{LEVEL_LABELS[expected]}）"
+                )
+                continue
+            parent = self.by_code.get(f.parent)
+            if parent is None:
+                self.err(f, f"上级网格“{f.parent}”不在文件中")
+                continue
+            if parent.level != expected:
+                self.err(
+                    f,
+                    f"上级网格“{f.parent}”是{LEVEL_LABELS[parent.level]}，"
+                    f"{LEVEL_LABELS[f.level]}的上级应为{LEVEL_LABELS[expected]}",
+                )
+                continue
+        if self.errors:
+            return
+        for f in self.features:
+            top = self.township_of(f)
+            if top is None:
+                self.err(f, "上级网格形成循环，找不到所属乡镇（街道）")
+            elif f.township and f.township != top:
+                self.err(f, f"township为“{f.township}”，但按上级网格应属于“{top}”")
+
+    def township_of(self, f: Feature) -> str | None:
+        seen = set()
+        cur: Feature | None = f
+        while cur is not None and cur.level != TOWNSHIP:
+            if cur.code in seen:
+                return None
+            seen.add(cur.code)
+            cur = self.by_code.get(cur.parent or "")
+        return cur.code if cur is not None else None
+
+    def children_inside(self) -> None:
+        kids = [
+            f
+            for f in self.features
+            if f.parent and f.geom is not None and self.by_code[f.parent].geom is not None
+        ]
+        if not kids:
+            return
+        child = np.array([f.geom for f in kids], dtype=object)
+        parent = np.array([self.by_code[f.parent].geom for f in kids], dtype=object)
+        outside = shapely.area(shapely.difference(child, parent))
+        reported = 0
+        for f, area, g in zip(kids, outside, child, strict=True):
+            m2 = _m2(area, g.centroid.y)
+            if m2 > self.tol and reported < MAX_ERRORS_PER_CHECK:
+                piece = shapely.difference(g, self.by_code[f.parent].geom)
+                self.err(f, f"超出上级网格“{f.parent}”的范围约{m2:.0f}平方米{_near(piece)}")
+                reported += 1
+
+    def siblings(self) -> None:
+        groups: dict[str | None, list[Feature]] = defaultdict(list)
+        for f in self.features:
+            groups[f.parent].append(f)
+        overlaps = gaps = 0
+        for parent_code, all_members in sorted(groups.items(), key=lambda kv: kv[0] or ""):
+            members = [m for m in all_members if m.geom is not None]
+            if not members:
+                continue
+            geoms = np.array([m.geom for m in members], dtype=object)
+            if len(members) > 1:
+                overlaps += self._overlaps(members, geoms, overlaps)
+            parent = self.by_code.get(parent_code) if parent_code else None
+            if parent is not None and parent.geom is None:
+                continue
+            if members[0].level == DEDICATED or len(members) < len(all_members):
+                continue  # dedicated grids are islands inside a micro grid, not a partition of it
+            gaps += self._gaps(parent, geoms, gaps)
+
+    def _overlaps(self, members: list[Feature], geoms: np.ndarray, so_far: int) -> int:
+        tree = shapely.STRtree(geoms)
+        a, b = tree.query(geoms, predicate="intersects")
+        keep = a < b
+        a, b = a[keep], b[keep]
+        if not len(a):
+            return 0
+        areas = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+        found = 0
+        for i, j, area in zip(a.tolist(), b.tolist(), areas.tolist(), strict=True):
+            m2 = _m2(area, geoms[i].centroid.y)
+            if m2 > self.tol:
+                if so_far + found < MAX_ERRORS_PER_CHECK:
+                    piece = shapely.intersection(geoms[i], geoms[j])
+                    self.err(members[i], f"与同级网格“{members[j].code}”重叠约{m2:.0f}平方米{_near(piece)}")
+                found += 1
+        return found
+
+    def _gaps(self, parent: Feature | None, geoms: np.ndarray, so_far: int) -> int:
+        union = shapely.union_all(geoms)
+        if parent is not None:
+            holes = [shapely.difference(parent.geom, union)]
+            what = "下级网格之间或与边界之间存在未覆盖的空隙"
+        else:
+            # Top level: no county outline in the file, so a gap is a hole in the townships' union.
+            holes = [shapely.Polygon(ring) for poly in shapely.get_parts(union) for ring in poly.interiors]
+            what = "乡镇（街道）之间存在未覆盖的空隙"
+        found = 0
+        for hole in holes:
+            for piece in shapely.get_parts(hole):
+                m2 = _m2(piece.area, piece.centroid.y) if not piece.is_empty else 0.0
+                if m2 > self.tol:
+                    if so_far + found < MAX_ERRORS_PER_CHECK:
+                        if parent is not None:
+                            self.err(parent, f"{what}约{m2:.0f}平方米{_near(piece)}")
+                        else:
+                            self.err(None, f"{what}约{m2:.0f}平方米{_near(piece)}")
+                    found += 1
+        return found
+
+
+_VALIDITY = {
+    "Self-intersection": "边界自相交",
+    "Ring Self-intersection": "环自相交",
+    "Too few points": "顶点太少",
+    "Hole lies outside shell": "内环位于外环之外",
+    "Nested holes": "内环嵌套",
+    "Interior is disconnected": "内部不连通",
+    "Nested shells": "外环嵌套",
+    "Duplicate Rings": "环重复",
+    "Invalid Coordinate": "坐标无效",
+    "Ring is not closed": "环未闭合",
+}
+
+
+def _validity_zh(reason: str) -> str:
+    for en, zh in _VALIDITY.items():
+        if reason.startswith(en):
+            where = reason[len(en) :].strip(" []")
+            return f"{zh}（{where}）" if where else zh
+    return reason
+
+
+# ---- writing -------------------------------------------------------------------------------------
+
+
+def resolve_county(county_code: str | None) -> County | None:
+    if county_code:
+        return County.objects.filter(code=county_code).first()
+    counties = list(County.objects.order_by("id")[:2])
+    if len(counties) > 1:
+        raise GridImportError(["数据库中有多个区县，请用 --county-code 指定导入到哪个区县"])
+    return counties[0] if counties else None
+
+
+def _township_kind(name: str) -> str:
+    for suffix in ("街道", "镇", "乡"):
+        if name.endswith(suffix):
+            return suffix
+    return "镇"
+
+
+def import_features(
+    features: list[Feature],
+    *,
+    source: str = "文件",
+    county: County | None = None,
+    county_code: str | None = None,
+    tolerance_m2: float = DEFAULT_TOLERANCE_M2,
+    parse_errors: list[str] | None = None,
+) -> ImportResult:
+    """Validate the whole map, then write it in one transaction (or raise GridImportError)."""
+    checker = _Checker(features, tolerance_m2, source)
+    checker.errors.extend(parse_errors or [])
+    checker.run()
+    if county is None:
+        county = resolve_county(county_code)
+    if county is not None:
+        foreign = Township.objects.filter(code__in=[f.code for f in features if f.level == TOWNSHIP]).exclude(
+            county=county
+        )
+        for t in foreign:
+            checker.err(checker.by_code[t.code], f"乡镇（街道）“{t.code}”已属于其他区县（{t.county}）")
+    if checker.errors:
+        raise GridImportError(checker.errors)
+
+    result = ImportResult(county=county)
+    for f in features:
+        result.by_level[f.level] = result.by_level.get(f.level, 0) + 1
+    with transaction.atomic():
+        if county is None:
+            county = County.objects.create(code=county_code or "C01", name=county_code or "本县")
+            CommandCentre.objects.get_or_create(county=county)
+        result.county = county
+        _write(features, checker, county, result)
+        if result.changed:
+            GridIndexVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+            transaction.on_commit(grid_index.invalidate)
+    grid_index.invalidate()
+    return result
+
+
+def _write(features: list[Feature], checker: _Checker, county: County, result: ImportResult) -> None:
+    towns = {t.code: t for t in Township.objects.filter(county=county)}
+    for f in features:
+        if f.level == TOWNSHIP and f.code not in towns:
+            name = f.name or f.code
+            towns[f.code] = Township.objects.create(
+                county=county, code=f.code, name=name, kind=_township_kind(name)
+            )
+            result.townships_created.append(f.code)
+    existing = {u.code: u for u in GridUnit.objects.filter(county=county)}
+    in_file = {f.code for f in features}
+    result.not_in_file = sum(1 for code in existing if code not in in_file)
+    ids = {code: u.id for code, u in existing.items()}
+    changes: list[audit.Change] = []
+    for level in LEVELS:  # parents first, so their ids are known
+        new, changed = [], []
+        for f in (x for x in features if x.level == level):
+            township = towns[checker.township_of(f) or ""]
+            minx, miny, maxx, maxy = f.geom.bounds
+            name = f.name or (township.name if level == TOWNSHIP else "")
+            values = {
+                "township_id": township.id,
+                "level": level,
+                "name": name,
+                "parent_id": ids[f.parent] if f.parent else None,
+                "kind": f.kind if level == DEDICATED else "",
+                "geometry": f.geometry_text,
+                "minx": minx,
+                "miny": miny,
+                "maxx": maxx,
+                "maxy": maxy,
+                **{k: (f.base[k] if level == MICRO else None) for k in BASE_FIELDS},
+            }
+            unit = existing.get(f.code)
+            if unit is None:
+                new.append(GridUnit(county=county, code=f.code, **values))
+                continue
+            before = audit.snapshot(unit)
+            if any(getattr(unit, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(unit, k, v)
+                changed.append((unit, before))
+        if new:
+            GridUnit.objects.bulk_create(new, batch_size=1000)
+            for u in new:
+                ids[u.code] = u.id
+                changes.append(
+                    audit.Change("create", "grid.GridUnit", str(u.id), str(u), None, audit.snapshot(u))
+                )
+        if changed:
+            GridUnit.objects.bulk_update([u for u, _ in changed], list(_UPDATE_FIELDS), batch_size=1000)
+            for u, before in changed:
+                changes.append(
+                    audit.Change("update", "grid.GridUnit", str(u.id), str(u), before, audit.snapshot(u))
+                )
+        result.created += len(new)
+        result.updated += len(changed)
+    audit.record_many(changes)
+
+
+_UPDATE_FIELDS = (
+    "township",
+    "level",
+    "name",
+    "parent",
+    "kind",
+    "geometry",
+    "minx",
+    "miny",
+    "maxx",
+    "maxy",
+    *BASE_FIELDS,
+)
+
+
+def import_file(path: str | Path, **kwargs) -> ImportResult:
+    path = Path(path)
+    errors: list[str] = []
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise GridImportError([f"{path}：无法读取文件（{exc.strerror}）"])
+    features = parse(data, path.name, errors)
+    if not features and errors:
+        raise GridImportError(errors)
+    return import_features(features, source=path.name, parse_errors=errors, **kwargs)

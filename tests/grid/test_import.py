@@ -1,0 +1,120 @@
+"""`zhifa import-grids`: counts, township links, idempotence, and refusal of broken maps by code."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from shapely.geometry import mapping, shape
+
+from zhifa.grid.importer import GridImportError, import_features, parse
+from zhifa.grid.models import GridUnit
+
+
+def _features(doc: dict):
+    errors: list[str] = []
+    feats = parse(json.dumps(doc), "map.geojson", errors)
+    assert not errors
+    return feats
+
+
+def _township_only(doc: dict, code: str = "T01") -> dict:
+    """One township and its descendants: a small map that is quick to validate."""
+    feats = [f for f in doc["features"] if f["properties"]["township"] == code]
+    return {"type": "FeatureCollection", "features": copy.deepcopy(feats)}
+
+
+def _find(doc: dict, code: str) -> dict:
+    return next(f for f in doc["features"] if f["properties"]["code"] == code)
+
+
+def _refused(doc: dict, county) -> list[str]:
+    with pytest.raises(GridImportError) as exc:
+        import_features(_features(doc), source="map.geojson", county=county)
+    assert GridUnit.objects.count() == 0
+    return exc.value.errors
+
+
+def test_county_map_counts_links_and_second_import_changes_nothing(county, county_doc, tmp_path, capsys):
+    path = tmp_path / "county.geojson"
+    path.write_text(json.dumps(county_doc), encoding="utf-8")
+    call_command("import_grids", str(path))
+    out = capsys.readouterr().out
+    assert "新增1794个" in out
+    counts = {lv: GridUnit.objects.filter(level=lv).count() for lv in ("township", "community", "grid")}
+    counts |= {lv: GridUnit.objects.filter(level=lv).count() for lv in ("micro", "dedicated")}
+    assert counts == {"township": 6, "community": 48, "grid": 192, "micro": 1536, "dedicated": 12}
+    t01 = GridUnit.objects.get(code="T01")
+    assert t01.township.name == "东城街道" and t01.name == "东城街道"  # linked to the existing township
+    assert county.townships.filter(code="T06").exists()  # missing townships are created
+    micro = GridUnit.objects.get(code="T01-C01-G01-M01")
+    assert (micro.parent.code, micro.township.code, micro.households) == ("T01-C01-G01", "T01", 327)
+    assert GridUnit.objects.filter(level="dedicated").exclude(kind="").count() == 12
+
+    from zhifa.core.models import AuditEntry
+
+    entries = AuditEntry.objects.count()
+    call_command("import_grids", str(path))
+    assert "数据与现有内容一致，未作任何修改" in capsys.readouterr().out
+    assert AuditEntry.objects.count() == entries
+    assert GridUnit.objects.count() == 1794
+
+
+def test_gap_is_refused_naming_the_parent(county, county_doc):
+    doc = _township_only(county_doc)
+    doc["features"].remove(_find(doc, "T01-C01-G01-M02"))
+    errors = _refused(doc, county)
+    assert len(errors) == 1
+    assert "（T01-C01-G01）" in errors[0] and "空隙" in errors[0] and "平方米" in errors[0]
+
+
+def test_overlap_and_child_outside_parent_are_refused_by_code(county, county_doc):
+    doc = _township_only(county_doc)
+    grown = _find(doc, "T01-C02-G01-M01")
+    grown["geometry"] = mapping(shape(grown["geometry"]).buffer(0.002))
+    errors = _refused(doc, county)
+    text = "\n".join(errors)
+    assert "T01-C02-G01-M01" in text
+    assert "超出上级网格“T01-C02-G01”的范围" in text
+    assert "重叠" in text
+
+
+def test_invalid_polygon_bad_parent_and_duplicate_reported_together(county, county_doc):
+    doc = _township_only(county_doc)
+    bowtie = _find(doc, "T01-C01-G01-M01")
+    bowtie["geometry"] = {
+        "type": "Polygon",
+        "coordinates": [[[112.7, 35.8], [112.71, 35.81], [112.71, 35.8], [112.7, 35.81], [112.7, 35.8]]],
+    }
+    _find(doc, "T01-C01-G01-M03")["properties"]["parent"] = "T01-C01"  # a community, not a grid
+    _find(doc, "T01-C01-G01-M04")["properties"]["parent"] = "T09-C01-G01"
+    doc["features"].append(copy.deepcopy(_find(doc, "T01-C01-G01-M05")))
+    errors: list[str] = []
+    feats = parse(json.dumps(doc), "map.geojson", errors)
+    with pytest.raises(GridImportError) as exc:
+        import_features(feats, source="map.geojson", county=county, parse_errors=errors)
+    text = "\n".join(exc.value.errors)
+    assert "（T01-C01-G01-M01）：多边形无效：边界自相交" in text
+    assert "（T01-C01-G01-M03）：上级网格“T01-C01”是一级网格（社区/村），微网格的上级应为二级网格" in text
+    assert "（T01-C01-G01-M04）：上级网格“T09-C01-G01”不在文件中" in text
+    assert "（T01-C01-G01-M05）：网格编码重复" in text
+    assert GridUnit.objects.count() == 0
+
+
+def test_command_reports_every_error_in_chinese(county, county_doc, tmp_path, capsys):
+    path = tmp_path / "bad.geojson"
+    doc = _township_only(county_doc)
+    doc["features"][5]["properties"]["level"] = "block"
+    doc["features"][6]["properties"]["households"] = -3
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(CommandError, match="未写入任何数据"):
+        call_command("import_grids", str(path))
+    err = capsys.readouterr().err
+    assert "bad.geojson:第6个要素" in err and "层级level“block”无效" in err
+    assert "households应为非负整数" in err
+    (tmp_path / "x.geojson").write_text("{oops", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_grids", str(tmp_path / "x.geojson"))
+    assert "不是有效的JSON" in capsys.readouterr().err
