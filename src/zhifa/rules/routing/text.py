@@ -1,0 +1,220 @@
+"""Text features for routing: jieba words, colloquial-lexicon expansions and character bigrams.
+
+Reports are colloquial ("盖房子", "砍树", "烧秸秆") while the catalogue speaks statute ("建设",
+"采伐林木", "露天焚烧"). The lexicon (lexicon.txt, shipped beside this module) maps report wording
+onto catalogue wording, so a county with no history routes from its catalogue alone. Character
+bigrams catch typos and words jieba splits differently. Every feature remembers the surface text
+that produced it, so a routing can show the words that decided.
+
+Feature keys: "w:建房" (a word), "c:建房" (a character bigram), "@报修" (a pseudo-word the lexicon
+uses for matters that are not enforcement).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.txt")
+
+# Weights of the feature kinds: words carry the meaning, expansions translate colloquial wording
+# and are slightly stronger than a plain word (they were written on purpose), bigrams are a net
+# for typos and unusual segmentation and must not outvote words.
+WORD_WEIGHT = 1.0
+EXPANSION_WEIGHT = 1.2
+BIGRAM_WEIGHT = 0.35
+SINGLE_CHAR_WEIGHT = 0.4
+
+# Words that occur in reports or catalogue names without telling one matter from another.
+STOPWORDS = frozenset(
+    """
+    的 了 在 是 和 与 及 或 或者 以及 等 对 把 被 将 从 向 到 由 为 有 没 没有 不 也 都 就 还 又 很 特别
+    这 那 这里 那里 这个 那个 这边 那边 一个 一家 一些 好几 几个 有人 有个 我们 我 你 他 她 他们 她们
+    大家 自己 自家 里 上 下 前 后 边 旁边 附近 门口 一直 已经 每天 天天 晚上 早上 白天 半夜 现在 经常
+    市民 来电 反映 群众 举报 网格员 上报 巡查 发现 希望 管管 管一管 请 依法 处理 处置 核查 经 某
+    街道 镇 乡 村 社区 小区 县 市 路 街 号 组 附 反映 说 问 看见 看到 听说 好像 疑似 不知道 谁 什么
+    处罚 行为 规定 违反 违法 有关 相关 应当 依照 按照 可以 进行 未 经 未经 擅自 私自 予以 实施 造成
+    中华人民共和国 条例 办法 法 第 条 款 项 之 其他 其 所 者 人 单位 个人 情况 问题 活动 内 外
+    """.split()
+)
+
+_PUNCT = re.compile(r"[^\w\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_DIGITS = re.compile(r"^[\d.]+$")
+# Place names say where, never what: "北关街道", "石门镇", "东庄村", "建设路23号". Left in, a learned
+# report would pull every later report from the same street towards its item.
+_PLACE = re.compile(
+    r"[\u4e00-\u9fff]{2}(?:街道|镇|乡)|[\u4e00-\u9fff]{2}村(?!民)|[\u4e00-\u9fff]{2}(?:路|街|巷|大道)(?:\d+号)?"
+    r"|\d+号(?:楼)?|[一二三四五六七八九十\d]+组"
+)
+_KEEP_PLACE = ("公路", "马路", "道路", "铁路", "修路", "挖路", "破路", "的路", "沿街", "临街", "上街", "老街")
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """A colloquial phrase (possibly "A…B": A followed by B within a few characters) and its terms."""
+
+    phrase: str
+    terms: tuple[str, ...]
+
+    def pattern(self) -> re.Pattern[str] | None:
+        if "…" not in self.phrase:
+            return None
+        parts = [re.escape(p) for p in self.phrase.split("…") if p]
+        return re.compile(".{0,8}?".join(parts))
+
+
+@dataclass
+class Lexicon:
+    entries: list[LexiconEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._plain = [(e.phrase, e) for e in self.entries if "…" not in e.phrase]
+        self._gapped = [
+            (e.pattern(), [p for p in e.phrase.split("…") if p], e) for e in self.entries if "…" in e.phrase
+        ]
+
+    def matches(self, text: str) -> list[tuple[str, LexiconEntry]]:
+        """(surface, entry) for every entry found in `text`."""
+        found = [(p, e) for p, e in self._plain if p in text]
+        for pat, parts, e in self._gapped:
+            # Substring checks first: a regex search for every entry on every report is the slow part.
+            if not all(p in text for p in parts):
+                continue
+            m = pat.search(text)  # type: ignore[union-attr]
+            if m:
+                found.append((m.group(0), e))
+        return found
+
+    def to_lines(self) -> list[str]:
+        return [f"{e.phrase} => {' '.join(e.terms)}" for e in self.entries]
+
+
+class LexiconError(ValueError):
+    pass
+
+
+def parse_lexicon(text: str, where: str = "lexicon.txt") -> Lexicon:
+    """Lines "口语 => 规范词 规范词"; "#" starts a comment. Errors name the line."""
+    entries: list[LexiconEntry] = []
+    errors: list[str] = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=>" not in line:
+            errors.append(f"{where}第{n}行：缺少“=>”，格式应为“口语说法 => 规范用语”")
+            continue
+        left, right = (s.strip() for s in line.split("=>", 1))
+        terms = tuple(right.split())
+        if not left or not terms:
+            errors.append(f"{where}第{n}行：口语说法和规范用语都不能为空")
+            continue
+        for phrase in left.split("|"):
+            # NFKC turns "…" into "...": normalise the parts around the gap, not the gap.
+            phrase = "…".join(normalise(part) for part in phrase.strip().split("…"))
+            if phrase:
+                entries.append(LexiconEntry(phrase, terms))
+    if errors:
+        raise LexiconError("；".join(errors))
+    return Lexicon(entries)
+
+
+def default_lexicon_lines() -> list[str]:
+    return parse_lexicon(LEXICON_PATH.read_text(encoding="utf-8")).to_lines()
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case, no spaces: the same text for every feature kind."""
+    return unicodedata.normalize("NFKC", text or "").lower().replace(" ", "").replace("\u3000", "")
+
+
+_tokenizer = None
+_tokenizer_lock = threading.Lock()
+
+
+def _jieba():
+    """A private jieba tokenizer (the global one may carry other modules' user words)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _tokenizer_lock:
+            if _tokenizer is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                _tokenizer = tok
+    return _tokenizer
+
+
+def add_words(words: list[str]) -> None:
+    """Teach the tokenizer domain words (from the lexicon) so they stay whole."""
+    tok = _jieba()
+    for w in words:
+        if len(w) >= 2 and tok.FREQ.get(w) is None:
+            tok.add_word(w, freq=2000)
+
+
+def words(text: str) -> list[str]:
+    """Content words of `text` (jieba, without stopwords, punctuation and numbers)."""
+    out = []
+    for w in _jieba().lcut(text, HMM=True):
+        w = w.strip()
+        if not w or w in STOPWORDS or _DIGITS.match(w) or (not _CJK.search(w) and len(w) < 2):
+            continue
+        if _PUNCT.fullmatch(w):
+            continue
+        out.append(w)
+    return out
+
+
+def strip_places(text: str) -> str:
+    """The report without place names (kept: words like 公路, 临街 that describe the matter)."""
+
+    def repl(m: re.Match[str]) -> str:
+        s = m.group(0)
+        return s if any(k in s for k in _KEEP_PLACE) else "，"
+
+    return _PLACE.sub(repl, text)
+
+
+Features = dict[str, float]
+Surfaces = dict[str, str]
+
+
+def features(text: str, lexicon: Lexicon | None, expand: bool = True) -> tuple[Features, Surfaces]:
+    """Weighted features of `text` and, per feature, the report wording that produced it."""
+    t = normalise(text)
+    if expand:
+        t = strip_places(t)
+    feats: Features = {}
+    surf: Surfaces = {}
+
+    def add(key: str, weight: float, surface: str) -> None:
+        feats[key] = feats.get(key, 0.0) + weight
+        surf.setdefault(key, surface)
+
+    for w in words(t):
+        add("w:" + w, SINGLE_CHAR_WEIGHT if len(w) == 1 else WORD_WEIGHT, w)
+    if expand and lexicon is not None:
+        for surface, entry in lexicon.matches(t):
+            for term in entry.terms:
+                if term.startswith("@"):
+                    add(term, EXPANSION_WEIGHT, surface)
+                    continue
+                for w in words(term) or [term]:
+                    add("w:" + w, EXPANSION_WEIGHT, surface)
+    for run in _CJK_RUN.findall(t):
+        for i in range(len(run) - 1):
+            bg = run[i : i + 2]
+            if bg[0] in STOPWORDS and bg[1] in STOPWORDS:
+                continue
+            add("c:" + bg, BIGRAM_WEIGHT, bg)
+    return feats, surf
