@@ -80,6 +80,8 @@ REOPEN = "reopen"
 URGE = "urge"
 ESCALATE = "escalate"
 DISMISS = "dismiss"
+VERIFY = "verify"
+CALLBACK = "callback"
 
 ACTION_LABELS: dict[str, str] = {
     ROUTE: "转办",
@@ -102,6 +104,8 @@ ACTION_LABELS: dict[str, str] = {
     URGE: "督办",
     ESCALATE: "升级督办",
     DISMISS: "不予受理",
+    VERIFY: "现场核查通过",
+    CALLBACK: "回访举报人",
 }
 
 
@@ -137,7 +141,9 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     (HANDLING, MERGE): _r(MERGED, DISPATCHER, reason=True),
     (JOINT, FINISH): _r(VERIFYING, HANDLER, reason=True),
     (JOINT, REASSIGN): _r(ROUTED, DISPATCHER, reason=True),
+    (VERIFYING, VERIFY): _r(None, DISPATCHER),
     (VERIFYING, VERIFY_FAIL): _r(HANDLING, DISPATCHER, reason=True),
+    (VERIFYING, CALLBACK): _r(None, DISPATCHER),
     (VERIFYING, CLOSE): _r(CLOSED, DISPATCHER),
     (VERIFYING, REOPEN): _r(HANDLING, DISPATCHER, reason=True),
     (CLOSED, REOPEN): _r(HANDLING, DISPATCHER, reason=True),

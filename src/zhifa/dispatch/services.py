@@ -1,0 +1,1141 @@
+"""Every state change of dispatch, one function each, called by the web pages, the API and commands.
+
+A transition is first looked up in the one table (`zhifa.rules.dispatch_workflow.TRANSITIONS`),
+then applied inside `transaction.atomic()` on a row locked with `select_for_update`, and logged
+as a `Transition` (who, when, why, from, to). Refusals raise `TransitionRefused`/`ValidationError`
+with a Chinese message. `now` is a parameter everywhere so tests can run a controlled clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import math
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from zhifa.core.calendar import work_calendar
+from zhifa.dispatch.models import (
+    DisciplinaryProposal,
+    Report,
+    ReportPhoto,
+    Step,
+    TimeLimit,
+    Transition,
+    Whistle,
+    WhistleCall,
+)
+from zhifa.org import roles
+from zhifa.org.models import County, Department, Township
+from zhifa.rules import dispatch_workflow as wf
+from zhifa.rules.dispatch_workflow import TransitionRefused
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TransitionRefused"]
+
+# Likely duplicates: same place, similar text, short interval.
+DUPLICATE_RADIUS_M = 50.0
+DUPLICATE_WINDOW = dt.timedelta(hours=72)
+DUPLICATE_SIMILARITY = 0.35
+MAX_TEXT = 4000
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# China's extent (with a margin): a point outside is a typo or swapped coordinates.
+LON_RANGE = (73.0, 136.0)
+LAT_RANGE = (3.0, 54.0)
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+# ---- helpers ----------------------------------------------------------------------------------------
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _actor_name(actor) -> str:
+    if actor is None:
+        return "系统"
+    if isinstance(actor, str):
+        return actor
+    return getattr(actor, "display_name", None) or getattr(actor, "username", str(actor))
+
+
+def new_tracking_code() -> str:
+    return "SJ" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+
+
+def actor_kinds(user, report: Report) -> set[str]:
+    """The parts `user` plays for `report` in the transition table (dispatcher, handler)."""
+    kinds: set[str] = set()
+    if user is None or isinstance(user, str):
+        return {wf.SYSTEM}
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return kinds
+    if user.is_superuser:
+        return {wf.DISPATCHER, wf.HANDLER}
+    if user.county_id != report.county_id:
+        return kinds
+    if roles.has_capability(user, "dispatch.dispatch"):
+        if user.role in roles.COUNTY_ROLES:
+            kinds.add(wf.DISPATCHER)
+        elif user.township_id and user.township_id == report.township_id:
+            # The township platform (二级指挥) dispatches what lies in its township.
+            kinds.add(wf.DISPATCHER)
+    if roles.has_capability(user, "dispatch.handle"):
+        if report.handler_kind in (Report.TOWNSHIP, Report.SERVICE) and user.township_id:
+            if user.township_id == report.handler_township_id:
+                kinds.add(wf.HANDLER)
+        if report.handler_kind == Report.DEPARTMENT and user.department_id:
+            if user.department_id == report.handler_department_id:
+                kinds.add(wf.HANDLER)
+    return kinds
+
+
+def limit_for(report: Report, step: str) -> wf.Limit | None:
+    """The configured limit for `step` (most specific row wins), else the default of the rules."""
+    rows = {
+        (r.item_code, r.priority): r
+        for r in TimeLimit.objects.filter(
+            county_id=report.county_id,
+            step=step,
+            item_code__in=["", report.item_code],
+            priority__in=["", report.priority],
+        )
+    }
+    for key in ((report.item_code, report.priority), (report.item_code, ""), ("", report.priority), ("", "")):
+        if key in rows:
+            r = rows[key]
+            return wf.Limit(r.amount, r.unit)
+    return wf.default_limit(step, report.priority)
+
+
+def _unit_label(report: Report, state: str) -> str:
+    if state == wf.RECEIVED:
+        if report.township_id:
+            return f"{report.township.name}调度平台"
+        return "县综合行政执法指挥中心"
+    if state == wf.VERIFYING:
+        return "调度平台（核查回访）"
+    return report.handler_label
+
+
+def _start_step(report: Report, state: str, now: dt.datetime) -> None:
+    """Close the running step and start the clock of `state` if it is timed."""
+    for step in report.steps.filter(ended_at__isnull=True):
+        step.ended_at = now
+        step.overdue = step.due_at is not None and now > step.due_at
+        step.save()
+    report.step_started_at = now
+    report.step_due_at = None
+    if state in wf.TIMED_STATES:
+        limit = limit_for(report, state)
+        due = None
+        if limit is not None:
+            due = wf.due_at(timezone.localtime(now), limit, work_calendar())
+        report.step_due_at = due
+        Step.objects.create(
+            report=report,
+            state=state,
+            unit=_unit_label(report, state),
+            limit_label=limit.label() if limit else "",
+            started_at=now,
+            due_at=due,
+        )
+
+
+def _log(
+    report: Report,
+    actor,
+    action: str,
+    from_status: str,
+    to_status: str,
+    now: dt.datetime,
+    reason: str = "",
+    data: dict | None = None,
+) -> Transition:
+    return Transition.objects.create(
+        report=report,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=None if actor is None or isinstance(actor, str) else actor,
+        actor_name=_actor_name(actor),
+        at=now,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _locked(actor, report_id: int) -> Report:
+    qs = Report.objects.select_for_update()
+    if actor is not None and not isinstance(actor, str):
+        qs = qs.restrict(actor, "view")
+    try:
+        return qs.get(pk=report_id)
+    except Report.DoesNotExist as exc:
+        raise Report.DoesNotExist("事件不存在或不在您的管辖范围内") from exc
+
+
+def _apply(
+    actor,
+    report: Report,
+    action: str,
+    now: dt.datetime,
+    reason: str = "",
+    data: dict | None = None,
+) -> wf.Rule:
+    """Check `action` against the table, move the status, restart the step clock, log it."""
+    rule = wf.check(report.status, action, actor_kinds(actor, report))
+    reason = (reason or "").strip()
+    if rule.reason_required and not reason:
+        raise ValidationError({"reason": f"{wf.ACTION_LABELS[action]}必须填写理由"})
+    before = report.status
+    if rule.to is not None:
+        report.status = rule.to
+        if rule.to != before or action == wf.REASSIGN:
+            _start_step(report, rule.to, now)
+    report.save()
+    _log(report, actor, action, before, report.status, now, reason, data)
+    return rule
+
+
+# ---- intake -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PhotoIn:
+    name: str
+    content: bytes
+    content_type: str = "image/jpeg"
+
+
+@dataclass
+class IntakeResult:
+    report: Report
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _float(value: Any, label: str, errors: dict[str, str], key: str) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        errors[key] = f"{label}必须是数字"
+        return None
+    if math.isnan(f) or math.isinf(f):
+        errors[key] = f"{label}必须是有限数字"
+        return None
+    return f
+
+
+def _to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    try:
+        from zhifa.grid import coords
+    except ImportError:  # the grid app is optional for intake: WGS-84 only then
+        if crs not in (Report.WGS84, Report.CGCS2000):
+            raise ValidationError({"crs": f"不支持的坐标系“{crs}”"}) from None
+        return lon, lat
+    return coords.to_wgs84(lon, lat, crs)
+
+
+def _normalise_crs(crs: str | None) -> str:
+    try:
+        from zhifa.grid import coords
+    except ImportError:
+        return (crs or Report.WGS84).lower()
+    try:
+        return coords.normalise_crs(crs)
+    except coords.UnknownCRS as exc:
+        raise ValidationError({"crs": str(exc)}) from None
+
+
+def locate(lon: float, lat: float):
+    """The grid location of a WGS-84 point, or None when the grid map is not available."""
+    try:
+        from zhifa.grid.services import locate as grid_locate
+    except ImportError:
+        return None
+    return grid_locate(lon, lat, "wgs84")
+
+
+def suggest(report: Report):
+    """The router's suggestion for `report`, or None when no router is installed."""
+    try:
+        from zhifa.dispatch import routing
+    except ImportError:
+        return None
+    try:
+        return routing.suggest(report.text, report.wgs_lon, report.wgs_lat, "wgs84", county=report.county)
+    except Exception:  # a router failure must never lose a report: it is routed by hand
+        log.exception("routing suggestion failed for %s", report.tracking_code)
+        return None
+
+
+def _suggestion_dict(s) -> dict[str, Any]:
+    if s is None:
+        return {}
+    return {
+        "item": getattr(s, "item", None),
+        "handler": getattr(s, "handler", "none"),
+        "township": getattr(s, "township", None),
+        "grid": getattr(s, "grid", None),
+        "micro": getattr(s, "micro", None),
+        "candidates": [
+            {"item": c[0], "score": round(float(c[1]), 4), "words": list(c[2]) if len(c) > 2 else []}
+            for c in list(getattr(s, "candidates", []) or [])[:3]
+        ],
+    }
+
+
+def _bigrams(text: str) -> set[str]:
+    t = "".join(ch for ch in text if ch.isalnum())
+    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
+
+
+def text_similarity(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    r = 6371008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
+
+
+def find_duplicate(report: Report) -> Report | None:
+    """The most similar open report near the same place within the interval, if any."""
+    dlat = DUPLICATE_RADIUS_M / 111_000
+    dlon = dlat / max(math.cos(math.radians(report.wgs_lat)), 0.01)
+    near = (
+        Report.objects.filter(
+            county_id=report.county_id,
+            wgs_lat__range=(report.wgs_lat - dlat, report.wgs_lat + dlat),
+            wgs_lon__range=(report.wgs_lon - dlon, report.wgs_lon + dlon),
+            reported_at__gte=report.reported_at - DUPLICATE_WINDOW,
+            reported_at__lte=report.reported_at + DUPLICATE_WINDOW,
+        )
+        .exclude(pk=report.pk)
+        .exclude(status__in=[wf.MERGED, wf.ARCHIVED])
+        .only("id", "text", "wgs_lon", "wgs_lat")[:50]
+    )
+    best, best_score = None, DUPLICATE_SIMILARITY
+    for other in near:
+        if distance_m(report.wgs_lon, report.wgs_lat, other.wgs_lon, other.wgs_lat) > DUPLICATE_RADIUS_M:
+            continue
+        score = text_similarity(report.text, other.text)
+        if score >= best_score:
+            best, best_score = other, score
+    return best
+
+
+def validate_intake(
+    *, text: str, lon: Any, lat: Any, crs: str | None, channel: str, priority: str, phone: str = ""
+) -> tuple[dict[str, str], float | None, float | None, str]:
+    errors: dict[str, str] = {}
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = "请填写事件描述"
+    elif len(text) > MAX_TEXT:
+        errors["text"] = f"事件描述不能超过{MAX_TEXT}字"
+    lon_f = _float(lon, "经度", errors, "lon")
+    lat_f = _float(lat, "纬度", errors, "lat")
+    if lon_f is not None and not LON_RANGE[0] <= lon_f <= LON_RANGE[1]:
+        errors["lon"] = f"经度{lon_f}超出范围（应在{LON_RANGE[0]:g}至{LON_RANGE[1]:g}之间，是否与纬度填反？）"
+    if lat_f is not None and not LAT_RANGE[0] <= lat_f <= LAT_RANGE[1]:
+        errors["lat"] = f"纬度{lat_f}超出范围（应在{LAT_RANGE[0]:g}至{LAT_RANGE[1]:g}之间）"
+    try:
+        crs_n = _normalise_crs(crs)
+    except ValidationError as exc:
+        errors["crs"] = exc.message_dict["crs"][0]
+        crs_n = Report.WGS84
+    if channel not in dict(Report.CHANNEL_CHOICES):
+        errors["channel"] = f"渠道“{channel}”无效"
+    if priority not in wf.PRIORITY_LABELS:
+        errors["priority"] = f"紧急程度“{priority}”无效，应为一般、紧急或特急"
+    if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
+        errors["reporter_phone"] = "联系电话只能包含数字和“-”"
+    return errors, lon_f, lat_f, crs_n
+
+
+def do_intake(
+    actor,
+    *,
+    county: County,
+    text: str,
+    lon: Any,
+    lat: Any,
+    crs: str | None = "wgs84",
+    channel: str = Report.WEB,
+    client_id: str | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    photos: Iterable[PhotoIn] = (),
+    reported_at: dt.datetime | None = None,
+    priority: str = wf.NORMAL,
+    source: str = "",
+    external_id: str = "",
+    address: str = "",
+    now: dt.datetime | None = None,
+    route_suggestion: bool = True,
+) -> IntakeResult:
+    """一口受理: store a report once (a resent `client_id` returns the stored one), locate it,
+    ask the router for a suggestion and flag a likely duplicate."""
+    now = _now(now)
+    client_id = (client_id or "").strip() or None
+    if client_id:
+        if len(client_id) > 80:
+            raise ValidationError({"client_id": "客户端编号不能超过80个字符"})
+        existing = Report.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            return IntakeResult(existing, created=False)
+    errors, lon_f, lat_f, crs_n = validate_intake(
+        text=text, lon=lon, lat=lat, crs=crs, channel=channel, priority=priority, phone=reporter_phone
+    )
+    photos = list(photos)
+    for i, p in enumerate(photos, 1):
+        if len(p.content) > MAX_PHOTO_BYTES:
+            errors[f"photos[{i}]"] = f"第{i}张照片超过10MB"
+        elif not (p.content_type or "").startswith("image/"):
+            errors[f"photos[{i}]"] = f"第{i}张文件“{p.name}”不是图片"
+    if errors:
+        raise ValidationError(errors)
+    wgs_lon, wgs_lat = _to_wgs84(lon_f, lat_f, crs_n)
+    loc = locate(wgs_lon, wgs_lat)
+    report = Report(
+        county=county,
+        tracking_code=new_tracking_code(),
+        client_id=client_id,
+        channel=channel,
+        source=source[:30],
+        external_id=external_id[:60],
+        text=text.strip(),
+        address=address.strip()[:200],
+        lon=lon_f,
+        lat=lat_f,
+        crs=crs_n,
+        wgs_lon=wgs_lon,
+        wgs_lat=wgs_lat,
+        reporter_name=reporter_name.strip()[:50],
+        reporter_phone=reporter_phone.strip()[:30],
+        anonymous=bool(anonymous),
+        reported_by=None if actor is None or isinstance(actor, str) else actor,
+        reported_at=reported_at or now,
+        priority=priority,
+    )
+    warnings: list[str] = []
+    if loc is not None and loc.township_id:
+        report.township_id = loc.township_id
+        report.community_code = loc.community or ""
+        report.grid_code = loc.grid or ""
+        report.micro_code = loc.micro or ""
+    else:
+        warnings.append("该位置不在本县网格范围内，由县指挥中心分拨")
+    if route_suggestion:
+        report.suggestion = _suggestion_dict(suggest(report))
+    try:
+        with transaction.atomic():
+            report.save()
+            for p in photos:
+                _add_photo(report, p)
+            dup = find_duplicate(report)
+            if dup is not None:
+                report.duplicate_of = dup
+                report.save(update_fields=["duplicate_of"])
+                warnings.append(f"疑似与事件{dup.tracking_code}重复，请调度员核实后合并")
+            _start_step(report, wf.RECEIVED, now)
+            report.save()
+            _log(report, actor, "intake", "", wf.RECEIVED, now, data={"channel": channel})
+    except IntegrityError:
+        # Two sends of the same client id at once: the loser returns the winner's report.
+        if client_id:
+            existing = Report.objects.filter(client_id=client_id).first()
+            if existing is not None:
+                return IntakeResult(existing, created=False)
+        raise
+    return IntakeResult(report, created=True, warnings=warnings)
+
+
+def _add_photo(report: Report, p: PhotoIn) -> ReportPhoto:
+    digest = hashlib.sha256(p.content).hexdigest()
+    existing = report.photos.filter(sha256=digest).first()
+    if existing:
+        return existing
+    photo = ReportPhoto(report=report, sha256=digest, content_type=p.content_type[:60])
+    photo.file.save(p.name or "photo.jpg", ContentFile(p.content), save=False)
+    photo.save()
+    return photo
+
+
+# ---- routing -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandlerChoice:
+    kind: str
+    township: Township | None = None
+    department: Department | None = None
+    squad: str = ""
+    reason: str = ""
+
+
+def decide_handler(report: Report, item_code: str | None, on: dt.date) -> HandlerChoice:
+    """The township's team when the township where the report lies holds the item; otherwise
+    the item's department via the county centre; no item: the service queue."""
+    from zhifa.catalogue.models import Item
+    from zhifa.catalogue.services import holding_on
+
+    if not item_code:
+        return HandlerChoice(Report.SERVICE, township=report.township, reason="非执法事项，转服务类事项队列")
+    item = (
+        Item.objects.select_related("department").filter(county_id=report.county_id, code=item_code).first()
+    )
+    if item is None:
+        raise ValidationError({"item_code": f"执法事项编码“{item_code}”在本县清单中不存在"})
+    if report.township_id:
+        auth = holding_on(report.township, item, on)
+        if auth.held:
+            return HandlerChoice(
+                Report.TOWNSHIP, township=report.township, squad=item.domain, reason="乡镇（街道）持有该事项"
+            )
+        reason = auth.reason
+    else:
+        reason = "事件不在任何乡镇（街道）范围内"
+    return HandlerChoice(Report.DEPARTMENT, department=item.department, squad=item.domain, reason=reason)
+
+
+def _set_handler(report: Report, choice: HandlerChoice, item_code: str | None) -> None:
+    report.item_code = item_code or ""
+    report.handler_kind = choice.kind
+    report.handler_township = choice.township if choice.kind in (Report.TOWNSHIP, Report.SERVICE) else None
+    report.handler_department = choice.department if choice.kind == Report.DEPARTMENT else None
+    report.squad = choice.squad
+    report.service_queue = choice.kind == Report.SERVICE
+
+
+def _record_confirmation(report: Report, item_code: str | None) -> None:
+    try:
+        from zhifa.dispatch import routing
+    except ImportError:
+        return
+    fn = getattr(routing, "record_confirmation", None)
+    if fn is not None:
+        fn(report.text, [item_code] if item_code else [], report.county)
+
+
+_UNSET = object()
+
+
+def do_route(
+    actor,
+    report_id: int,
+    *,
+    item_code: Any = _UNSET,
+    department_code: str = "",
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Report:
+    """一键转办: confirm the router's item (item_code unset) or correct it (a code, or "" for
+    the service queue). A department may be named to override the county centre's choice."""
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        if item_code is _UNSET:
+            item_code = (report.suggestion or {}).get("item") or ""
+        item_code = (item_code or "").strip()
+        choice = decide_handler(report, item_code, timezone.localdate(now))
+        if department_code:
+            dept = Department.objects.filter(county_id=report.county_id, code=department_code).first()
+            if dept is None:
+                raise ValidationError({"department": f"部门“{department_code}”不存在"})
+            choice = HandlerChoice(
+                Report.DEPARTMENT, department=dept, squad=choice.squad, reason="调度员指定部门"
+            )
+        corrected = item_code != ((report.suggestion or {}).get("item") or "")
+        _set_handler(report, choice, item_code)
+        _apply(
+            actor,
+            report,
+            wf.ROUTE,
+            now,
+            reason or choice.reason,
+            {"item": item_code, "handler": handler_ref(report), "corrected": corrected},
+        )
+        transaction.on_commit(lambda: _record_confirmation(report, item_code))
+    return report
+
+
+def handler_ref(report: Report) -> str:
+    """The handler as in the report-set format: township:T01, department:D03 or none."""
+    if report.handler_kind == Report.TOWNSHIP and report.handler_township_id:
+        return f"township:{report.handler_township.code}"
+    if report.handler_kind == Report.DEPARTMENT and report.handler_department_id:
+        return f"department:{report.handler_department.code}"
+    return "none"
+
+
+def do_reassign(
+    actor,
+    report_id: int,
+    *,
+    item_code: str | None = None,
+    department_code: str = "",
+    reason: str,
+    now: dt.datetime | None = None,
+) -> Report:
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        code = report.item_code if item_code is None else item_code.strip()
+        choice = decide_handler(report, code, timezone.localdate(now))
+        if department_code:
+            dept = Department.objects.filter(county_id=report.county_id, code=department_code).first()
+            if dept is None:
+                raise ValidationError({"department": f"部门“{department_code}”不存在"})
+            choice = HandlerChoice(Report.DEPARTMENT, department=dept, squad=choice.squad)
+        wf.check(report.status, wf.REASSIGN, actor_kinds(actor, report))
+        _set_handler(report, choice, code)
+        _apply(actor, report, wf.REASSIGN, now, reason, {"item": code, "handler": handler_ref(report)})
+    return report
+
+
+# ---- the loop --------------------------------------------------------------------------------------
+
+
+def _simple(action: str):
+    def run(actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None) -> Report:
+        now = _now(now)
+        with transaction.atomic():
+            report = _locked(actor, report_id)
+            _apply(actor, report, action, now, reason)
+        return report
+
+    run.__name__ = f"do_{action}"
+    run.__doc__ = f"{wf.ACTION_LABELS[action]} (table rule {action})."
+    return run
+
+
+do_accept = _simple(wf.ACCEPT)
+do_start_joint = _simple(wf.START_JOINT)
+do_archive = _simple(wf.ARCHIVE)
+do_resume = _simple(wf.RESUME)
+do_dismiss = _simple(wf.DISMISS)
+do_verify_fail = _simple(wf.VERIFY_FAIL)
+
+
+def do_return(actor, report_id: int, *, reason: str, now: dt.datetime | None = None) -> Report:
+    """回退: the unit says the matter is not theirs; it goes back to the dispatcher, unassigned."""
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        handler = handler_ref(report)
+        _apply(actor, report, wf.RETURN, now, reason, {"returned_by": handler})
+        _set_handler(report, HandlerChoice(Report.NONE), report.item_code)
+        report.save()
+    return report
+
+
+def do_finish(actor, report_id: int, *, result: str, now: dt.datetime | None = None) -> Report:
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        report.result = (result or "").strip()
+        report.verified = False
+        report.callback = ""
+        _apply(actor, report, wf.FINISH, now, result)
+    return report
+
+
+def do_verify(
+    actor, report_id: int, *, passed: bool, note: str = "", now: dt.datetime | None = None
+) -> Report:
+    """复核: the on-site check; a failed check sends the matter back to the handler."""
+    if not passed:
+        return do_verify_fail(actor, report_id, reason=note, now=now)
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        report.verified = True
+        _apply(actor, report, wf.VERIFY, now, note)
+    return report
+
+
+def do_callback(
+    actor, report_id: int, *, result: str, note: str = "", now: dt.datetime | None = None
+) -> Report:
+    """回访: ask the reporter. An unhappy reporter reopens the matter (also after closure)."""
+    if result not in dict(Report.CALLBACK_CHOICES):
+        raise ValidationError({"callback": "回访结果应为满意、不满意或无法联系"})
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        if result == Report.UNSATISFIED:
+            if not note.strip():
+                raise ValidationError({"reason": "回访不满意时请记录举报人的意见"})
+            report.callback = result
+            report.verified = False
+            _apply(actor, report, wf.REOPEN, now, note, {"callback": result})
+            report.closed_at = None
+            report.save()
+            return report
+        report.callback = result
+        _apply(actor, report, wf.CALLBACK, now, note, {"callback": result})
+    return report
+
+
+def do_close(actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None) -> Report:
+    """办结: only after the on-site check passed and the reporter was called back (or cannot be)."""
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        wf.check(report.status, wf.CLOSE, actor_kinds(actor, report))
+        if not report.verified:
+            raise ValidationError("尚未进行现场核查，不能办结")
+        needs_callback = bool(report.reporter_phone or report.reported_by_id)
+        if needs_callback and not report.callback:
+            raise ValidationError("尚未回访举报人，不能办结")
+        report.closed_at = now
+        _apply(actor, report, wf.CLOSE, now, reason)
+    return report
+
+
+def do_hold(
+    actor, report_id: int, *, review_on: dt.date | None, reason: str, now: dt.datetime | None = None
+) -> Report:
+    """挂账: cannot be solved now; kept on the books with a review date."""
+    now = _now(now)
+    if review_on is None:
+        raise ValidationError({"review_on": "挂账必须填写复查日期"})
+    if review_on <= timezone.localdate(now):
+        raise ValidationError({"review_on": "复查日期必须晚于今天"})
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        report.hold_review_on = review_on
+        _apply(actor, report, wf.HOLD, now, reason, {"review_on": review_on.isoformat()})
+    return report
+
+
+def do_request_extension(
+    actor, report_id: int, *, days: int, reason: str, now: dt.datetime | None = None
+) -> Report:
+    """延期申请: the unit asks for more working days; a dispatcher decides."""
+    now = _now(now)
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 30:
+        raise ValidationError({"days": "延期天数应为1至30个工作日"})
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        if report.extension_requested_days:
+            raise ValidationError("已有待审批的延期申请")
+        report.extension_requested_days = days
+        _apply(actor, report, wf.REQUEST_EXTENSION, now, reason, {"days": days})
+    return report
+
+
+def do_approve_extension(
+    actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None
+) -> Report:
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        days = report.extension_requested_days
+        wf.check(report.status, wf.APPROVE_EXTENSION, actor_kinds(actor, report))
+        if not days:
+            raise ValidationError("没有待审批的延期申请")
+        base = report.step_due_at or now
+        new_due = wf.due_at(timezone.localtime(base), wf.Limit(days, wf.WORKDAYS), work_calendar())
+        report.step_due_at = new_due
+        report.extension_requested_days = 0
+        step = report.steps.filter(ended_at__isnull=True).last()
+        if step is not None:
+            step.due_at = new_due
+            step.limit_label = f"{step.limit_label}（延期{days}个工作日）"
+            step.save()
+        _apply(actor, report, wf.APPROVE_EXTENSION, now, reason, {"days": days, "due": new_due.isoformat()})
+    return report
+
+
+def do_reject_extension(actor, report_id: int, *, reason: str, now: dt.datetime | None = None) -> Report:
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        if not report.extension_requested_days:
+            raise ValidationError("没有待审批的延期申请")
+        report.extension_requested_days = 0
+        _apply(actor, report, wf.REJECT_EXTENSION, now, reason)
+    return report
+
+
+def do_split(
+    actor, report_id: int, *, parts: list[str], reason: str, now: dt.datetime | None = None
+) -> list[Report]:
+    """拆分: one report with several matters becomes sub-tasks, each routed on its own."""
+    now = _now(now)
+    parts = [p.strip() for p in parts if p and p.strip()]
+    if len(parts) < 2:
+        raise ValidationError({"parts": "拆分至少需要两项子任务（每行一项）"})
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        _apply(actor, report, wf.SPLIT_ACTION, now, reason, {"parts": len(parts)})
+        children = []
+        for text in parts:
+            child = Report.objects.create(
+                county_id=report.county_id,
+                tracking_code=new_tracking_code(),
+                channel=report.channel,
+                source=report.source,
+                text=text,
+                address=report.address,
+                lon=report.lon,
+                lat=report.lat,
+                crs=report.crs,
+                wgs_lon=report.wgs_lon,
+                wgs_lat=report.wgs_lat,
+                township_id=report.township_id,
+                community_code=report.community_code,
+                grid_code=report.grid_code,
+                micro_code=report.micro_code,
+                reporter_name=report.reporter_name,
+                reporter_phone=report.reporter_phone,
+                anonymous=report.anonymous,
+                reported_by_id=report.reported_by_id,
+                reported_at=report.reported_at,
+                priority=report.priority,
+                parent=report,
+            )
+            child.suggestion = _suggestion_dict(suggest(child))
+            _start_step(child, wf.RECEIVED, now)
+            child.save()
+            _log(child, actor, "intake", "", wf.RECEIVED, now, f"由事件{report.tracking_code}拆分")
+            children.append(child)
+    return children
+
+
+def do_merge(actor, report_id: int, *, into_id: int, reason: str, now: dt.datetime | None = None) -> Report:
+    """合并: a duplicate is folded into the report that carries the matter on."""
+    now = _now(now)
+    if int(into_id) == int(report_id):
+        raise ValidationError({"into": "不能与自身合并"})
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        target = _locked(actor, into_id)
+        if target.status in (wf.MERGED, wf.ARCHIVED):
+            raise ValidationError({"into": f"事件{target.tracking_code}已{target.status_label}，不能并入"})
+        report.merged_into = target
+        _apply(actor, report, wf.MERGE, now, reason, {"into": target.tracking_code})
+    return report
+
+
+def do_urge(actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None) -> Report:
+    """督办: recorded on the report and on the running step."""
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        _urge(actor, report, reason, now)
+    return report
+
+
+def _urge(actor, report: Report, reason: str, now: dt.datetime) -> None:
+    report.urge_count += 1
+    step = report.steps.filter(ended_at__isnull=True).last()
+    if step is not None:
+        step.urged += 1
+        step.save()
+    _apply(actor, report, wf.URGE, now, reason or "督办")
+
+
+def do_escalate(actor, report_id: int, *, reason: str, now: dt.datetime | None = None) -> Report:
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        _escalate(actor, report, reason, now)
+    return report
+
+
+def _escalate(actor, report: Report, reason: str, now: dt.datetime) -> None:
+    if report.escalation_level >= wf.MAX_ESCALATION:
+        return
+    report.escalation_level += 1
+    _apply(
+        actor,
+        report,
+        wf.ESCALATE,
+        now,
+        reason,
+        {"level": report.escalation_level, "to": wf.escalation_label(report.escalation_level)},
+    )
+
+
+@dataclass
+class UrgeSummary:
+    urged: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    absent_calls: int = 0
+
+
+def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummary:
+    """督办问效: urge every overdue step, escalate it one level and give it a grace period;
+    mark whistle calls past their deadline as not attended. Safe with several workers."""
+    now = _now(now)
+    summary = UrgeSummary()
+    ids = list(
+        Report.objects.filter(status__in=wf.OPEN_STATES, step_due_at__lt=now)
+        .order_by("step_due_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    cal = work_calendar()
+    for rid in ids:
+        with transaction.atomic():
+            report = (
+                Report.objects.select_for_update(skip_locked=True)
+                .filter(pk=rid, status__in=wf.OPEN_STATES, step_due_at__lt=now)
+                .first()
+            )
+            if report is None:
+                continue
+            due = timezone.localtime(report.step_due_at)
+            reason = f"{report.status_label}环节已超过期限（{due:%Y-%m-%d %H:%M}）"
+            _urge("督办程序", report, reason, now)
+            summary.urged.append(report.tracking_code)
+            level = report.escalation_level
+            _escalate("督办程序", report, reason + "，升级督办", now)
+            if report.escalation_level > level:
+                summary.escalated.append(report.tracking_code)
+            report.step_due_at = wf.due_at(timezone.localtime(now), wf.URGE_GRACE, cal)
+            report.save(update_fields=["step_due_at", "updated_at"])
+    summary.absent_calls = mark_absent(now)
+    return summary
+
+
+# ---- whistle -----------------------------------------------------------------------------------------
+
+
+def do_whistle(
+    actor,
+    *,
+    township: Township,
+    department_codes: list[str],
+    subject: str,
+    detail: str = "",
+    respond_by: dt.datetime | None,
+    report_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Whistle:
+    """乡镇吹哨: the township calls departments to a matter, each must respond by `respond_by`."""
+    now = _now(now)
+    if not (
+        actor.is_superuser
+        or (roles.has_capability(actor, "dispatch.whistle") and actor.township_id == township.pk)
+    ):
+        raise PermissionDenied("只有本乡镇（街道）的调度员或管理员可以吹哨。")
+    errors: dict[str, str] = {}
+    if not subject.strip():
+        errors["subject"] = "请填写吹哨事由"
+    codes = [c for c in dict.fromkeys(department_codes) if c]
+    depts = list(Department.objects.filter(county_id=township.county_id, code__in=codes))
+    if not codes:
+        errors["departments"] = "请至少选择一个部门"
+    elif len(depts) != len(codes):
+        missing = set(codes) - {d.code for d in depts}
+        errors["departments"] = f"部门不存在：{'、'.join(sorted(missing))}"
+    if respond_by is None:
+        errors["respond_by"] = "请填写报到期限"
+    elif respond_by <= now:
+        errors["respond_by"] = "报到期限必须晚于现在"
+    report = None
+    if report_id:
+        report = Report.objects.restrict(actor).filter(pk=report_id).first()
+        if report is None:
+            errors["report"] = "关联事件不存在或不在本乡镇（街道）"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        whistle = Whistle.objects.create(
+            township=township,
+            report=report,
+            subject=subject.strip(),
+            detail=detail.strip(),
+            called_at=now,
+            respond_by=respond_by,
+            called_by=actor,
+        )
+        for d in depts:
+            WhistleCall.objects.create(whistle=whistle, department=d)
+        if report is not None:
+            _log(report, actor, "whistle", report.status, report.status, now, subject, {"departments": codes})
+    return whistle
+
+
+def do_respond(actor, call_id: int, *, response: str, now: dt.datetime | None = None) -> WhistleCall:
+    """部门报到: the called department reports in (late answers are recorded as late)."""
+    now = _now(now)
+    if not response.strip():
+        raise ValidationError({"response": "请填写报到情况（到场人员、处置措施）"})
+    with transaction.atomic():
+        call = WhistleCall.objects.select_for_update().select_related("whistle").filter(pk=call_id).first()
+        if call is None or not (actor.is_superuser or actor.department_id == call.department_id):
+            raise PermissionDenied("只有被召集的部门可以报到。")
+        if call.status == WhistleCall.RESPONDED:
+            raise ValidationError("已报到，不能重复报到")
+        call.status = WhistleCall.RESPONDED
+        call.response = response.strip()
+        call.responded_at = now
+        call.responded_by = actor
+        call.save()
+    return call
+
+
+def mark_absent(now: dt.datetime | None = None) -> int:
+    """Calls still unanswered after their deadline become 未报到 (visible to the county)."""
+    now = _now(now)
+    n = 0
+    for call in WhistleCall.objects.filter(status=WhistleCall.CALLED, whistle__respond_by__lt=now):
+        with transaction.atomic():
+            call.status = WhistleCall.ABSENT
+            call.save(update_fields=["status"])
+            n += 1
+    return n
+
+
+def do_propose_discipline(
+    actor, call_id: int, *, text: str, now: dt.datetime | None = None
+) -> DisciplinaryProposal:
+    now = _now(now)
+    if not roles.has_capability(actor, "dispatch.discipline"):
+        raise PermissionDenied("只有县级调度或监督人员可以提出处理建议。")
+    if not text.strip():
+        raise ValidationError({"text": "请填写处理建议"})
+    with transaction.atomic():
+        call = WhistleCall.objects.restrict(actor).filter(pk=call_id).first()
+        if call is None:
+            raise PermissionDenied("召集记录不存在。")
+        if call.status == WhistleCall.RESPONDED and (call.responded_at or now) <= call.whistle.respond_by:
+            raise ValidationError("该部门已按时报到，不能提出处理建议")
+        return DisciplinaryProposal.objects.create(
+            call=call, text=text.strip(), proposed_by=actor, proposed_at=now
+        )
+
+
+def absent_departments(user, qs=None) -> list[dict[str, Any]]:
+    """Per department: calls, responded, late and absent counts (the county's view)."""
+    calls = (qs if qs is not None else WhistleCall.objects.restrict(user)).select_related(
+        "department", "whistle"
+    )
+    rows: dict[int, dict[str, Any]] = {}
+    for c in calls:
+        r = rows.setdefault(
+            c.department_id,
+            {"department": c.department, "called": 0, "responded": 0, "late": 0, "absent": 0, "open": []},
+        )
+        r["called"] += 1
+        if c.status == WhistleCall.RESPONDED:
+            r["responded"] += 1
+            if c.responded_at and c.responded_at > c.whistle.respond_by:
+                r["late"] += 1
+                r["open"].append(c)
+        elif c.status == WhistleCall.ABSENT:
+            r["absent"] += 1
+            r["open"].append(c)
+    return sorted(rows.values(), key=lambda r: (-r["absent"] - r["late"], r["department"].code))
+
+
+# ---- one entry point for buttons and the API ------------------------------------------------------
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        raise ValidationError({"review_on": "日期格式应为 YYYY-MM-DD"}) from None
+
+
+def perform(actor, report_id: int, action: str, data: dict[str, Any], now: dt.datetime | None = None):
+    """Run `action` with form/API `data` (reason, item, department, days, review_on, parts, into …)."""
+    reason = str(data.get("reason") or "")
+    if action == wf.ROUTE:
+        item = data.get("item")
+        kwargs: dict[str, Any] = {"department_code": str(data.get("department") or "")}
+        if item is not None and item != "__suggested__":
+            kwargs["item_code"] = str(item)
+        return do_route(actor, report_id, reason=reason, now=now, **kwargs)
+    if action == wf.REASSIGN:
+        return do_reassign(
+            actor,
+            report_id,
+            item_code=data.get("item"),
+            department_code=str(data.get("department") or ""),
+            reason=reason,
+            now=now,
+        )
+    if action == wf.RETURN:
+        return do_return(actor, report_id, reason=reason, now=now)
+    if action == wf.FINISH:
+        return do_finish(actor, report_id, result=reason or str(data.get("result") or ""), now=now)
+    if action == wf.VERIFY:
+        return do_verify(actor, report_id, passed=True, note=reason, now=now)
+    if action == wf.VERIFY_FAIL:
+        return do_verify(actor, report_id, passed=False, note=reason, now=now)
+    if action == wf.CALLBACK:
+        return do_callback(actor, report_id, result=str(data.get("callback") or ""), note=reason, now=now)
+    if action == wf.REOPEN:
+        return do_callback(actor, report_id, result=Report.UNSATISFIED, note=reason, now=now)
+    if action == wf.CLOSE:
+        return do_close(actor, report_id, reason=reason, now=now)
+    if action == wf.HOLD:
+        return do_hold(actor, report_id, review_on=_date(data.get("review_on")), reason=reason, now=now)
+    if action == wf.REQUEST_EXTENSION:
+        return do_request_extension(actor, report_id, days=data.get("days") or 0, reason=reason, now=now)
+    if action == wf.APPROVE_EXTENSION:
+        return do_approve_extension(actor, report_id, reason=reason, now=now)
+    if action == wf.REJECT_EXTENSION:
+        return do_reject_extension(actor, report_id, reason=reason, now=now)
+    if action == wf.SPLIT_ACTION:
+        parts = data.get("parts") or ""
+        if isinstance(parts, str):
+            parts = parts.splitlines()
+        return do_split(actor, report_id, parts=list(parts), reason=reason, now=now)
+    if action == wf.MERGE:
+        into = data.get("into")
+        target = Report.objects.restrict(actor).filter(Q(tracking_code=str(into)) | Q(pk=_int(into))).first()
+        if target is None:
+            raise ValidationError({"into": f"要并入的事件“{into}”不存在"})
+        return do_merge(actor, report_id, into_id=target.pk, reason=reason, now=now)
+    if action == wf.URGE:
+        return do_urge(actor, report_id, reason=reason, now=now)
+    if action == wf.ESCALATE:
+        return do_escalate(actor, report_id, reason=reason, now=now)
+    simple = {
+        wf.ACCEPT: do_accept,
+        wf.START_JOINT: do_start_joint,
+        wf.ARCHIVE: do_archive,
+        wf.RESUME: do_resume,
+        wf.DISMISS: do_dismiss,
+    }
+    if action in simple:
+        return simple[action](actor, report_id, reason=reason, now=now)
+    raise ValidationError({"action": f"未知操作“{action}”"})
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
