@@ -231,3 +231,82 @@ class InspectionVisit(models.Model):
     @property
     def has_alert(self) -> bool:
         return any(a.get("severity") == "alert" for a in self.alerts)
+
+
+class ReviewRound(models.Model):
+    """A case-file review round (案卷评查), e.g. a quarter's sample of closed files."""
+
+    OPEN, CLOSED = "open", "closed"
+    STATUS_CHOICES = [(OPEN, "评查中"), (CLOSED, "已结束")]
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="review_rounds")
+    name = models.CharField("名称", max_length=100)
+    period_start = models.DateField("结案日期自")
+    period_end = models.DateField("结案日期至")
+    procedures = models.JSONField("案件类型", default=list)
+    per_township = models.PositiveSmallIntegerField("每乡镇抽取件数")
+    seed = models.PositiveIntegerField("抽样种子")
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="county", county_writers=frozenset({"supervisor"}))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "评查批次"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReviewSheet(models.Model):
+    """One sampled case file scored on the checklist, with its rectification letter if any."""
+
+    PENDING, SCORED = "pending", "scored"
+    STATUS_CHOICES = [(PENDING, "待评查"), (SCORED, "已评查")]
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="sheets")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="review_sheets")
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="review_sheets")
+    auto_findings = models.JSONField("自动审查发现", default=list)
+    scores = models.JSONField("得分", default=dict)
+    total = models.PositiveSmallIntegerField("总分", null=True, blank=True)
+    grade = models.CharField("等次", max_length=10, blank=True)
+    comments = models.TextField("评查意见", blank=True)
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=PENDING)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scored_on = models.DateField("评查日期", null=True, blank=True)
+    letter = models.ForeignKey(
+        Letter, on_delete=models.SET_NULL, null=True, blank=True, related_name="review_sheets"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="round__county", township="township", county_writers=frozenset({"supervisor"}))
+
+    class Meta:
+        ordering = ["township__code", "case__number"]
+        verbose_name = "评查表"
+        constraints = [models.UniqueConstraint(fields=["round", "case"], name="supervision_sheet_case")]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.case}"
+
+    @property
+    def rectification_state(self) -> str:
+        if self.letter_id is None:
+            return "无需整改" if self.status == self.SCORED and not self.needs_rectification else "—"
+        return {
+            Letter.ISSUED: "整改中",
+            Letter.ANSWERED: "已答复待评定",
+            Letter.ADOPTED: "已整改",
+            Letter.PARTLY: "部分整改",
+            Letter.REJECTED: "未整改",
+        }[self.letter.status]
+
+    @property
+    def needs_rectification(self) -> bool:
+        return self.status == self.SCORED and (self.grade == "不合格" or bool(self.auto_findings))

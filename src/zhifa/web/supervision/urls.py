@@ -1,7 +1,7 @@
 from django.urls import path
 
 from zhifa.web.context import register
-from zhifa.web.supervision import inspection_views, views
+from zhifa.web.supervision import inspection_views, round_views, views
 
 app_name = "supervision"
 
@@ -27,3 +27,11 @@ urlpatterns += [
 ]
 
 register("行政检查", "web:supervision:inspections", None)
+
+urlpatterns += [
+    path("rounds/", round_views.round_list, name="rounds"),
+    path("rounds/<int:pk>/", round_views.round_detail, name="round_detail"),
+    path("rounds/sheets/<int:pk>/", round_views.sheet_detail, name="sheet_detail"),
+]
+
+register("案卷评查", "web:supervision:rounds", None)
