@@ -1,0 +1,219 @@
+"""Catalogue pages: browse, drafts and publishing, scoping (404 for other townships), import, public list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from catalogue.helpers import BENCH_COUNTY
+from zhifa.catalogue import services
+from zhifa.catalogue.models import CatalogueVersion, Entry, Item
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def t1_admin(make_user):
+    return make_user("township_admin", township="T01", username="t1admin")
+
+
+@pytest.fixture
+def t2_admin(make_user):
+    return make_user("township_admin", township="T02", username="t2admin")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", username="countyadmin")
+
+
+def _as(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_browse_and_search(client, small, t1_admin):
+    _as(client, t1_admin)
+    page = client.get("/catalogue/").content.decode()
+    assert "执法事项清单" in page and "A001" in page and "A004" in page
+    assert "A001" not in client.get("/catalogue/", {"q": "采砂"}).content.decode()
+    assert "A002" in client.get("/catalogue/", {"q": "采砂"}).content.decode()
+    by_basis = client.get("/catalogue/", {"basis": "第4条"}).content.decode()
+    assert "A004" in by_basis and "A001" not in by_basis
+    entrusted = client.get("/catalogue/", {"source": "entrusted"}).content.decode()
+    assert "A003" in entrusted and "A002" not in entrusted
+    inspections = client.get("/catalogue/", {"action_type": "inspection"}).content.decode()
+    assert "A004" in inspections and "A001" not in inspections
+    forest = client.get("/catalogue/", {"domain": "林业"}).content.decode()
+    assert "A003" in forest and "A001" not in forest
+    held_by_t2 = client.get("/catalogue/", {"township": "T02"}).content.decode()
+    # On the day of the test T02's entrustment for A003 has expired: only A001 is exercisable.
+    assert "A001" in held_by_t2 and "A002" not in held_by_t2 and "A003" not in held_by_t2
+
+
+def test_paging(client, small, t1_admin, county):
+    d = small["items"]["A001"].department
+    for n in range(40):
+        Item.objects.create(
+            county=county,
+            code=f"B{n:03d}",
+            name=f"事项{n}",
+            action_type="penalty",
+            source="empowered",
+            department=d,
+            legal_basis="《测试法》",
+        )
+    _as(client, t1_admin)
+    first = client.get("/catalogue/").content.decode()
+    assert "第1/2页，共44条" in first
+    second = client.get("/catalogue/", {"page": 2}).content.decode()
+    assert "B039" in second and "B039" not in first
+
+
+def test_item_detail_shows_tiers_and_holdings_and_county_admin_revokes(client, small, admin, t1_admin):
+    a2 = small["items"]["A002"]
+    _as(client, t1_admin)
+    page = client.get(f"/catalogue/items/{a2.pk}/").content.decode()
+    assert "裁量基准" in page and "1000～5000" in page and "东城街道" in page
+    assert "收回理由" not in page  # no revoke form for a township
+    assert (
+        client.post(f"/catalogue/items/{a2.pk}/", {"revoked_on": "2026-07-01", "reason": "x"}).status_code
+        == 403
+    )
+    _as(client, admin)
+    page = client.post(f"/catalogue/items/{a2.pk}/", {"revoked_on": "", "reason": ""}).content.decode()
+    assert "请填写收回理由" in page
+    r = client.post(f"/catalogue/items/{a2.pk}/", {"revoked_on": "2026-07-01", "reason": "承接能力不足"})
+    assert r.status_code == 302
+    a2.refresh_from_db()
+    assert a2.revoked_on == dt.date(2026, 7, 1) and a2.revoke_reason == "承接能力不足"
+
+
+def test_township_admin_edits_and_publishes_a_draft(client, small, t1_admin):
+    _as(client, t1_admin)
+    r = client.post("/catalogue/versions/new/")
+    draft = CatalogueVersion.objects.get(township__code="T01", status="draft")
+    assert r.status_code == 302 and r["Location"] == f"/catalogue/versions/{draft.pk}/"
+    page = client.get(r["Location"]).content.decode()
+    assert "县直部门提供的事项" in page and 'data-code="A004"' in page
+    a4 = small["items"]["A004"]
+    client.post(f"/catalogue/versions/{draft.pk}/pick/", {"item": a4.pk})
+    client.post(f"/catalogue/versions/{draft.pk}/unpick/", {"item": small["items"]["A002"].pk})
+    assert set(draft.entries.values_list("code", flat=True)) == {"A001", "A003", "A004"}
+    r = client.post(f"/catalogue/versions/{draft.pk}/publish/", {"effective_date": "bad"})
+    assert "生效日期" in client.get(r["Location"]).content.decode()
+    client.post(f"/catalogue/versions/{draft.pk}/publish/", {"effective_date": "2026-12-01", "note": "调整"})
+    draft.refresh_from_db()
+    assert draft.is_published and draft.effective_date == dt.date(2026, 12, 1)
+    listing = client.get("/catalogue/versions/").content.decode()
+    assert "待生效" in listing and "现行有效" in listing
+    cmp = client.get(
+        "/catalogue/compare/", {"a": small["versions"]["T01"].pk, "b": draft.pk}
+    ).content.decode()
+    assert "新增1项，删除1项，变更0项" in cmp and "A004" in cmp
+
+
+def test_published_version_cannot_be_edited_through_the_web(client, small, t1_admin):
+    _as(client, t1_admin)
+    v1 = small["versions"]["T01"]
+    page = client.get(f"/catalogue/versions/{v1.pk}/").content.decode()
+    assert "已发布的版本不可修改" in page and "点选</button>" not in page
+    r = client.post(f"/catalogue/versions/{v1.pk}/pick/", {"item": small["items"]["A004"].pk})
+    assert "已发布的清单版本不可修改" in client.get(r["Location"]).content.decode()
+    client.post(f"/catalogue/versions/{v1.pk}/unpick/", {"item": small["items"]["A001"].pk})
+    client.post(f"/catalogue/versions/{v1.pk}/publish/", {"effective_date": "2026-12-01"})
+    client.post(f"/catalogue/versions/{v1.pk}/discard/")
+    v1.refresh_from_db()
+    assert v1.effective_date == dt.date(2026, 1, 1)
+    assert set(Entry.objects.filter(version=v1).values_list("code", flat=True)) == {"A001", "A002", "A003"}
+
+
+def test_other_townships_versions_give_404(client, small, t1_admin, t2_admin):
+    draft = services.create_draft(t2_admin, small["t2"])
+    v2 = small["versions"]["T02"]
+    _as(client, t1_admin)
+    for pk in (draft.pk, v2.pk):
+        assert client.get(f"/catalogue/versions/{pk}/").status_code == 404
+        assert (
+            client.get("/catalogue/compare/", {"a": small["versions"]["T01"].pk, "b": pk}).status_code == 404
+        )
+    for action in ("pick", "unpick", "publish", "discard"):
+        r = client.post(
+            f"/catalogue/versions/{draft.pk}/{action}/",
+            {"item": small["items"]["A004"].pk, "effective_date": "2026-12-01"},
+        )
+        assert r.status_code == 404, action
+    assert client.post("/catalogue/versions/new/", {"township": small["t2"].pk}).status_code == 404
+    assert "北关街道" not in client.get("/catalogue/versions/").content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.entries.count() == 2
+    assert CatalogueVersion.objects.filter(township__code="T01", status="draft").count() == 0
+
+
+def test_officer_cannot_create_or_change_drafts(client, small, make_user):
+    officer = make_user("officer", township="T01")
+    _as(client, officer)
+    assert "新建草稿" not in client.get("/catalogue/versions/").content.decode()
+    assert client.post("/catalogue/versions/new/").status_code == 403
+
+
+def test_entrustments_page_marks_expiring_and_expired(client, small, admin, t1_admin):
+    _as(client, admin)
+    page = client.get("/catalogue/entrustments/").content.decode()
+    # States are relative to today; the page must show what the service computes.
+    current = small["t1"].entrustments.get()
+    state = services.entrustment_state(current)
+    assert state in page
+    assert ('class="row-warn"' in page) == (state == "即将到期")
+    _as(client, t1_admin)
+    mine = client.get("/catalogue/entrustments/").content.decode()
+    assert "林委〔2026〕1号" in mine and "林委〔2025〕2号" not in mine
+
+
+def test_import_page_all_or_nothing_and_export(client, county, admin, t1_admin, tmp_path):
+    _as(client, t1_admin)
+    assert client.get("/catalogue/import/").status_code == 403
+    _as(client, admin)
+    assert "校验并导入" in client.get("/catalogue/import/").content.decode()
+    bad = (
+        (BENCH_COUNTY / "catalog.csv")
+        .read_text(encoding="utf-8")
+        .replace(",行政处罚,法定,", ",处罚,法定,", 1)
+    )
+    files = [io.BytesIO((BENCH_COUNTY / name).read_bytes()) for name in ("departments.csv", "townships.csv")]
+    files[0].name, files[1].name = "departments.csv", "townships.csv"
+    bad_file = io.BytesIO(bad.encode())
+    bad_file.name = "catalog.csv"
+    page = client.post("/catalogue/import/", {"files": [*files, bad_file], "effective_date": "2026-01-01"})
+    text = page.content.decode()
+    assert "导入失败，未写入任何数据" in text and "catalog.csv:2:action_type" in text
+    assert Item.objects.count() == 0
+    uploads = []
+    for f in sorted(BENCH_COUNTY.glob("*.csv")):
+        b = io.BytesIO(f.read_bytes())
+        b.name = f.name
+        uploads.append(b)
+    text = client.post(
+        "/catalogue/import/", {"files": uploads, "effective_date": "2026-01-01"}
+    ).content.decode()
+    assert "导入完成" in text and Item.objects.count() == 95
+    r = client.get("/catalogue/export.xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(r.content), read_only=True)
+    assert wb["catalog"].max_row == 96
+
+
+def test_public_pages_need_no_login(client, small):
+    index = client.get("/catalogue/public/").content.decode()
+    assert "东城街道" in index and "第1版" in index
+    page = client.get("/catalogue/public/T01/").content.decode()
+    assert "东城街道综合行政执法事项清单" in page
+    assert "A001" in page and "《测试法》第1条" in page and "罚款1000～5000元" in page
+    assert "A004" not in page
+    t2 = client.get("/catalogue/public/T02/").content.decode()
+    assert "A003" not in t2  # its entrustment expired: not exercisable, not listed
+    assert client.get("/catalogue/public/T99/").status_code == 404
+    assert client.get("/catalogue/").status_code == 302  # the rest needs a login
