@@ -310,3 +310,45 @@ class ReviewSheet(models.Model):
     @property
     def needs_rectification(self) -> bool:
         return self.status == self.SCORED and (self.grade == "不合格" or bool(self.auto_findings))
+
+
+class Disclosure(models.Model):
+    """A penalty decision published on the public page (行政执法公示), personal data removed.
+
+    `content` is the redacted snapshot taken at publication: the public page reads only it,
+    never the case, so nothing personal can leak through a later template change.
+    """
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="disclosure")
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="disclosures")
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="disclosures")
+    doc_no = models.CharField("决定书文号", max_length=80)
+    decided_on = models.DateField("决定日期")
+    due_on = models.DateField("公示期限")
+    published_on = models.DateField("公示日期")
+    content = models.JSONField("公示内容")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_on = models.DateField("决定被变更或撤销日期", null=True, blank=True)
+    withdraw_due = models.DateField("撤回期限", null=True, blank=True)
+    withdrawn_on = models.DateField("撤回日期", null=True, blank=True)
+    withdraw_reason = models.CharField("撤回原因", max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="county", township="township")
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        verbose_name = "执法决定公示"
+
+    def __str__(self) -> str:
+        return self.doc_no
+
+    @property
+    def on_time(self) -> bool:
+        return self.published_on <= self.due_on
+
+    @property
+    def withdrawn_on_time(self) -> bool | None:
+        if self.withdraw_due is None or self.withdrawn_on is None:
+            return None
+        return self.withdrawn_on <= self.withdraw_due

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from zhifa.web.context import register
-from zhifa.web.supervision import inspection_views, round_views, views
+from zhifa.web.supervision import disclosure_views, inspection_views, round_views, views
 
 app_name = "supervision"
 
@@ -35,3 +35,11 @@ urlpatterns += [
 ]
 
 register("案卷评查", "web:supervision:rounds", None)
+
+urlpatterns += [
+    path("public/decisions/", disclosure_views.public_list, name="public_decisions"),
+    path("public/decisions/<int:pk>/", disclosure_views.public_detail, name="public_decision"),
+    path("disclosures/", disclosure_views.staff_page, name="disclosures"),
+]
+
+register("执法公示", "web:supervision:disclosures", None)
