@@ -35,6 +35,7 @@ __all__ = [
     "assign_staff",
     "locate",
     "locate_many",
+    "location_of_unit",
     "outside_message",
     "responsible",
     "save_enforcement_grid",
@@ -173,6 +174,35 @@ def responsible(location: Location | None) -> Responsibility:
                 if post not in officers:
                     officers.append(post)
     return Responsibility(levels, officers, egrids)
+
+
+def location_of_unit(unit: GridUnit) -> Location:
+    """The Location of a unit itself (its ancestry), for showing who answers for a clicked grid."""
+    chain: dict[str, GridUnit] = {}
+    cur: GridUnit | None = unit
+    while cur is not None:
+        chain[cur.level] = cur
+        cur = cur.parent
+
+    def code(level: str) -> str | None:
+        return chain[level].code if level in chain else None
+
+    def uid(level: str) -> int | None:
+        return chain[level].id if level in chain else None
+
+    return Location(
+        township=code(TOWNSHIP),
+        community=code(COMMUNITY),
+        grid=code(GRID),
+        micro=code(MICRO),
+        dedicated=code(DEDICATED),
+        township_id=unit.township_id,
+        micro_id=uid(MICRO),
+        community_id=uid(COMMUNITY),
+        grid_id=uid(GRID),
+        dedicated_id=uid(DEDICATED),
+        county_id=unit.county_id,
+    )
 
 
 def _post(user, role: str, label: str) -> Post:

@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list = []
+from zhifa.api.grid import views
+
+router = DefaultRouter()
+router.register("units", views.GridUnitViewSet)
+router.register("elements", views.ElementViewSet)
+router.register("enforcement-grids", views.EnforcementGridViewSet)
+
+urlpatterns = [
+    path("locate/", views.locate, name="api-grid-locate"),
+    path("geojson/", views.geojson, name="api-grid-geojson"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,156 @@
+/* Grid map page: draws grid polygons of one level from /api/grid/geojson/ with Leaflet (no tiles),
+   shows a unit's base data and responsible staff on click, and locates typed coordinates. */
+(function () {
+  "use strict";
+  var box = document.getElementById("grid-map");
+  if (!box || !window.L) { return; }
+  var COLORS = { township: "#b71c1c", community: "#1565c0", grid: "#2e7d32", micro: "#6a1b9a", dedicated: "#e65100" };
+  var LEVEL_NAMES = { township: "乡镇（街道）", community: "一级网格", grid: "二级网格", micro: "微网格", dedicated: "专属网格" };
+  var KIND_COLORS = { shop: "#0277bd", construction: "#ef6c00", risk: "#c62828", public_place: "#2e7d32" };
+  var map = L.map(box, { attributionControl: false, zoomSnap: 0.25, minZoom: 6, maxZoom: 19 });
+  map.setView([35.8, 112.9], 10);
+  var layer = null, selected = null, marker = null, elementLayer = null;
+  var status = document.getElementById("grid-status");
+  var detail = document.getElementById("grid-detail");
+  var form = document.getElementById("grid-controls");
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) { throw new Error(body.error || ("请求失败（" + r.status + "）")); }
+        return body;
+      });
+    });
+  }
+  function current() {
+    var level = form.querySelector("input[name=level]:checked").value;
+    var township = document.getElementById("grid-township").value;
+    return { level: level, township: township };
+  }
+  function style(f) {
+    var c = COLORS[f.properties.level] || "#333";
+    return { color: c, weight: f.properties.level === "micro" ? 1 : 2, fillColor: c, fillOpacity: 0.08,
+             className: "grid-unit grid-" + f.properties.code };
+  }
+  function load() {
+    var q = current();
+    var url = box.dataset.geojson + "?level=" + encodeURIComponent(q.level) +
+      (q.township ? "&township=" + encodeURIComponent(q.township) : "");
+    status.textContent = "正在加载网格……";
+    getJSON(url).then(function (fc) {
+      if (layer) { map.removeLayer(layer); }
+      selected = null;
+      layer = L.geoJSON(fc, {
+        style: style,
+        onEachFeature: function (f, lyr) {
+          lyr.bindTooltip(el("span", f.properties.name + "（" + f.properties.code + "）"), { sticky: true });
+          lyr.on("click", function () { select(lyr, f.properties.id); });
+        }
+      }).addTo(map);
+      var n = fc.features.length;
+      status.textContent = "共" + n + "个" + LEVEL_NAMES[q.level] + "（点击网格查看详情）";
+      box.dataset.loaded = q.level + ":" + n;
+      if (n) { map.fitBounds(layer.getBounds(), { padding: [10, 10], animate: false }); }
+    }).catch(function (err) { status.textContent = "加载失败：" + err.message; });
+  }
+  function select(lyr, id) {
+    if (selected) { layer.resetStyle(selected); }
+    selected = lyr;
+    lyr.setStyle({ weight: 3, fillOpacity: 0.3 });
+    showUnit(id);
+  }
+  function dl(rows) {
+    var d = el("dl");
+    rows.forEach(function (r) {
+      if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
+      d.appendChild(el("dt", r[0])); d.appendChild(el("dd", String(r[1])));
+    });
+    return d;
+  }
+  function staffList(resp, target) {
+    var any = false;
+    (resp.levels || []).forEach(function (lv) {
+      if (!lv.posts.length) { return; }
+      any = true;
+      target.appendChild(el("h3", lv.level_label + " " + lv.name));
+      var ul = el("ul", null, "staff");
+      lv.posts.forEach(function (p) {
+        var li = el("li"); li.appendChild(el("span", p.role_label + "：", "muted"));
+        li.appendChild(el("strong", p.name, "staff-name"));
+        if (p.phone) { li.appendChild(el("span", " " + p.phone, "muted")); }
+        ul.appendChild(li);
+      });
+      target.appendChild(ul);
+    });
+    if ((resp.officers || []).length) {
+      any = true;
+      target.appendChild(el("h3", "执法人员（" + resp.enforcement_grids.join("、") + "）"));
+      var ul = el("ul", null, "officers");
+      resp.officers.forEach(function (p) { ul.appendChild(el("li", p.name + (p.phone ? " " + p.phone : ""))); });
+      target.appendChild(ul);
+    }
+    if (!any) { target.appendChild(el("p", "尚未配备网格人员。", "muted")); }
+  }
+  function showUnit(id) {
+    detail.textContent = "正在加载……";
+    getJSON(box.dataset.units + id + "/").then(function (u) {
+      detail.textContent = "";
+      detail.appendChild(el("h2", u.name || u.code, "unit-title"));
+      detail.appendChild(dl([
+        ["编码", u.code], ["层级", u.level_label], ["乡镇（街道）", u.township_name],
+        ["上级网格", u.ancestors.map(function (a) { return a.name; }).join(" / ")],
+        ["类型", u.kind], ["户数", u.households], ["人数", u.population], ["商企", u.businesses],
+        ["下级网格", u.children || null]
+      ]));
+      var s = el("div", null, "responsible");
+      s.appendChild(el("h2", "负责人员"));
+      staffList(u.responsible, s);
+      detail.appendChild(s);
+    }).catch(function (err) { detail.textContent = "无法加载网格信息：" + err.message; });
+  }
+  function locate(ev) {
+    ev.preventDefault();
+    var f = ev.target, out = document.getElementById("grid-locate-result");
+    var url = box.dataset.locate + "?lon=" + encodeURIComponent(f.lon.value.trim()) +
+      "&lat=" + encodeURIComponent(f.lat.value.trim()) + "&crs=" + encodeURIComponent(f.crs.value);
+    out.textContent = "正在定位……";
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (res) {
+      out.textContent = "";
+      if (res.error) {
+        out.appendChild(el("p", res.error + (res.fields ? "：" + Object.values(res.fields).join("；") : ""), "errors"));
+        return;
+      }
+      if (marker) { map.removeLayer(marker); }
+      marker = L.circleMarker([res.wgs84[1], res.wgs84[0]], { radius: 7, color: "#000", fillColor: "#ffeb3b", fillOpacity: 1 }).addTo(map);
+      if (!res.found) { out.appendChild(el("p", res.message, "errors")); return; }
+      map.panTo([res.wgs84[1], res.wgs84[0]]);
+      out.appendChild(dl([["乡镇（街道）", res.township], ["一级网格", res.community], ["二级网格", res.grid],
+                          ["微网格", res.micro], ["专属网格", res.dedicated]]));
+      if (res.responsible) { staffList(res.responsible, out); }
+    }).catch(function (err) { out.textContent = "定位失败：" + err.message; });
+  }
+  function toggleElements(ev) {
+    if (elementLayer) { map.removeLayer(elementLayer); elementLayer = null; }
+    if (!ev.target.checked) { return; }
+    getJSON(box.dataset.elements + "?limit=2000").then(function (page) {
+      elementLayer = L.layerGroup();
+      (page.results || []).forEach(function (e) {
+        L.circleMarker([e.lat, e.lon], { radius: 5, color: KIND_COLORS[e.kind] || "#333", fillOpacity: 0.8 })
+          .bindPopup(el("div", e.kind_label + "：" + e.name + (e.address ? "（" + e.address + "）" : "") + "，所在网格：" + e.unit))
+          .addTo(elementLayer);
+      });
+      elementLayer.addTo(map);
+    }).catch(function (err) { status.textContent = "要素加载失败：" + err.message; });
+  }
+  form.addEventListener("change", function (ev) { if (ev.target.id !== "grid-elements") { load(); } });
+  document.getElementById("grid-elements").addEventListener("change", toggleElements);
+  document.getElementById("grid-locate").addEventListener("submit", locate);
+  window.zhifaGridMap = map;
+  load();
+})();

@@ -1,0 +1,55 @@
+"""The grid map page: log in, open the map, click a micro grid, see its grid worker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from shapely.geometry import shape
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+COUNTY_GEOJSON = (SHARED if SHARED.exists() else Path("/work/shared")) / "benchmark/grids/county.geojson"
+
+
+def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user):
+    from zhifa.grid import services
+    from zhifa.grid.importer import import_features, parse
+    from zhifa.grid.models import GridStaff, GridUnit
+
+    doc = json.loads(COUNTY_GEOJSON.read_text(encoding="utf-8"))
+    doc["features"] = [f for f in doc["features"] if f["properties"]["township"] == "T01"]
+    import_features(parse(json.dumps(doc), "t01.geojson", []), county=county)
+    admin = make_user("township_admin", township="T01", username="t01admin")
+    worker = make_user("grid_worker", township="T01", username="liu", full_name="刘网格")
+    micro = GridUnit.objects.get(code="T01-C01-G02-M03")
+    services.assign_staff(admin, micro, worker, GridStaff.WORKER)
+    inside = shape(json.loads(micro.geometry)).representative_point()
+
+    login("t01admin")
+    page.click("nav.mainnav >> text=网格地图")
+    page.wait_for_function("document.getElementById('grid-map').dataset.loaded === 'micro:256'")
+    assert "共256个微网格" in page.locator("#grid-status").inner_text()
+    pt = page.evaluate(
+        "([lat, lon]) => { const p = window.zhifaGridMap.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        [inside.y, inside.x],
+    )
+    box = page.locator("#grid-map").bounding_box()
+    page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+    page.wait_for_selector("#grid-detail .unit-title")
+    detail = page.locator("#grid-detail").inner_text()
+    assert "T01-C01-G02-M03" in detail
+    assert f"户数\n{micro.households}" in detail or str(micro.households) in detail
+    assert "刘网格" in page.locator("#grid-detail .staff-name").first.inner_text()
+
+    # switching level redraws; locating a point outside the county says so in Chinese
+    page.check("input[name=level][value=community]")
+    page.wait_for_function("document.getElementById('grid-map').dataset.loaded === 'community:8'")
+    page.fill("#grid-locate input[name=lon]", "100")
+    page.fill("#grid-locate input[name=lat]", "30")
+    page.click("#grid-locate button[type=submit]")
+    page.wait_for_selector("#grid-locate-result .errors")
+    assert "不在本县任何网格内" in page.locator("#grid-locate-result").inner_text()
