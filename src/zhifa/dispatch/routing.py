@@ -1,0 +1,285 @@
+"""Routing glue (一键转办): the pure router of `zhifa.rules.routing` on the county's data.
+
+- `suggest(text, lon, lat, crs, on, county)` → `Suggestion`: where the report lies (grid), the top
+  three catalogue items with scores and deciding words, and the handler under the holding rule.
+- `route_reports(rows, county)`: the same for a batch (one grid lookup pass, held items cached
+  per township and day), used by `zhifa route`.
+- `record_confirmation(text, item_codes, county)`: a dispatcher's confirmed or corrected routing
+  becomes a training example; `train(county)` builds and stores a new model from the catalogue and
+  every example. The newest stored model is used at once by every process (web app, commands).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from zhifa.catalogue.models import Item
+from zhifa.catalogue.services import held_item_codes, items_for_routing
+from zhifa.core import audit
+from zhifa.dispatch.models_router import RouterModel, RoutingExample
+from zhifa.org.models import County
+from zhifa.rules.routing import Example, Router, decide_handler
+
+
+@dataclass
+class Suggestion:
+    """The router's answer for one report."""
+
+    township: str | None
+    grid: str | None
+    micro: str | None
+    candidates: list[tuple[str | None, float, list[str]]]  # (item code or None, score, words)
+    item: str | None
+    handler: str  # "township:T01" | "department:D03" | "none"
+    community: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "township": self.township,
+            "grid": self.grid,
+            "micro": self.micro,
+            "item": self.item,
+            "candidates": [{"item": c, "score": s, "words": w} for c, s, w in self.candidates],
+            "handler": self.handler,
+        }
+
+
+# ---- the county's router -------------------------------------------------------------------------
+
+
+@dataclass
+class _Loaded:
+    key: tuple
+    router: Router
+    departments: dict[str, str]
+
+
+_cache: dict[int, _Loaded] = {}
+_lock = threading.Lock()
+
+
+def resolve_county(county: County | str | int | None = None) -> County:
+    """The county meant: a County, its code or id, or the only county there is."""
+    if isinstance(county, County):
+        return county
+    if isinstance(county, int):
+        return County.objects.get(pk=county)
+    if isinstance(county, str):
+        found = County.objects.filter(code=county).first()
+        if found is None:
+            raise County.DoesNotExist(f"区县代码“{county}”不存在")
+        return found
+    counties = list(County.objects.order_by("id")[:2])
+    if not counties:
+        raise County.DoesNotExist("尚未导入任何区县，请先运行 zhifa import-county")
+    if len(counties) > 1:
+        raise County.MultipleObjectsReturned("有多个区县，请指定区县代码（--county-code）")
+    return counties[0]
+
+
+def _catalogue_key(county: County) -> tuple:
+    agg = Item.objects.filter(county=county).aggregate(n=Count("id"), m=Max("id"), r=Max("revoked_on"))
+    return (agg["n"], agg["m"], str(agg["r"]))
+
+
+def _state_key(county: County) -> tuple:
+    latest = RouterModel.objects.filter(county=county).order_by("-id").values_list("id", "note").first()
+    return (latest[0] if latest else None, *_catalogue_key(county))
+
+
+def router_for(county: County | str | int | None = None) -> tuple[Router, dict[str, str]]:
+    """The county's router (newest stored model, else built from the catalogue) and item → department.
+
+    A stored model built from an older catalogue is rebuilt in memory from today's catalogue and
+    the stored examples, so a new item is routable before anyone retrains.
+    """
+    c = resolve_county(county)
+    # Two small queries per call (newest model id, catalogue fingerprint) instead of a time-based
+    # cache: a model trained by `zhifa train-router` in another process is used on the next call.
+    key = _state_key(c)
+    with _lock:
+        loaded = _cache.get(c.id)
+        if loaded is None or loaded.key != key:
+            items = items_for_routing(c)
+            departments = {i["code"]: i["department_code"] for i in items}
+            stored = RouterModel.objects.filter(county=c).order_by("-id").first()
+            router = None
+            if stored is not None and stored.note.endswith(_fingerprint_note(key[1:])):
+                router = Router.from_json(stored.data)
+            if router is None:
+                router = Router.train(items, _stored_examples(c) if stored is not None else ())
+            loaded = _Loaded(key, router, departments)
+            _cache[c.id] = loaded
+    return loaded.router, loaded.departments
+
+
+def invalidate(county: County | None = None) -> None:
+    with _lock:
+        if county is None:
+            _cache.clear()
+        else:
+            _cache.pop(county.id, None)
+
+
+def _fingerprint_note(catalogue_key: tuple) -> str:
+    return "［清单" + "/".join(str(k) for k in catalogue_key) + "］"
+
+
+def _stored_examples(county: County) -> list[Example]:
+    return [
+        Example(t, list(i))
+        for t, i in RoutingExample.objects.filter(county=county).values_list("text", "items")
+    ]
+
+
+# ---- learning ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_confirmation(
+    report_text: str,
+    item_codes: Sequence[str],
+    county: County | str | int | None = None,
+    source: str = RoutingExample.CONFIRMED,
+    reference: str = "",
+) -> RoutingExample:
+    """Store a dispatcher's confirmed or corrected routing as a training example.
+
+    `item_codes`: the correct items, best first; empty when the matter is not enforcement.
+    Unknown codes raise ValueError (a typo must not teach the router a class that does not exist).
+    """
+    c = resolve_county(county)
+    text = (report_text or "").strip()
+    if not text:
+        raise ValueError("事件描述为空，不能作为转办训练样本")
+    codes = [str(x).strip() for x in item_codes if str(x).strip()]
+    known = set(Item.objects.filter(county=c, code__in=codes).values_list("code", flat=True))
+    unknown = [x for x in codes if x not in known]
+    if unknown:
+        raise ValueError(f"执法事项编码{'、'.join(unknown)}在{c.name}的清单中不存在")
+    return RoutingExample.objects.create(county=c, text=text, items=codes, source=source, reference=reference)
+
+
+@transaction.atomic
+def train(county: County | str | int | None = None, note: str = "") -> RouterModel:
+    """Train on the catalogue plus every stored example and store the model (used at once)."""
+    c = resolve_county(county)
+    items = items_for_routing(c)
+    examples = _stored_examples(c)
+    router = Router.train(items, examples)
+    key = _catalogue_key(c)
+    model = RouterModel.objects.create(
+        county=c,
+        data=router.to_json(),
+        n_items=len(items),
+        n_examples=router.n_examples,
+        note=(note + _fingerprint_note(key))[-300:],
+    )
+    audit.record(
+        "train",
+        model,
+        after={"county": c.code, "items": len(items), "examples": router.n_examples},
+        reason=note or "重新训练转办路由模型",
+    )
+    transaction.on_commit(lambda: invalidate(c))
+    invalidate(c)
+    return model
+
+
+@dataclass
+class LabelledRow:
+    line: int
+    id: str
+    text: str
+    items: list[str]
+
+
+@transaction.atomic
+def learn_file(rows: Iterable[LabelledRow], county: County | str | int | None = None) -> tuple[int, int]:
+    """Store labelled rows as examples (skipping ones already stored); returns (added, skipped)."""
+    c = resolve_county(county)
+    have = {(t, tuple(i)) for t, i in RoutingExample.objects.filter(county=c).values_list("text", "items")}
+    new = []
+    skipped = 0
+    for r in rows:
+        k = (r.text, tuple(r.items))
+        if k in have:
+            skipped += 1
+            continue
+        have.add(k)
+        new.append(
+            RoutingExample(county=c, text=r.text, items=r.items, source=RoutingExample.FILE, reference=r.id)
+        )
+    for ex in new:
+        ex.save()  # one by one so that the audit log has each example
+    return len(new), skipped
+
+
+# ---- routing -------------------------------------------------------------------------------------
+
+
+def _locate_many(points: list[tuple[float, float, str]]):
+    from zhifa.grid.services import locate_many
+
+    return locate_many(points)
+
+
+def suggest(
+    text: str,
+    lon: float,
+    lat: float,
+    crs: str = "wgs84",
+    on: dt.date | None = None,
+    county: County | str | int | None = None,
+) -> Suggestion:
+    """Route one report: the location decides the township, the text the item, both the handler."""
+    return route_many([(text, lon, lat, crs, on)], county)[0]
+
+
+def route_many(
+    reports: Sequence[tuple[str, float, float, str, dt.date | None]],
+    county: County | str | int | None = None,
+) -> list[Suggestion]:
+    """Route (text, lon, lat, crs, on) tuples; `on` None means today. Bad coordinates raise ValueError."""
+    if not reports:
+        return []
+    locations = _locate_many([(lon, lat, crs) for _, lon, lat, crs, _ in reports])
+    if county is None:
+        ids = {loc.county_id for loc in locations if loc is not None and loc.county_id}
+        county = ids.pop() if len(ids) == 1 else None
+    router, departments = router_for(county)
+    today = timezone.localdate()
+    held_cache: dict[tuple[str, dt.date], set[str]] = {}
+    out = []
+    for (text, _, _, _, on), loc in zip(reports, locations, strict=True):
+        ranking = router.rank(text)
+        item = ranking.item
+        township = loc.township if loc is not None else None
+        day = on or today
+        held: set[str] = set()
+        if item and township:
+            k = (township, day)
+            if k not in held_cache:
+                held_cache[k] = held_item_codes(township, day)
+            held = held_cache[k]
+        out.append(
+            Suggestion(
+                township=township,
+                grid=loc.grid if loc is not None else None,
+                micro=loc.micro if loc is not None else None,
+                community=loc.community if loc is not None else None,
+                candidates=[(c.item, c.score, c.words) for c in ranking.candidates],
+                item=item,
+                handler=decide_handler(item, township, held, departments),
+            )
+        )
+    return out
