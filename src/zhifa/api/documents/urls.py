@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list = []
+from zhifa.api.documents.views import DocumentViewSet
+
+router = DefaultRouter()
+router.register("documents", DocumentViewSet, basename="documents-document")
+
+urlpatterns = router.urls

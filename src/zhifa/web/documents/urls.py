@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from zhifa.web.context import register
+from zhifa.web.documents import views
 
 app_name = "documents"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("case/<int:case_pk>/", views.case_documents, name="case"),
+    path("<int:pk>/<str:fmt>/", views.download, name="download"),
+]
+
+register("法律文书", "web:documents:index", "documents.view")

@@ -1,0 +1,114 @@
+"""REST API of the legal documents: list/read (scoped), download DOCX/PDF, generate for a case."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from zhifa.api.base import ScopedReadOnlyViewSet
+from zhifa.documents import forms, kinds, services
+from zhifa.documents.models import Document
+from zhifa.documents.render import CONTENT_TYPES
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    township_code = serializers.CharField(source="township.code", read_only=True)
+    generated_by = serializers.CharField(source="generated_by.username", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "township_code",
+            "kind",
+            "title",
+            "year",
+            "seq",
+            "doc_no",
+            "docx_sha256",
+            "pdf_sha256",
+            "generated_by",
+            "generated_at",
+        ]
+
+
+class GenerateSerializer(serializers.Serializer):
+    case = serializers.IntegerField(help_text="案件ID")
+    kind = serializers.ChoiceField(choices=kinds.CHOICES, help_text="文书种类")
+    extra = serializers.DictField(
+        required=False, default=dict, help_text="补充内容（见 zhifa.documents.context）"
+    )
+
+
+class DocumentViewSet(ScopedReadOnlyViewSet):
+    """法律文书：按乡镇（街道）范围查阅；`?case=ID` 只列该案件的文书。"""
+
+    queryset = Document.objects.select_related("case", "township", "generated_by")
+    serializer_class = DocumentSerializer
+
+    def get_queryset(self):
+        if not self.request.user.can("documents.view"):
+            raise PermissionDenied("您没有查阅法律文书的权限。")
+        qs = super().get_queryset()
+        if self.action == "list" and self.request.query_params.get("case"):
+            try:
+                qs = qs.filter(case_id=int(self.request.query_params["case"]))
+            except ValueError:
+                raise ValidationError({"case": "案件ID应为整数"}) from None
+        return qs
+
+    def _file(self, fmt: str):
+        doc = self.get_object()
+        try:
+            data = services.read_file(doc, fmt)
+        except services.DocumentError as err:
+            return Response({"detail": str(err)}, status=status.HTTP_409_CONFLICT)
+        return FileResponse(
+            io.BytesIO(data), as_attachment=True, filename=doc.filename(fmt), content_type=CONTENT_TYPES[fmt]
+        )
+
+    @extend_schema(responses={(200, CONTENT_TYPES["docx"]): bytes})
+    @action(detail=True, methods=["get"])
+    def docx(self, request, pk=None):
+        return self._file("docx")
+
+    @extend_schema(responses={(200, CONTENT_TYPES["pdf"]): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        return self._file("pdf")
+
+    @extend_schema(
+        request=GenerateSerializer,
+        responses={201: DocumentSerializer},
+        parameters=[OpenApiParameter("case", int, required=False, description="仅用于列表筛选")],
+    )
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        from zhifa.cases.models import Case
+
+        ser = GenerateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        case = get_object_or_404(Case.objects.restrict(request.user), pk=ser.validated_data["case"])
+        problems = forms.check_extra(ser.validated_data["extra"])
+        if problems:
+            raise ValidationError({"extra": problems})
+        try:
+            doc = services.generate(
+                case, ser.validated_data["kind"], request.user, ser.validated_data["extra"]
+            )
+        except DjangoPermissionDenied as err:
+            raise PermissionDenied(str(err)) from None
+        except services.DocumentError as err:
+            raise ValidationError({"detail": str(err)}) from None
+        return Response(DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)

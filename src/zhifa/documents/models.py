@@ -1,0 +1,85 @@
+"""Generated legal documents of a case and the per-township counters of their 文号."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from zhifa.documents import kinds
+from zhifa.org.models import Township
+from zhifa.org.scoping import Scope, ScopedQuerySet
+
+
+class DocumentCounter(models.Model):
+    """The last 文号 sequence number used by a township for one kind of document in one year.
+
+    `services.next_number` locks this row (select_for_update) while it takes the next number and
+    stores the document in the same transaction, so numbers have no gaps and no duplicates.
+    """
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="document_counters")
+    kind = models.CharField("文书种类", max_length=30, choices=kinds.CHOICES)
+    year = models.PositiveSmallIntegerField("年度")
+    last = models.PositiveIntegerField("已用最大序号", default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="township__county", township="township")
+
+    class Meta:
+        verbose_name = "文号计数器"
+        constraints = [
+            models.UniqueConstraint(fields=["township", "kind", "year"], name="documents_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township} {self.get_kind_display()} {self.year}: {self.last}"
+
+
+class Document(models.Model):
+    """One numbered legal document generated from a case: the DOCX and PDF as generated, with SHA-256."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="documents")
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField("文书种类", max_length=30, choices=kinds.CHOICES)
+    title = models.CharField("文书名称", max_length=60)
+    year = models.PositiveSmallIntegerField("年度")
+    seq = models.PositiveIntegerField("序号")
+    doc_no = models.CharField("文号", max_length=80, unique=True)
+    # Paths in the default storage (MEDIA_ROOT), ASCII; the Chinese name is given at download time.
+    # Plain paths rather than FileFields: the audit log snapshots columns as JSON.
+    docx_path = models.CharField("DOCX存储路径", max_length=300)
+    pdf_path = models.CharField("PDF存储路径", max_length=300)
+    docx_sha256 = models.CharField("DOCX的SHA-256", max_length=64)
+    pdf_sha256 = models.CharField("PDF的SHA-256", max_length=64)
+    # The context the files were rendered from, so a document can be explained later.
+    content = models.JSONField("生成内容", default=dict)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents_generated"
+    )
+    generated_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="township__county", township="township")
+
+    class Meta:
+        ordering = ["-generated_at", "-id"]
+        verbose_name = "法律文书"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "kind", "year", "seq"], name="documents_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.doc_no}"
+
+    def path(self, fmt: str) -> str:
+        return self.docx_path if fmt == "docx" else self.pdf_path
+
+    def sha(self, fmt: str) -> str:
+        return self.docx_sha256 if fmt == "docx" else self.pdf_sha256
+
+    def filename(self, fmt: str) -> str:
+        """The download name: 行政处罚决定书（东城综执罚决字〔2026〕第7号）.pdf"""
+        return f"{self.title}（{self.doc_no}）.{fmt}"

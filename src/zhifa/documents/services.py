@@ -1,0 +1,203 @@
+"""Generating the numbered legal documents of a case, and reading them back.
+
+`generate(case, kind, user)` builds the context from the case (through the exchange dict that
+`zhifa.cases.services.to_casefile` gives, plus the township, county and catalogue data the format
+does not carry), takes the next 文号 of the township for that kind and year under a row lock,
+renders DOCX and PDF and stores both with their SHA-256, all in one transaction: a failed render
+leaves no number used, and two clerks generating at once never get the same number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from zhifa.documents import forms, kinds
+from zhifa.documents.context import ContextError, context_from_casefile
+from zhifa.documents.models import Document, DocumentCounter
+from zhifa.documents.render import render_both, title
+from zhifa.org.models import Township
+
+# The case event whose date a document bears (and whose year numbers it); today when not yet recorded.
+DATE_KEYS = {
+    "filing_approval": "filed_date",
+    "inspection_record": "inspection_date",
+    "inquiry_record": "inspection_date",
+    "rectification_order": "rectify_date",
+    "prior_notice": "notice_date",
+    "hearing_notice": "hearing_notice_date",
+    "penalty_decision": "decision_date",
+    "no_penalty_decision": "decision_date",
+    "service_receipt": "service_date",
+    "seizure_decision": "seizure_date",
+    "demolition_notice": "decision_date",
+    "demolition_announcement": "announcement_date",
+    "reminder": "reminder_date",
+    "closing_report": "closing_date",
+}
+assert set(DATE_KEYS) == set(kinds.BY_CODE)
+DECISION_KINDS = ("penalty_decision", "no_penalty_decision", "demolition_notice")
+
+
+class DocumentError(ValueError):
+    """The document cannot be generated; the message is Chinese and says why."""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def can_generate(user, case) -> bool:
+    from zhifa.cases.models import Case
+
+    return (
+        user.can("documents.generate") and Case.objects.restrict(user, "change").filter(pk=case.pk).exists()
+    )
+
+
+def visible(user):
+    """The documents `user` may read: the township's own staff, the county's supervisors and procurators."""
+    if not user.can("documents.view"):
+        return Document.objects.none()
+    return Document.objects.restrict(user, "view").select_related("township", "case", "generated_by")
+
+
+def township_extra(township: Township, item_code: str | None) -> dict[str, Any]:
+    """What the organisation and the catalogue add to a case file: names, legal basis of the item."""
+    from zhifa.catalogue.models import Item
+
+    extra: dict[str, Any] = {
+        "township_name": township.name,
+        "township_kind": township.kind,
+        "county_name": township.county.name,
+    }
+    item = Item.objects.filter(county_id=township.county_id, code=item_code).first() if item_code else None
+    if item is not None:
+        extra["item_name"] = item.name
+        extra["legal_basis"] = item.legal_basis
+        if item.violation:
+            extra["violation"] = item.violation
+    return extra
+
+
+def context_for_case(case, kind: str, extra: dict | None = None, today: dt.date | None = None) -> dict:
+    """The context of document `kind` for a stored case (without its 文号)."""
+    from zhifa.cases.services import to_casefile
+
+    kinds.get(kind)
+    base = township_extra(case.township, case.item_code)
+    # The decision document generated here is the one the later documents cite.
+    decision = case.documents.filter(kind__in=DECISION_KINDS).order_by("-generated_at", "-id").first()
+    if decision is not None:
+        base["decision_doc_no"] = decision.doc_no
+        base["served_doc_name"] = decision.title
+        base["served_doc_no"] = decision.doc_no
+    ctx = context_from_casefile(to_casefile(case), {**base, **(extra or {})})
+    if not ctx.get("issue_date"):
+        ctx["issue_date"] = ctx.get(DATE_KEYS[kind]) or (today or timezone.localdate()).isoformat()
+    return ctx
+
+
+def next_number(township: Township, kind: str, year: int) -> int:
+    """Take the next sequence number; call inside the transaction that stores the document."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_number must run inside transaction.atomic()")
+    try:
+        with transaction.atomic():
+            counter, _ = DocumentCounter.objects.select_for_update().get_or_create(
+                township=township, kind=kind, year=year
+            )
+    except IntegrityError:  # another transaction created the row first: wait for its lock
+        counter = DocumentCounter.objects.select_for_update().get(township=township, kind=kind, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _year_of(ctx: dict) -> int:
+    from zhifa.documents.textfmt import as_date
+
+    day = as_date(ctx["issue_date"])
+    assert day is not None
+    return day.year
+
+
+def generate(case, kind: str, user, extra: dict | None = None, today: dt.date | None = None) -> Document:
+    """Generate, number and store document `kind` of `case` for `user` (DocumentError, PermissionDenied)."""
+    try:
+        kinds.get(kind)
+    except ValueError as err:
+        raise DocumentError(str(err)) from None
+    if not can_generate(user, case):
+        raise PermissionDenied("您无权为该案件生成法律文书")
+    problems = forms.check_extra(extra or {})
+    if problems:
+        raise DocumentError("；".join(problems))
+    ctx = context_for_case(case, kind, extra, today)
+    try:
+        year = _year_of(ctx)
+    except ValueError as err:
+        raise DocumentError(f"文书日期：{err}") from None
+    written: list = []
+    try:
+        with transaction.atomic():
+            seq = next_number(case.township, kind, year)
+            ctx["doc_no"] = kinds.format_doc_no(case.township.name, kind, year, seq)
+            try:
+                docx, pdf = render_both(kind, ctx)
+            except ContextError as err:
+                raise DocumentError(str(err)) from None
+            doc = Document(
+                case=case,
+                township=case.township,
+                kind=kind,
+                title=title(kind, ctx),
+                year=year,
+                seq=seq,
+                doc_no=ctx["doc_no"],
+                docx_sha256=sha256(docx),
+                pdf_sha256=sha256(pdf),
+                content=_jsonable(ctx),
+                generated_by=user,
+            )
+            stem = f"documents/{case.township.code}/{year}/{kind}-{seq:04d}-case{case.pk}"
+            doc.docx_path = default_storage.save(f"{stem}.docx", ContentFile(docx))
+            written.append(doc.docx_path)
+            doc.pdf_path = default_storage.save(f"{stem}.pdf", ContentFile(pdf))
+            written.append(doc.pdf_path)
+            doc.save()
+    except BaseException:
+        # The transaction rolled back (the number is free again): remove the files it wrote.
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return doc
+
+
+def _jsonable(ctx: dict) -> dict:
+    import json
+
+    return json.loads(json.dumps(ctx, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def read_file(doc: Document, fmt: str) -> bytes:
+    """The stored DOCX or PDF, after checking it still has the SHA-256 recorded when it was generated."""
+    if fmt not in ("docx", "pdf"):
+        raise DocumentError(f"不支持的文书格式“{fmt}”，可用：docx、pdf")
+    try:
+        with default_storage.open(doc.path(fmt), "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise DocumentError(f"文书{doc.doc_no}的{fmt.upper()}文件缺失，请联系管理员") from None
+    expected = doc.sha(fmt)
+    if sha256(data) != expected:
+        raise DocumentError(f"文书{doc.doc_no}的{fmt.upper()}文件与生成时的SHA-256不一致，可能已被改动")
+    return data

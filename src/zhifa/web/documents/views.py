@@ -1,0 +1,116 @@
+"""Legal documents: the list, a case's documents with the generate form, downloads (DOCX/PDF)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from zhifa.documents import forms, kinds, services
+from zhifa.documents.render import CONTENT_TYPES
+
+
+def _require_view(user) -> None:
+    if not user.can("documents.view"):
+        raise PermissionDenied("您没有查阅法律文书的权限。")
+
+
+@login_required
+def index(request):
+    _require_view(request.user)
+    from zhifa.cases.models import Case
+
+    docs = services.visible(request.user)
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        docs = docs.filter(Q(case__number__icontains=q) | Q(doc_no__icontains=q))
+    if request.GET.get("kind") in kinds.BY_CODE:
+        docs = docs.filter(kind=request.GET["kind"])
+    errors = []
+    number = (request.GET.get("case") or "").strip()
+    if number:
+        case = Case.objects.restrict(request.user).filter(number=number).first()
+        if case is not None:
+            return redirect("web:documents:case", case_pk=case.pk)
+        errors.append(f"案件编号“{number}”不存在或不在您的管辖范围内")
+    page = Paginator(docs.order_by("-generated_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/documents/index.html",
+        {"page": page, "kinds": kinds.CHOICES, "errors": errors, "q": q, "number": number},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_documents(request, case_pk: int):
+    _require_view(request.user)
+    from zhifa.cases.models import Case
+
+    case = get_object_or_404(Case.objects.restrict(request.user).select_related("township"), pk=case_pk)
+    can_generate = services.can_generate(request.user, case)
+    errors: list[str] = []
+    kind = request.POST.get("kind") or request.GET.get("kind") or "penalty_decision"
+    if request.method == "POST":
+        if not can_generate:
+            raise PermissionDenied("您无权为该案件生成法律文书。")
+        if kind not in kinds.BY_CODE:
+            errors.append("请选择文书种类")
+        else:
+            extra, errors = forms.extra_from_post(kind, request.POST)
+        if not errors:
+            try:
+                doc = services.generate(case, kind, request.user, extra)
+            except services.DocumentError as err:
+                errors.append(str(err))
+            else:
+                messages.success(request, f"已生成《{doc.title}》，文号{doc.doc_no}。")
+                return redirect("web:documents:case", case_pk=case.pk)
+    docs = services.visible(request.user).filter(case=case).order_by("kind", "year", "seq")
+    return render(
+        request,
+        "web/documents/case.html",
+        {
+            "case": case,
+            "docs": docs,
+            "can_generate": can_generate,
+            "kinds": kinds.CHOICES,
+            "kind": kind,
+            "fields": [
+                {
+                    "key": f.key,
+                    "label": f.label,
+                    "widget": f.widget,
+                    "help": f.help,
+                    "kinds": " ".join(f.kinds or ()),
+                    "value": request.POST.get(f.key, "") if request.method == "POST" else "",
+                }
+                for f in forms.FIELDS
+            ],
+            "errors": errors,
+            "data": request.method == "POST",
+        },
+    )
+
+
+@login_required
+def download(request, pk: int, fmt: str):
+    _require_view(request.user)
+    if fmt not in CONTENT_TYPES:
+        raise Http404("不支持的文书格式")
+    doc = get_object_or_404(services.visible(request.user), pk=pk)
+    try:
+        data = services.read_file(doc, fmt)
+    except services.DocumentError as err:
+        messages.error(request, str(err))
+        return redirect("web:documents:case", case_pk=doc.case_id)
+    import io
+
+    return FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=doc.filename(fmt), content_type=CONTENT_TYPES[fmt]
+    )
