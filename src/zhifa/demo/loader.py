@@ -33,7 +33,13 @@ def _catalogue(county, log: Callable[[str], None]) -> None:
     step(county, log)
 
 
-STEPS: list[Callable] = [_catalogue]
+def _grid(county, log: Callable[[str], None]) -> None:
+    from zhifa.demo.grid import step
+
+    step(county, log)
+
+
+STEPS: list[Callable] = [_catalogue, _grid]
 
 
 def load(log: Callable[[str], None] = print) -> None:
