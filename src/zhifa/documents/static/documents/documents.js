@@ -5,7 +5,8 @@
   function update() {
     document.querySelectorAll(".doc-field").forEach(function (el) {
       var kinds = el.getAttribute("data-kinds");
-      el.hidden = !!kinds && kinds.split(" ").indexOf(select.value) < 0;
+      // style rather than the hidden attribute: the base CSS makes every label display:block.
+      el.style.display = kinds && kinds.split(" ").indexOf(select.value) < 0 ? "none" : "";
     });
   }
   select.addEventListener("change", update);
