@@ -18,7 +18,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="数据目录（departments.csv、catalog.csv……或同名.xlsx）")
-        parser.add_argument("--county-code", default=None, help="区县代码（默认：唯一的现有区县，或新建）")
+        parser.add_argument(
+            "--county-code",
+            default=None,
+            help="区县代码，不存在则新建。默认：数据库中没有区县时新建C01，只有一个区县时导入该区县；"
+            "有多个区县或只有演示县（DEMO）时必须指定",
+        )
         parser.add_argument("--county-name", default=None, help="新建区县时的名称")
         parser.add_argument(
             "--effective-date", default=None, help="新发布清单版本的生效日期 YYYY-MM-DD（默认今天）"
