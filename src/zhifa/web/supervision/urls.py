@@ -1,7 +1,7 @@
 from django.urls import path
 
 from zhifa.web.context import register
-from zhifa.web.supervision import disclosure_views, inspection_views, round_views, views
+from zhifa.web.supervision import disclosure_views, inspection_views, metrics_views, round_views, views
 
 app_name = "supervision"
 
@@ -43,3 +43,10 @@ urlpatterns += [
 ]
 
 register("执法公示", "web:supervision:disclosures", None)
+
+urlpatterns += [
+    path("metrics/", metrics_views.board, name="metrics"),
+    path("metrics/export.xlsx", metrics_views.export, name="metrics_export"),
+]
+
+register("考核指标", "web:supervision:metrics", None)
