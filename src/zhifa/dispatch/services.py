@@ -275,7 +275,10 @@ def suggest(report: Report):
     except ImportError:
         return None
     try:
-        return routing.suggest(report.text, report.wgs_lon, report.wgs_lat, "wgs84", county=report.county)
+        on = timezone.localdate(report.reported_at) if report.reported_at else None
+        return routing.suggest(
+            report.text, report.wgs_lon, report.wgs_lat, "wgs84", on=on, county=report.county
+        )
     except Exception:  # a router failure must never lose a report: it is routed by hand
         log.exception("routing suggestion failed for %s", report.tracking_code)
         return None
@@ -531,9 +534,10 @@ def _record_confirmation(report: Report, item_code: str | None) -> None:
         from zhifa.dispatch import routing
     except ImportError:
         return
-    fn = getattr(routing, "record_confirmation", None)
-    if fn is not None:
-        fn(report.text, [item_code] if item_code else [], report.county)
+    try:
+        routing.record_confirmation(report.text, [item_code] if item_code else [], report.county)
+    except Exception:  # learning is a side effect: a failure must not undo the routing
+        log.exception("could not record the routing of %s as a training example", report.tracking_code)
 
 
 _UNSET = object()

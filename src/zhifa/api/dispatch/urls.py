@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from zhifa.api.dispatch import views
+
+router = SimpleRouter()
+router.register("reports", views.ReportViewSet, basename="dispatch-report")
+
+urlpatterns = [
+    path("", include(router.urls)),
+]

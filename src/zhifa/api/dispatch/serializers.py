@@ -1,0 +1,126 @@
+"""Report serialisers: what the API shows (never a protected reporter) and what intake accepts."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from zhifa.dispatch import services
+from zhifa.dispatch.models import Report, Transition
+from zhifa.rules import dispatch_workflow as wf
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    action_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Transition
+        fields = ["action", "action_label", "from_status", "to_status", "actor_name", "at", "reason"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status_label = serializers.CharField(read_only=True)
+    handler = serializers.SerializerMethodField()
+    handler_label = serializers.CharField(read_only=True)
+    reporter_name = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "tracking_code",
+            "client_id",
+            "channel",
+            "source",
+            "text",
+            "address",
+            "lon",
+            "lat",
+            "crs",
+            "wgs_lon",
+            "wgs_lat",
+            "township",
+            "community_code",
+            "grid_code",
+            "micro_code",
+            "status",
+            "status_label",
+            "priority",
+            "item_code",
+            "squad",
+            "handler",
+            "handler_label",
+            "service_queue",
+            "suggestion",
+            "duplicate_of",
+            "merged_into",
+            "parent",
+            "anonymous",
+            "reporter_name",
+            "reporter_phone",
+            "reported_at",
+            "created_at",
+            "step_due_at",
+            "escalation_level",
+            "urge_count",
+        ]
+        read_only_fields = fields
+
+    def get_handler(self, obj: Report) -> str:
+        return services.handler_ref(obj)
+
+    def _protected(self, obj: Report) -> bool:
+        # 举报人保护: an anonymous reporter is shown only to the dispatchers of the report.
+        user = self.context["request"].user if "request" in self.context else None
+        return obj.anonymous and wf.DISPATCHER not in services.actor_kinds(user, obj)
+
+    def get_reporter_name(self, obj: Report) -> str:
+        return "" if self._protected(obj) else obj.reporter_name
+
+    def get_reporter_phone(self, obj: Report) -> str:
+        return "" if self._protected(obj) else obj.reporter_phone
+
+
+class ReportDetailSerializer(ReportSerializer):
+    transitions = TransitionSerializer(many=True, read_only=True)
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "result", "verified", "callback", "transitions"]
+        read_only_fields = fields
+
+
+class IntakeSerializer(serializers.Serializer):
+    """The body of POST /api/dispatch/reports/ (JSON or multipart with `photos`)."""
+
+    client_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=80, help_text="客户端生成的唯一编号，重发时不重复受理"
+    )
+    text = serializers.CharField(help_text="事件描述")
+    lon = serializers.CharField(help_text="经度")
+    lat = serializers.CharField(help_text="纬度")
+    crs = serializers.CharField(
+        required=False, default="wgs84", help_text="坐标系：wgs84、cgcs2000、gcj02、bd09"
+    )
+    channel = serializers.ChoiceField(
+        choices=[Report.API, Report.MOBILE, Report.HOTLINE], required=False, default=Report.API
+    )
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    reporter_name = serializers.CharField(required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    anonymous = serializers.BooleanField(required=False, default=False)
+    priority = serializers.ChoiceField(choices=wf.PRIORITY_CHOICES, required=False, default=wf.NORMAL)
+    reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    photos = serializers.ListField(child=serializers.ImageField(), required=False, default=list)
+
+
+class ActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(wf.ACTION_LABELS.items()))
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    item = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
+    department = serializers.CharField(required=False, allow_blank=True, default="")
+    callback = serializers.CharField(required=False, allow_blank=True, default="")
+    review_on = serializers.DateField(required=False, allow_null=True, default=None)
+    days = serializers.IntegerField(required=False, default=0)
+    parts = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    into = serializers.CharField(required=False, allow_blank=True, default="")

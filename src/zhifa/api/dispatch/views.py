@@ -1,0 +1,125 @@
+"""Reports API: intake with an idempotency key, scoped reading, transitions."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from zhifa.api.base import ScopedViewSetMixin
+from zhifa.api.dispatch import serializers as ser
+from zhifa.dispatch import services
+from zhifa.dispatch.models import Report
+from zhifa.org.models import County
+from zhifa.rules import dispatch_workflow as wf
+
+
+def _api_error(exc: ValidationError) -> ApiValidationError:
+    if hasattr(exc, "error_dict"):
+        return ApiValidationError({k: v for k, v in exc.message_dict.items()})
+    return ApiValidationError({"non_field_errors": exc.messages})
+
+
+class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """事件：受理（POST，带客户端编号防重复）、按权限查询、办理操作。"""
+
+    queryset = Report.objects.select_related("township", "handler_township", "handler_department").order_by(
+        "-created_at", "-id"
+    )
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        # Acting on a report needs only seeing it: the transition table decides who may do what.
+        qs = Report.objects.restrict(self.request.user, "view").select_related(
+            "township", "handler_township", "handler_department"
+        )
+        params = self.request.query_params
+        if params.get("status"):
+            qs = qs.filter(status=params["status"])
+        if params.get("township"):
+            qs = qs.filter(township__code=params["township"])
+        if params.get("tracking_code"):
+            qs = qs.filter(tracking_code=params["tracking_code"])
+        return qs.order_by("-created_at", "-id")
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return ser.ReportDetailSerializer
+        if self.action == "create":
+            return ser.IntakeSerializer
+        if self.action == "act":
+            return ser.ActionSerializer
+        return ser.ReportSerializer
+
+    @extend_schema(
+        request=ser.IntakeSerializer,
+        responses={201: ser.ReportSerializer, 200: ser.ReportSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description="同 client_id"
+            )
+        ],
+        description="受理一个事件。client_id（或 Idempotency-Key 请求头）相同的重发只存一次，"
+        "返回已存的事件（200）。",
+    )
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if not user.can("dispatch.report"):
+            raise ApiPermissionDenied("您没有上报事件的权限。")
+        body = ser.IntakeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        client_id = d.get("client_id") or request.headers.get("Idempotency-Key") or None
+        county = user.county or County.objects.order_by("id").first()
+        photos = [services.PhotoIn(f.name, f.read(), f.content_type or "") for f in d.get("photos") or []]
+        try:
+            result = services.do_intake(
+                user,
+                county=county,
+                text=d["text"],
+                lon=d["lon"],
+                lat=d["lat"],
+                crs=d.get("crs"),
+                channel=d.get("channel") or Report.API,
+                client_id=client_id,
+                reporter_name=d.get("reporter_name", ""),
+                reporter_phone=d.get("reporter_phone", ""),
+                anonymous=d.get("anonymous", False),
+                address=d.get("address", ""),
+                priority=d.get("priority") or wf.NORMAL,
+                reported_at=d.get("reported_at"),
+                photos=photos,
+            )
+        except ValidationError as exc:
+            raise _api_error(exc) from None
+        out = ser.ReportSerializer(result.report, context={"request": request}).data
+        out = {**out, "created": result.created, "warnings": result.warnings}
+        return Response(out, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    @extend_schema(request=ser.ActionSerializer, responses=ser.ReportDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="actions")
+    def act(self, request, pk=None):
+        """办理操作：按流转表执行（转办、签收、回退、延期、挂账、拆分、合并、核查、回访、办结、督办……）。"""
+        report = self.get_object()
+        body = ser.ActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        try:
+            services.perform(request.user, report.pk, data.pop("action"), data)
+        except wf.TransitionRefused as exc:
+            raise ApiValidationError({"action": [str(exc)]}) from None
+        except PermissionDenied as exc:
+            raise ApiPermissionDenied(str(exc)) from None
+        except ValidationError as exc:
+            raise _api_error(exc) from None
+        except Report.DoesNotExist:
+            raise NotFound("事件不存在") from None
+        report.refresh_from_db()
+        return Response(ser.ReportDetailSerializer(report, context={"request": request}).data)

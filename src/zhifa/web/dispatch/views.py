@@ -1,0 +1,437 @@
+"""Dispatch pages: intake form, the dispatcher's queue, report detail with actions, whistles,
+the public tracking page and the mobile app shell. Views are thin: services do the work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from zhifa.catalogue.models import Item
+from zhifa.dispatch import services
+from zhifa.dispatch.models import Report, ReportPhoto, Whistle, WhistleCall
+from zhifa.org import roles
+from zhifa.org.models import County, Department, Township
+from zhifa.rules import dispatch_workflow as wf
+
+STATIC_DIR = Path(services.__file__).resolve().parent / "static" / "dispatch"
+
+# Which extra fields each action's form needs (besides the reason).
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    wf.ROUTE: ("item", "department"),
+    wf.REASSIGN: ("item", "department"),
+    wf.CALLBACK: ("callback",),
+    wf.HOLD: ("review_on",),
+    wf.REQUEST_EXTENSION: ("days",),
+    wf.SPLIT_ACTION: ("parts",),
+    wf.MERGE: ("into",),
+}
+REASON_LABELS = {wf.FINISH: "处置结果", wf.CALLBACK: "回访记录", wf.REOPEN: "举报人意见"}
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return exc.messages
+
+
+def _county(user) -> County:
+    if user.county_id:
+        return user.county
+    county = County.objects.order_by("id").first()
+    if county is None:
+        raise Http404("尚未建立区县")
+    return county
+
+
+def _item_names(codes) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(Item.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+# ---- queue ----------------------------------------------------------------------------------------
+
+
+@login_required
+def queue(request):
+    now = timezone.now()
+    reports = Report.objects.restrict(request.user).select_related(
+        "township", "handler_township", "handler_department", "duplicate_of"
+    )
+    status = request.GET.get("status", "open")
+    if status == "open":
+        reports = reports.filter(status__in=wf.OPEN_STATES)
+    elif status in wf.STATE_LABELS:
+        reports = reports.filter(status=status)
+    if request.GET.get("township"):
+        reports = reports.filter(township__code=request.GET["township"])
+    if request.GET.get("overdue"):
+        reports = reports.filter(status__in=wf.OPEN_STATES, step_due_at__lt=now)
+    if request.GET.get("q"):
+        reports = reports.filter(text__icontains=request.GET["q"].strip())
+    reports = reports.annotate(
+        late=Case(
+            When(status__in=wf.OPEN_STATES, step_due_at__lt=now, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("late", "step_due_at", "-created_at")
+    page = Paginator(reports, 50).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    names = _item_names([r.item_code or (r.suggestion or {}).get("item") for r in rows])
+    for r in rows:
+        r.item_display = r.item_code or (r.suggestion or {}).get("item") or ""
+        r.item_name = names.get(r.item_display, "")
+        r.is_late = r.late == 0
+    return render(
+        request,
+        "web/dispatch/queue.html",
+        {
+            "page": page,
+            "rows": rows,
+            "statuses": wf.STATE_CHOICES,
+            "status": status,
+            "townships": Township.objects.restrict(request.user).filter(county=_county(request.user)),
+            "can_report": request.user.can("dispatch.report"),
+            "now": now,
+        },
+    )
+
+
+# ---- intake -----------------------------------------------------------------------------------------
+
+
+def _photos(files) -> list[services.PhotoIn]:
+    return [services.PhotoIn(f.name, f.read(), f.content_type or "") for f in files]
+
+
+@login_required
+def intake(request):
+    if not request.user.can("dispatch.report"):
+        raise PermissionDenied("您没有受理事件的权限。")
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            result = services.do_intake(
+                request.user,
+                county=_county(request.user),
+                text=data.get("text", ""),
+                lon=data.get("lon"),
+                lat=data.get("lat"),
+                crs=data.get("crs") or "wgs84",
+                channel=data.get("channel") or Report.WEB,
+                client_id=data.get("client_id") or None,
+                reporter_name=data.get("reporter_name", ""),
+                reporter_phone=data.get("reporter_phone", ""),
+                anonymous=bool(data.get("anonymous")),
+                address=data.get("address", ""),
+                priority=data.get("priority") or wf.NORMAL,
+                photos=_photos(request.FILES.getlist("photos")),
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            r = result.report
+            messages.success(request, f"事件已受理，查询码 {r.tracking_code}。")
+            for w in result.warnings:
+                messages.warning(request, w)
+            return redirect("web:dispatch:detail", pk=r.pk)
+    return render(
+        request,
+        "web/dispatch/intake.html",
+        {
+            "errors": errors,
+            "data": data,
+            "crs_choices": Report.CRS_CHOICES,
+            "priorities": wf.PRIORITY_CHOICES,
+            "channels": [c for c in Report.CHANNEL_CHOICES if c[0] in (Report.WEB, Report.HOTLINE)],
+        },
+    )
+
+
+# ---- detail and actions ------------------------------------------------------------------------------
+
+
+def _action_forms(report: Report, kinds: set[str]) -> list[dict]:
+    forms = []
+    for action in wf.allowed_actions(report.status, kinds):
+        if action in (wf.APPROVE_EXTENSION, wf.REJECT_EXTENSION) and not report.extension_requested_days:
+            continue
+        if action == wf.REQUEST_EXTENSION and report.extension_requested_days:
+            continue
+        rule = wf.TRANSITIONS[(report.status, action)]
+        forms.append(
+            {
+                "action": action,
+                "label": wf.ACTION_LABELS[action],
+                "fields": ACTION_FIELDS.get(action, ()),
+                "reason_required": rule.reason_required or action in (wf.FINISH,),
+                "reason_label": REASON_LABELS.get(action, "理由"),
+            }
+        )
+    return forms
+
+
+@login_required
+def detail(request, pk: int):
+    report = get_object_or_404(
+        Report.objects.restrict(request.user).select_related(
+            "township", "handler_township", "handler_department", "duplicate_of", "merged_into", "parent"
+        ),
+        pk=pk,
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            services.perform(request.user, report.pk, action, request.POST.dict())
+        except (wf.TransitionRefused, PermissionDenied) as exc:
+            errors = [str(exc)]
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except Report.DoesNotExist as exc:
+            raise Http404(str(exc)) from exc
+        else:
+            messages.success(request, f"已{wf.ACTION_LABELS.get(action, action)}。")
+            return redirect("web:dispatch:detail", pk=report.pk)
+    kinds = services.actor_kinds(request.user, report)
+    suggestion = report.suggestion or {}
+    candidates = suggestion.get("candidates") or []
+    names = _item_names([c.get("item") for c in candidates] + [report.item_code])
+    for c in candidates:
+        c["name"] = names.get(c.get("item") or "", "非执法事项（服务类）")
+        c["percent"] = round(100 * float(c.get("score") or 0), 1)
+    is_dispatcher = wf.DISPATCHER in kinds
+    show_reporter = is_dispatcher or (not report.anonymous and wf.HANDLER in kinds)
+    return render(
+        request,
+        "web/dispatch/detail.html",
+        {
+            "r": report,
+            "errors": errors,
+            "candidates": candidates,
+            "item_name": names.get(report.item_code, ""),
+            "forms": _action_forms(report, kinds),
+            "items": Item.objects.filter(county_id=report.county_id).only("code", "name"),
+            "departments": Department.objects.filter(county_id=report.county_id),
+            "callbacks": Report.CALLBACK_CHOICES,
+            "steps": report.steps.all(),
+            "transitions": report.transitions.select_related(None),
+            "photos": report.photos.all(),
+            "subtasks": report.subtasks.all(),
+            "show_reporter": show_reporter,
+            "can_whistle": request.user.can("dispatch.whistle")
+            and request.user.township_id == report.township_id,
+            "now": timezone.now(),
+            "escalation": wf.escalation_label(report.escalation_level),
+        },
+    )
+
+
+@login_required
+def photo(request, pk: int):
+    p = get_object_or_404(ReportPhoto.objects.restrict(request.user), pk=pk)
+    return FileResponse(p.file.open("rb"), content_type=p.content_type or "image/jpeg")
+
+
+# ---- whistle -------------------------------------------------------------------------------------------
+
+
+def _datetime(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        d = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.make_aware(d) if timezone.is_naive(d) else d
+
+
+@login_required
+def whistles(request):
+    user = request.user
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else {}
+    can_whistle = user.can("dispatch.whistle") and user.township_id is not None
+    if request.method == "POST":
+        if not can_whistle:
+            raise PermissionDenied("只有乡镇（街道）调度员或管理员可以吹哨。")
+        respond_by = _datetime(data.get("respond_by"))
+        report_id = None
+        if data.get("report"):
+            found = Report.objects.restrict(user).filter(tracking_code=data["report"].strip()).first()
+            report_id = found.pk if found else -1
+        bad_time = bool(data.get("respond_by")) and respond_by is None
+        try:
+            w = services.do_whistle(
+                user,
+                township=user.township,
+                department_codes=data.getlist("departments"),
+                subject=data.get("subject", ""),
+                detail=data.get("detail", ""),
+                respond_by=respond_by,
+                report_id=report_id,
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+            if bad_time:
+                errors = [e for e in errors if e != "请填写报到期限"] + ["报到期限格式应为 YYYY-MM-DD HH:MM"]
+        else:
+            messages.success(request, f"已吹哨，召集{w.calls.count()}个部门。")
+            return redirect("web:dispatch:whistle", pk=w.pk)
+    items = (
+        Whistle.objects.restrict(user)
+        .select_related("township", "report")
+        .prefetch_related("calls__department")
+    )
+    return render(
+        request,
+        "web/dispatch/whistles.html",
+        {
+            "whistles": items[:200],
+            "errors": errors,
+            "data": data,
+            "can_whistle": can_whistle,
+            "departments": Department.objects.filter(county_id=user.county_id),
+            "now": timezone.now(),
+            "prefill_report": request.GET.get("report", ""),
+        },
+    )
+
+
+@login_required
+def whistle(request, pk: int):
+    w = get_object_or_404(Whistle.objects.restrict(request.user).select_related("township", "report"), pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.do_respond(
+                request.user, int(request.POST.get("call", 0)), response=request.POST.get("response", "")
+            )
+        except PermissionDenied as exc:
+            errors = [str(exc)]
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, "已报到。")
+            return redirect("web:dispatch:whistle", pk=pk)
+    calls = list(w.calls.select_related("department"))
+    for c in calls:
+        c.can_respond = c.status != WhistleCall.RESPONDED and (
+            request.user.is_superuser or request.user.department_id == c.department_id
+        )
+    return render(
+        request,
+        "web/dispatch/whistle.html",
+        {"w": w, "calls": calls, "errors": errors, "now": timezone.now()},
+    )
+
+
+@login_required
+def absent(request):
+    """The county's view: departments that did not come when a township blew the whistle."""
+    user = request.user
+    if not (user.is_superuser or user.role in roles.COUNTY_ROLES):
+        raise PermissionDenied("该页面供县级调度和监督人员查看。")
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.do_propose_discipline(
+                user, int(request.POST.get("call", 0)), text=request.POST.get("text", "")
+            )
+        except PermissionDenied as exc:
+            errors = [str(exc)]
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, "处理建议已记录。")
+            return redirect("web:dispatch:absent")
+    services.mark_absent()
+    rows = services.absent_departments(user)
+    return render(
+        request,
+        "web/dispatch/absent.html",
+        {"rows": rows, "errors": errors, "can_propose": user.can("dispatch.discipline")},
+    )
+
+
+# ---- public tracking --------------------------------------------------------------------------------
+
+PUBLIC_ACTIONS = {
+    "intake",
+    wf.ROUTE,
+    wf.ACCEPT,
+    wf.RETURN,
+    wf.REASSIGN,
+    wf.START_JOINT,
+    wf.FINISH,
+    wf.VERIFY,
+    wf.CLOSE,
+    wf.ARCHIVE,
+    wf.HOLD,
+    wf.RESUME,
+    wf.REOPEN,
+    wf.MERGE,
+    wf.SPLIT_ACTION,
+    wf.URGE,
+}
+
+
+@never_cache
+def track(request):
+    """No login: the reporter follows the status by tracking code. No names, no phone, no staff."""
+    code = (request.GET.get("code") or "").strip().upper()
+    report = None
+    error = ""
+    if code:
+        report = Report.objects.select_related("township").filter(tracking_code=code).first()
+        if report is None:
+            error = f"查询码“{code}”不存在，请核对后重新输入。"
+    events = []
+    if report is not None:
+        for t in report.transitions.all():
+            if t.action in PUBLIC_ACTIONS:
+                events.append({"at": t.at, "label": t.action_label})
+    return render(
+        request, "web/dispatch/track.html", {"code": code, "r": report, "error": error, "events": events}
+    )
+
+
+# ---- mobile app ------------------------------------------------------------------------------------------
+
+
+@login_required
+def mobile(request):
+    if not request.user.can("dispatch.report"):
+        raise PermissionDenied("您没有上报事件的权限。")
+    return render(
+        request,
+        "web/dispatch/mobile.html",
+        {"api_url": reverse("dispatch-report-list"), "crs_choices": Report.CRS_CHOICES},
+    )
+
+
+def manifest(request):
+    body = (STATIC_DIR / "manifest.webmanifest").read_text(encoding="utf-8")
+    return HttpResponse(body, content_type="application/manifest+json")
+
+
+def service_worker(request):
+    # Served from /dispatch/m/ so that its scope covers the mobile app.
+    body = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
+    response = HttpResponse(body, content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
