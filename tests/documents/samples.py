@@ -48,6 +48,13 @@ def extra_for(case: dict, **more) -> dict:
     }
 
 
+@functools.cache
+def calendar():
+    from zhifa.rules.workdays import from_chinese_calendar
+
+    return from_chinese_calendar(2020)
+
+
 def context(case_id: str, **more) -> dict:
     case = dev_cases()[case_id]
-    return context_from_casefile(case, extra_for(case, **more))
+    return context_from_casefile(case, extra_for(case, **more), calendar())

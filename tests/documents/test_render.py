@@ -13,7 +13,7 @@ from docx import Document as open_docx
 from PIL import Image
 
 from zhifa.documents import kinds
-from zhifa.documents.context import ContextError
+from zhifa.documents.context import ContextError, context_from_casefile
 from zhifa.documents.render import render, render_both, text
 
 from . import samples
@@ -222,3 +222,19 @@ def test_missing_required_fields_are_named_in_chinese():
     assert "执法机关名称" in message and "当事人姓名或名称" in message and "行政复议机关" in message
     with pytest.raises(ValueError, match="不支持的文书格式"):
         render("penalty_decision", samples.context("T04-2025-0014"), "odt")
+
+
+def test_reminder_states_due_date_and_capped_surcharge():
+    # Served 2025-07-31: due 2025-08-15; by the reminder (2026-02-09) 178 days overdue, 3 % a day
+    # would exceed the fine, so the surcharge is capped at the fine (处罚法 第72条).
+    ctx = samples.context("T01-2025-0015")
+    assert (ctx["payment_due"], ctx["overdue_days"], ctx["surcharge"]) == ("2025-08-15", 178, 6000.0)
+    words = text("reminder", ctx)
+    assert "缴纳罚款的期限已于2025年8月15日届满" in words
+    assert "加处罚款6000元，合计人民币壹万贰仟元整（¥12000.00）" in words
+    assert "十个工作日内履行" in words
+    # Without a calendar nothing is guessed.
+    plain = context_from_casefile(
+        samples.dev_cases()["T01-2025-0015"], samples.extra_for(samples.dev_cases()["T01-2025-0015"])
+    )
+    assert "payment_due" not in plain and "加处罚款" not in text("reminder", plain)

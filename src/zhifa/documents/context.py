@@ -369,13 +369,14 @@ def penalty_text(penalties: list[str], fine) -> str:
     return "；".join(parts)
 
 
-def context_from_casefile(case: dict, extra: dict | None = None) -> dict:
+def context_from_casefile(case: dict, extra: dict | None = None, cal=None) -> dict:
     """Build a context from a case dict in the exchange format, then apply `extra` on top.
 
     `extra` supplies what the exchange format does not hold: agency_name or township_name and
     township_kind, county_name, addresses, facts, evidence, legal provisions, the inventory of
     seized goods, Q&A of an inquiry, etc. A key of `extra` replaces the derived value, except
-    `party`, which is merged field by field.
+    `party`, which is merged field by field. With a working-day calendar `cal` (zhifa.rules.workdays),
+    the payment due date of a fine and the surcharge accrued by the reminder are computed too.
     """
     extra = dict(extra or {})
     ctx: dict = {
@@ -478,6 +479,9 @@ def context_from_casefile(case: dict, extra: dict | None = None) -> dict:
     if ctx.get("fine") and not ctx.get("proposed_fine"):
         ctx["proposed_fine"] = ctx["fine"]
 
+    if cal is not None:
+        _payment(ctx, cal)
+
     party_extra = extra.pop("party", None) or {}
     ctx.update(extra)
     ctx["party"] = {**ctx["party"], **party_extra}
@@ -488,3 +492,25 @@ def context_from_casefile(case: dict, extra: dict | None = None) -> dict:
         if not out.get(key) and remedy.get(key):
             out[key] = remedy[key]
     return out
+
+
+def _payment(ctx: dict, cal) -> None:
+    """payment_due (served + 15 days, rolled forward) and, for a reminder, the surcharge of 3 % a
+    day accrued by then, capped at the fine (处罚法 第67条第3款, 第72条第1款第1项)."""
+    from zhifa.documents.textfmt import as_date
+    from zhifa.rules.deadlines import allowed_surcharge, payment_due
+    from zhifa.rules.workdays import CalendarGapError
+
+    served = as_date(ctx.get("service_date"))
+    if not served or not ctx.get("fine"):
+        return
+    try:
+        due = payment_due(served, cal)
+    except CalendarGapError:
+        return  # the document leaves the date to fill in rather than guess it
+    ctx["payment_due"] = due.isoformat()
+    reminded = as_date(ctx.get("reminder_date"))
+    if reminded and reminded > due:
+        overdue, amount = allowed_surcharge(ctx["fine"], due, reminded)
+        ctx["overdue_days"] = overdue
+        ctx["surcharge"] = float(amount)

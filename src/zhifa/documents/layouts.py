@@ -610,7 +610,8 @@ def seizure_decision(ctx: dict) -> Document:
         Para(
             f"为{v(ctx, 'seizure_purpose', '制止违法行为、防止证据损毁')}，"
             f"依据{QZF}第九条、第二十二条、第二十三条、"
-            f"第二十四条及{v(ctx, 'seizure_basis')}的规定，本机关决定对{you(ctx)}的下列场所、设施或者财物"
+            f"第二十四条及{v(ctx, 'seizure_basis', v(ctx, 'legal_basis'))}的规定，"
+            f"本机关决定对{you(ctx)}的下列场所、设施或者财物"
             f"予以{measure}（详见下列清单）："
         ),
         DataTable(
@@ -703,12 +704,24 @@ def reminder(ctx: dict) -> Document:
         v(ctx, "penalty_text") if title == "行政处罚决定书" else "自行拆除违法建筑物、构筑物、设施"
     )
     served = f"，并于{short_date(ctx['service_date'])}送达{you(ctx)}" if ctx.get("service_date") else ""
+    due = (
+        f"缴纳罚款的期限已于{short_date(ctx['payment_due'])}届满，"
+        if ctx.get("payment_due") and title == "行政处罚决定书"
+        else ""
+    )
+    surcharge_basis = (
+        f"依照{CPF}第七十二条第一款第一项的规定，自{short_date(ctx['payment_due'])}次日起每日按罚款数额的"
+        f"百分之{cn_number(SURCHARGE_PERCENT)}加处罚款，至本催告书作出之日共{ctx['overdue_days']}日，"
+        f"加处罚款{yuan(surcharge)}（加处罚款的数额不超出罚款的数额）。"
+        if surcharge and ctx.get("payment_due") and ctx.get("overdue_days")
+        else ""
+    )
     _add(
         doc,
         Para(
             f"本机关于{short_date(ctx.get('decision_date'))}对{you(ctx)}作出《{title}》{ref}，"
-            f"决定{sentence(obligation).rstrip('。')}{served}。{you(ctx)}在法定期限内未申请行政复议、"
-            "未提起行政诉讼，至今未履行上述决定。"
+            f"决定{sentence(obligation).rstrip('。')}{served}。{due}{you(ctx)}在法定期限内未申请行政复议、"
+            "未提起行政诉讼，至今未履行上述决定。" + surcharge_basis
         ),
         Para(
             f"根据{QZF}第三十五条、第五十四条的规定，现催告{you(ctx)}自收到本催告书之日起"

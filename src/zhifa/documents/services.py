@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from zhifa.core.calendar import work_calendar
 from zhifa.documents import forms, kinds
 from zhifa.documents.context import ContextError, context_from_casefile
 from zhifa.documents.models import Document, DocumentCounter
@@ -100,7 +101,7 @@ def context_for_case(case, kind: str, extra: dict | None = None, today: dt.date 
         base["decision_doc_no"] = decision.doc_no
         base["served_doc_name"] = decision.title
         base["served_doc_no"] = decision.doc_no
-    ctx = context_from_casefile(to_casefile(case), {**base, **(extra or {})})
+    ctx = context_from_casefile(to_casefile(case), {**base, **(extra or {})}, work_calendar())
     if not ctx.get("issue_date"):
         ctx["issue_date"] = ctx.get(DATE_KEYS[kind]) or (today or timezone.localdate()).isoformat()
     return ctx

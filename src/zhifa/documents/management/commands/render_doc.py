@@ -107,7 +107,7 @@ class Command(BaseCommand):
         if doc_no is None and kind in ("penalty_decision", "no_penalty_decision", "demolition_notice"):
             doc_no = decision.get("doc_no") or ""
         extra["doc_no"] = doc_no or ""
-        ctx = context_from_casefile(case, extra)
+        ctx = context_from_casefile(case, extra, _calendar())
         try:
             data = render(kind, ctx, fmt)
         except ContextError as err:
@@ -141,6 +141,16 @@ class Command(BaseCommand):
         if not isinstance(data, dict):
             raise CommandError(f"补充内容文件{name}应为JSON对象")
         return data
+
+
+def _calendar():
+    """The installation's working-day calendar, if its database is there (for the payment due date)."""
+    from zhifa.core.calendar import work_calendar
+
+    try:
+        return work_calendar()
+    except DatabaseError:
+        return None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
