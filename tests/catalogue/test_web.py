@@ -217,3 +217,25 @@ def test_public_pages_need_no_login(client, small):
     assert "A003" not in t2  # its entrustment expired: not exercisable, not listed
     assert client.get("/catalogue/public/T99/").status_code == 404
     assert client.get("/catalogue/").status_code == 302  # the rest needs a login
+
+
+def test_import_page_accepts_an_exported_workbook(client, small, admin):
+    _as(client, admin)
+    exported = client.get("/catalogue/export.xlsx").content
+    upload = io.BytesIO(exported)
+    upload.name = "清单.xlsx"
+    text = client.post("/catalogue/import/", {"files": [upload]}).content.decode()
+    assert "导入完成" in text and "未作任何修改" in text
+    broken = io.BytesIO(b"not a workbook")
+    broken.name = "坏文件.xlsx"
+    text = client.post("/catalogue/import/", {"files": [broken]}).content.decode()
+    assert "坏文件.xlsx:1:-：无法读取Excel文件" in text
+
+
+def test_garbage_ids_are_refused_cleanly(client, small, t1_admin):
+    _as(client, t1_admin)
+    assert client.post("/catalogue/versions/new/", {"township": "abc"}).status_code == 302  # own township
+    draft = CatalogueVersion.objects.get(township__code="T01", status="draft")
+    r = client.post(f"/catalogue/versions/{draft.pk}/pick/", {"item": "x"})
+    assert "该事项不存在或已收回" in client.get(r["Location"]).content.decode()
+    assert client.get("/catalogue/compare/", {"a": "x", "b": "y"}).status_code == 200

@@ -40,6 +40,11 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def _int(value: str | None) -> int:
+    """A posted id; anything else becomes 0, which matches no row (→ 404 or a clear message)."""
+    return int(value) if value and value.isdigit() else 0
+
+
 def _errors(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [m for msgs in exc.message_dict.values() for m in msgs]
@@ -183,7 +188,8 @@ def versions(request):
 def draft_create(request):
     user = request.user
     township = get_object_or_404(
-        Township.objects.restrict(user, "change"), pk=request.POST.get("township") or user.township_id or 0
+        Township.objects.restrict(user, "change"),
+        pk=_int(request.POST.get("township")) or user.township_id or 0,
     )
     draft = services.create_draft(user, township)
     messages.success(request, f"已打开草稿：{draft}。")
@@ -254,7 +260,7 @@ def _draft_action(request, pk: int, action) -> HttpResponse | None:
 @login_required
 @require_POST
 def version_pick(request, pk: int):
-    item_id = int(request.POST.get("item") or 0)
+    item_id = _int(request.POST.get("item"))
 
     def act():
         entry = services.pick(request.user, pk, item_id)
@@ -266,7 +272,7 @@ def version_pick(request, pk: int):
 @login_required
 @require_POST
 def version_unpick(request, pk: int):
-    item_id = int(request.POST.get("item") or 0)
+    item_id = _int(request.POST.get("item"))
 
     def act():
         services.unpick(request.user, pk, item_id)
