@@ -352,3 +352,115 @@ class Disclosure(models.Model):
         if self.withdraw_due is None or self.withdrawn_on is None:
             return None
         return self.withdrawn_on <= self.withdraw_due
+
+
+class RemedyRecord(models.Model):
+    """Reconsideration (行政复议), litigation (行政诉讼) or dispute resolution (行政争议化解) on a case."""
+
+    RECONSIDERATION, LITIGATION, DISPUTE = "reconsideration", "litigation", "dispute"
+    KIND_CHOICES = [(RECONSIDERATION, "行政复议"), (LITIGATION, "行政诉讼"), (DISPUTE, "行政争议化解")]
+    PENDING, UPHELD, CHANGED, REVOKED, ILLEGAL, WITHDRAWN, RESOLVED = (
+        "pending",
+        "upheld",
+        "changed",
+        "revoked",
+        "illegal",
+        "withdrawn",
+        "resolved",
+    )
+    OUTCOME_CHOICES = [
+        (PENDING, "审理中"),
+        (UPHELD, "维持/驳回请求"),
+        (CHANGED, "变更"),
+        (REVOKED, "撤销"),
+        (ILLEGAL, "确认违法"),
+        (WITHDRAWN, "申请人撤回"),
+        (RESOLVED, "调解和解化解"),
+    ]
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="remedies")
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="remedies")
+    kind = models.CharField("类型", max_length=20, choices=KIND_CHOICES)
+    body = models.CharField("复议机关/法院/化解组织", max_length=100)
+    filed_on = models.DateField("申请/起诉日期")
+    outcome = models.CharField("结果", max_length=12, choices=OUTCOME_CHOICES, default=PENDING)
+    decided_on = models.DateField("结果日期", null=True, blank=True)
+    note = models.TextField("情况说明", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="township__county", township="township")
+
+    class Meta:
+        ordering = ["-filed_on", "-id"]
+        verbose_name = "复议诉讼与争议化解"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.case}"
+
+
+class Evaluation(models.Model):
+    """A rating of a closed matter by the party or the reporter (社会评议), through a one-time link."""
+
+    PARTY, REPORTER = "party", "reporter"
+    ROLE_CHOICES = [(PARTY, "当事人"), (REPORTER, "举报人/反映人")]
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="evaluations")
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, null=True, related_name="evaluations")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="evaluations"
+    )
+    report = models.ForeignKey(
+        "dispatch.Report", on_delete=models.CASCADE, null=True, blank=True, related_name="evaluations"
+    )
+    role = models.CharField("评价人", max_length=10, choices=ROLE_CHOICES)
+    token = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    rating = models.PositiveSmallIntegerField("满意度", null=True, blank=True)
+    comment = models.TextField("意见", blank=True)
+    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="county", township="township")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "社会评议"
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}评价"
+
+
+class Clue(models.Model):
+    """A clue transferred between the township/justice bureau and the procuratorate (线索移送)."""
+
+    TO_PROCURATORATE, FROM_PROCURATORATE = "to_procuratorate", "from_procuratorate"
+    DIRECTION_CHOICES = [(TO_PROCURATORATE, "移送检察院"), (FROM_PROCURATORATE, "检察院移送")]
+    SENT, RECEIVED, HANDLED = "sent", "received", "handled"
+    STATUS_CHOICES = [(SENT, "已移送"), (RECEIVED, "已接收"), (HANDLED, "已办结")]
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="clues")
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="clues")
+    direction = models.CharField("方向", max_length=20, choices=DIRECTION_CHOICES)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="clues"
+    )
+    subject = models.CharField("线索名称", max_length=200)
+    content = models.TextField("线索内容")
+    sent_on = models.DateField("移送日期")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=SENT)
+    response = models.TextField("办理情况", blank=True)
+    responded_on = models.DateField("办理日期", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(
+        county="county", township="township", county_writers=frozenset({"procurator", "supervisor"})
+    )
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+        verbose_name = "移送线索"
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,7 +1,14 @@
 from django.urls import path
 
 from zhifa.web.context import register
-from zhifa.web.supervision import disclosure_views, inspection_views, metrics_views, round_views, views
+from zhifa.web.supervision import (
+    disclosure_views,
+    inspection_views,
+    metrics_views,
+    oversight_views,
+    round_views,
+    views,
+)
 
 app_name = "supervision"
 
@@ -50,3 +57,12 @@ urlpatterns += [
 ]
 
 register("考核指标", "web:supervision:metrics", None)
+
+urlpatterns += [
+    path("remedies/", oversight_views.remedies, name="remedies"),
+    path("evaluations/", oversight_views.evaluations, name="evaluations"),
+    path("rate/<str:token>/", oversight_views.rate, name="rate"),
+    path("procuratorate/", oversight_views.procuratorate, name="procuratorate"),
+]
+
+register("检察监督", "web:supervision:procuratorate", "supervision.procuratorate")
