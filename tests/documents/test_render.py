@@ -212,6 +212,7 @@ def test_every_dev_case_builds_every_kind():
         for kind in kinds.BY_CODE:
             words = text(kind, ctx)
             assert ctx["party"]["name"] in words, (case_id, kind)
+            assert "你当事人" not in words and "你单位当事人" not in words, (case_id, kind)
 
 
 def test_missing_required_fields_are_named_in_chinese():
@@ -238,3 +239,15 @@ def test_reminder_states_due_date_and_capped_surcharge():
         samples.dev_cases()["T01-2025-0015"], samples.extra_for(samples.dev_cases()["T01-2025-0015"])
     )
     assert "payment_due" not in plain and "加处罚款" not in text("reminder", plain)
+
+
+def test_simple_procedure_gives_the_on_the_spot_form():
+    # 处罚法 第52条: the form states the conduct, penalty and basis, remedies, and the officers sign.
+    ctx = samples.context("T01-2025-0003", doc_no="东城综执罚决字〔2025〕第3号")
+    words = text("penalty_decision", ctx)
+    assert words.splitlines()[1] == "当场行政处罚决定书"
+    assert "王秀兰" in words and "第五十一条" in words and "当场收缴" in words
+    assert "六十日内向测试县人民政府申请行政复议" in words and "六个月内" in words
+    for officer in ctx["officers"]:
+        assert f"{officer['name']}（执法证号：{officer['cert_no']}）" in words
+    assert "事先告知书" not in words

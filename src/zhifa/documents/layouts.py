@@ -78,6 +78,16 @@ def issue_date(ctx: dict, *keys: str) -> str:
     return cn_date(None)
 
 
+def conduct(ctx: dict) -> str:
+    """The facts as a predicate after 你/你单位: case summaries often open with 当事人 or the party's name."""
+    text = v(ctx, "facts").strip()
+    name = (ctx.get("party") or {}).get("name") or ""
+    for head in ("当事人", name):
+        if head and text.startswith(head):
+            return text[len(head) :].lstrip("，,")
+    return text
+
+
 def sentence(text: str) -> str:
     text = (text or "").strip()
     return text if not text or text[-1] in "。；！？」”）)" else text + "。"
@@ -343,7 +353,7 @@ def rectification_order(ctx: dict) -> Document:
     basis = v(ctx, "rectify_basis", v(ctx, "penalty_basis", v(ctx, "violated_provisions")))
     _add(
         doc,
-        Para(f"经查，{you(ctx)}{sentence(v(ctx, 'facts'))}"),
+        Para(f"经查，{you(ctx)}{sentence(conduct(ctx))}"),
         Para(f"上述行为违反了{v(ctx, 'violated_provisions')}的规定。"),
         Para(
             f"依据{basis}和{CPF}第二十八条第一款的规定，本机关责令{you(ctx)}于"
@@ -375,7 +385,7 @@ def prior_notice(ctx: dict) -> Document:
     filed = f"本机关于{short_date(ctx['filed_date'])}立案调查。" if ctx.get("filed_date") else ""
     _add(
         doc,
-        Para(f"经查，{you(ctx)}{sentence(v(ctx, 'facts'))}{filed}"),
+        Para(f"经查，{you(ctx)}{sentence(conduct(ctx))}{filed}"),
         *evidence_paras(ctx),
         Para(
             f"{you(ctx)}的上述行为违反了{v(ctx, 'violated_provisions')}的规定。依据"
@@ -456,7 +466,53 @@ def _procedure_paras(ctx: dict) -> list:
     return out
 
 
+def on_the_spot_decision(ctx: dict) -> Document:
+    """当场行政处罚决定书 (simple procedure): what 处罚法 第52条第2款 requires the form to state, the
+    officers' names and certificates, payment on the spot (第68条) or at the bank within 15 days."""
+    doc = header("penalty_decision", ctx, title="当场行政处罚决定书", addressee=False)
+    fine = ctx.get("fine") or 0
+    place = f"在{ctx['place']}" if ctx.get("place") else ""
+    _add(
+        doc,
+        *party_block(ctx),
+        Para(
+            f"{you(ctx)}于{short_date(ctx.get('decision_date'))}{place}"
+            f"{sentence(conduct(ctx)).rstrip('。')}，违反了{v(ctx, 'violated_provisions')}的规定。"
+            "以上事实有现场检查笔录、现场照片等证据证明。"
+        ),
+        Para(
+            f"依据{v(ctx, 'penalty_basis')}和{CPF}第五十一条的规定，本机关执法人员当场决定对{you(ctx)}"
+            f"作出如下行政处罚："
+        ),
+        Para(sentence(v(ctx, "penalty_text")), bold=True),
+    )
+    if fine:
+        _add(
+            doc,
+            Para(
+                f"罚款依照{CPF}第六十八条、第六十九条的规定当场收缴的，执法人员应当向{you(ctx)}出具专用票据；"
+                f"未当场收缴的，{you(ctx)}应当自收到本决定书之日起{cn_number(PAYMENT_DAYS)}日内，将罚款缴至"
+                f"{v(ctx, 'payment_place', PAY_DEFAULT)}。到期不缴纳罚款的，每日按罚款数额的百分之"
+                f"{cn_number(SURCHARGE_PERCENT)}加处罚款（{CPF}第七十二条第一款第一项）。"
+            ),
+        )
+    _add(
+        doc,
+        remedy_para(ctx, "本处罚决定"),
+        Para(officers_text(ctx), label="执法人员（签名）：", indent=False),
+        Spacer(0.5),
+        SignLines(["当事人（签名）：                    年    月    日"]),
+        signature(ctx, "decision_date"),
+    )
+    doc.footer = (
+        f"本决定书当场交付当事人（{CPF}第五十二条）；执法人员应当在作出决定之日起七日内报所属行政机关备案。"
+    )
+    return doc
+
+
 def penalty_decision(ctx: dict) -> Document:
+    if ctx.get("procedure") == "simple":
+        return on_the_spot_decision(ctx)
     doc = header("penalty_decision", ctx, addressee=False)
     filed = f"本机关于{short_date(ctx['filed_date'])}立案调查。" if ctx.get("filed_date") else ""
     collective = "经本机关负责人集体讨论，" if ctx.get("collective_discussion") else ""
@@ -604,7 +660,7 @@ def seizure_decision(ctx: dict) -> Document:
     _add(
         doc,
         Para(
-            f"经查，{you(ctx)}{sentence(v(ctx, 'facts')).rstrip('。')}，"
+            f"经查，{you(ctx)}{sentence(conduct(ctx)).rstrip('。')}，"
             f"涉嫌违反{v(ctx, 'violated_provisions')}的规定。" + sentence(v(ctx, "seizure_reason", ""))
         ),
         Para(
@@ -648,7 +704,7 @@ def demolition_notice(ctx: dict) -> Document:
     doc = header("demolition_notice", ctx)
     _add(
         doc,
-        Para(f"经查，{you(ctx)}{_structure(ctx)}，{sentence(v(ctx, 'facts'))}"),
+        Para(f"经查，{you(ctx)}{_structure(ctx)}，{sentence(conduct(ctx))}"),
         Para(f"上述行为违反了{v(ctx, 'violated_provisions')}的规定。"),
         Para(
             f"依据{v(ctx, 'demolition_basis', v(ctx, 'penalty_basis'))}的规定，本机关责令{you(ctx)}于"

@@ -47,4 +47,6 @@ def title(kind: str, ctx: dict | None = None) -> str:
     """The printed title (查封 or 扣押 for the seizure decision)."""
     if kind == "seizure_decision" and ctx is not None:
         return "查封决定书" if ctx.get("measure") == "sealing" else "扣押决定书"
+    if kind == "penalty_decision" and ctx is not None and ctx.get("procedure") == "simple":
+        return "当场行政处罚决定书"
     return kinds.get(kind).title
