@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from catalogue.helpers import BENCH_COUNTY
@@ -79,6 +80,11 @@ def test_item_detail_shows_tiers_and_holdings_and_county_admin_revokes(client, s
     page = client.get(f"/catalogue/items/{a2.pk}/").content.decode()
     assert "裁量基准" in page and "1000～5000" in page and "东城街道" in page
     assert "收回理由" not in page  # no revoke form for a township
+    today = timezone.localdate()
+    services.record_usage("T01", "A002", today)
+    services.record_usage("T01", "A002", today)
+    page = client.get(f"/catalogue/items/{a2.pk}/").content.decode()
+    assert "<td>东城街道</td>" in page and "<td>2</td>" in page
     assert (
         client.post(f"/catalogue/items/{a2.pk}/", {"revoked_on": "2026-07-01", "reason": "x"}).status_code
         == 403
@@ -216,6 +222,10 @@ def test_public_pages_need_no_login(client, small):
     t2 = client.get("/catalogue/public/T02/").content.decode()
     assert "A003" not in t2  # its entrustment expired: not exercisable, not listed
     assert client.get("/catalogue/public/T99/").status_code == 404
+    draft = services.create_draft(None, small["t1"])
+    services.publish_version(draft, timezone.localdate() + dt.timedelta(days=10), actor="测试")
+    page = client.get("/catalogue/public/T01/").content.decode()
+    assert "新清单第2版已公布" in page and "现行清单：第1版" in page
     assert client.get("/catalogue/").status_code == 302  # the rest needs a login
 
 

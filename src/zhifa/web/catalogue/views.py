@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,6 +26,7 @@ from zhifa.catalogue.models import (
     DiscretionTier,
     Entrustment,
     Item,
+    UsageCount,
 )
 from zhifa.org.models import County, Township
 
@@ -128,8 +129,15 @@ def item_detail(request, pk: int):
         else:
             messages.success(request, f"事项{item.code}已收回，自{on:%Y-%m-%d}起各乡镇不再行使。")
             return redirect("web:catalogue:item", pk=item.pk)
+    since = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    usage = dict(
+        UsageCount.objects.filter(item=item, month__gte=since)
+        .values("township_id")
+        .annotate(n=Sum("count"))
+        .values_list("township_id", "n")
+    )
     holdings = [
-        (t, services.holding_on(t, item, today))
+        (t, services.holding_on(t, item, today), usage.get(t.pk, 0))
         for t in Township.objects.filter(county=item.county).order_by("code")
     ]
     tiers = sorted(DiscretionTier.objects.filter(item=item), key=lambda d: d.order)
@@ -435,6 +443,13 @@ def public_township(request, code: str):
     today = timezone.localdate()
     township = get_object_or_404(Township.objects.select_related("county"), code=code)
     version = services.version_in_force(township, today)
+    upcoming = (
+        CatalogueVersion.objects.filter(
+            township=township, status=CatalogueVersion.PUBLISHED, effective_date__gt=today
+        )
+        .order_by("effective_date", "number")
+        .first()
+    )
     entries = services.held_items(township, today)
     tiers: dict[int, list[DiscretionTier]] = {}
     for d in DiscretionTier.objects.filter(item_id__in=[e.item_id for e in entries]):
@@ -443,5 +458,5 @@ def public_township(request, code: str):
     return render(
         request,
         "web/catalogue/public_township.html",
-        {"township": township, "version": version, "rows": rows, "today": today},
+        {"township": township, "version": version, "upcoming": upcoming, "rows": rows, "today": today},
     )
