@@ -51,6 +51,12 @@ _PLACE = re.compile(
     r"[\u4e00-\u9fff]{2}(?:街道|镇|乡)|[\u4e00-\u9fff]{2}村(?!民)|[\u4e00-\u9fff]{2}(?:路|街|巷|大道)(?:\d+号)?"
     r"|\d+号(?:楼)?|[一二三四五六七八九十\d]+组"
 )
+# Wording of the channel, not of the matter ("AI视频识别：检测到…", "市民来电反映：", "请依法处置"):
+# learned from one sensor report it would pull every later sensor report to the same item.
+_BOILERPLATE = re.compile(
+    r"ai视频识别|视频识别|智能感知|检测到|识别到|市民来电(?:反映|咨询|投诉)?|群众来电|来电反映|群众举报|网格员上报"
+    r"|巡查发现|经核查|经查|经卫片执法发现|请贵?(?:镇|乡|街道|单位)?依法(?:处置|处理|查处)|告知函|的函"
+)
 _KEEP_PLACE = ("公路", "马路", "道路", "铁路", "修路", "挖路", "破路", "的路", "沿街", "临街", "上街", "老街")
 
 
@@ -212,7 +218,7 @@ def features(text: str, lexicon: Lexicon | None, expand: bool = True) -> tuple[F
     """Weighted features of `text` and, per feature, the report wording that produced it."""
     t = normalise(text)
     if expand:
-        t = strip_places(t)
+        t = strip_places(_BOILERPLATE.sub("，", t))
     feats: Features = {}
     surf: Surfaces = {}
 
