@@ -251,3 +251,34 @@ def test_simple_procedure_gives_the_on_the_spot_form():
     for officer in ctx["officers"]:
         assert f"{officer['name']}（执法证号：{officer['cert_no']}）" in words
     assert "事先告知书" not in words
+
+
+def test_checklist_follows_the_case_record():
+    from zhifa.documents.checklist import expected_kinds
+
+    dev = samples.dev_cases()
+    assert [k for k, _ in expected_kinds(dev["T04-2025-0014"])] == [
+        "filing_approval",
+        "inspection_record",
+        "inquiry_record",
+        "prior_notice",
+        "hearing_notice",
+        "penalty_decision",
+        "service_receipt",
+        "closing_report",
+    ]
+    assert [k for k, _ in expected_kinds(dev["T03-2025-0004"])] == [
+        "filing_approval",
+        "inspection_record",
+        "inquiry_record",
+        "demolition_notice",
+        "service_receipt",
+        "demolition_announcement",
+        "reminder",
+        "closing_report",
+    ]
+    assert dict(expected_kinds(dev["T06-2025-0020"])) == {
+        "seizure_decision": "已实施查封扣押",
+        "closing_report": "已结案",
+    }
+    assert dict(expected_kinds(dev["T05-2025-0009"]))["no_penalty_decision"] == "已作出不予行政处罚决定"

@@ -36,6 +36,7 @@ def test_case_page_generates_and_downloads(client, case, officer):
     assert page.status_code == 200
     body = page.content.decode()
     assert "该案件尚未生成法律文书" in body and "生成并编号" in body and "庞志勇" in body
+    assert "本案应有文书" in body and "行政处罚事先告知书" in body and "未生成" in body
     response = client.post(
         url,
         {
@@ -48,6 +49,7 @@ def test_case_page_generates_and_downloads(client, case, officer):
     )
     body = response.content.decode()
     assert "已生成《行政处罚决定书》，文号东城综执罚决字〔2025〕第1号。" in body
+    assert "已生成 东城综执罚决字〔2025〕第1号" in body  # ticked in the checklist
     doc = Document.objects.get()
     assert "hearing_at" not in doc.content and doc.content["evidence"] == ["现场检查笔录", "现场照片6张"]
     pdf = client.get(f"/documents/{doc.pk}/pdf/")

@@ -107,6 +107,14 @@ def context_for_case(case, kind: str, extra: dict | None = None, today: dt.date 
     return ctx
 
 
+def expected_for(case) -> list[tuple[str, str]]:
+    """The documents the case's record calls for (checklist.expected_kinds on its exchange dict)."""
+    from zhifa.cases.services import to_casefile
+    from zhifa.documents.checklist import expected_kinds
+
+    return expected_kinds(to_casefile(case))
+
+
 def next_number(township: Township, kind: str, year: int) -> int:
     """Take the next sequence number; call inside the transaction that stores the document."""
     if not transaction.get_connection().in_atomic_block:

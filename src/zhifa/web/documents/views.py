@@ -71,13 +71,21 @@ def case_documents(request, case_pk: int):
             else:
                 messages.success(request, f"已生成《{doc.title}》，文号{doc.doc_no}。")
                 return redirect("web:documents:case", case_pk=case.pk)
-    docs = services.visible(request.user).filter(case=case).order_by("kind", "year", "seq")
+    docs = list(services.visible(request.user).filter(case=case).order_by("kind", "year", "seq"))
+    done: dict[str, list] = {}
+    for d in docs:
+        done.setdefault(d.kind, []).append(d)
+    checklist = [
+        {"kind": k, "title": kinds.get(k).title, "why": why, "docs": done.get(k, [])}
+        for k, why in services.expected_for(case)
+    ]
     return render(
         request,
         "web/documents/case.html",
         {
             "case": case,
             "docs": docs,
+            "checklist": checklist,
             "can_generate": can_generate,
             "kinds": kinds.CHOICES,
             "kind": kind,
