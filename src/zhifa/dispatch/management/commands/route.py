@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("input", help="事件文件（JSON Lines，UTF-8）")
         parser.add_argument("-o", "--output", default=None, help="输出文件（默认标准输出）")
-        parser.add_argument("--county-code", default=None, help="区县代码（默认：唯一的区县）")
+        parser.add_argument("--county-code", default=None, help="区县代码（默认：事件所在的区县）")
 
     def handle(self, *args, **options):
         try:
@@ -31,11 +31,11 @@ class Command(BaseCommand):
                 self.stderr.write(line)
             raise CommandError(f"输入有{len(exc.errors)}处错误，未输出任何结果。")
         try:
-            county = resolve_county(options["county_code"])
+            # Without --county-code the county is the one the points lie in (or the only one).
+            county = resolve_county(options["county_code"]) if options["county_code"] else None
+            results = route_many([(r.text, r.lon, r.lat, r.crs, r.on) for r in rows], county)
         except (County.DoesNotExist, County.MultipleObjectsReturned) as exc:
             raise CommandError(str(exc))
-        try:
-            results = route_many([(r.text, r.lon, r.lat, r.crs, r.on) for r in rows], county)
         except ValueError as exc:
             raise CommandError(f"转办失败：{exc}")
         out = open(options["output"], "w", encoding="utf-8") if options["output"] else sys.stdout
