@@ -7,7 +7,7 @@ import io
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -51,6 +51,9 @@ class GenerateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("case", int, description="只列该案件的文书")])
+)
 class DocumentViewSet(ScopedReadOnlyViewSet):
     """法律文书：按乡镇（街道）范围查阅；`?case=ID` 只列该案件的文书。"""
 
@@ -88,11 +91,7 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
     def pdf(self, request, pk=None):
         return self._file("pdf")
 
-    @extend_schema(
-        request=GenerateSerializer,
-        responses={201: DocumentSerializer},
-        parameters=[OpenApiParameter("case", int, required=False, description="仅用于列表筛选")],
-    )
+    @extend_schema(request=GenerateSerializer, responses={201: DocumentSerializer})
     @action(detail=False, methods=["post"])
     def generate(self, request):
         from zhifa.cases.models import Case
