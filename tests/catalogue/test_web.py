@@ -249,3 +249,62 @@ def test_garbage_ids_are_refused_cleanly(client, small, t1_admin):
     r = client.post(f"/catalogue/versions/{draft.pk}/pick/", {"item": "x"})
     assert "该事项不存在或已收回" in client.get(r["Location"]).content.decode()
     assert client.get("/catalogue/compare/", {"a": "x", "b": "y"}).status_code == 200
+
+
+def test_county_admin_adds_and_edits_items(client, small, admin, t1_admin):
+    _as(client, t1_admin)
+    assert client.get("/catalogue/items/new/").status_code == 403
+    _as(client, admin)
+    assert "新增事项" in client.get("/catalogue/").content.decode()
+    text = client.post("/catalogue/items/new/", {"code": "A001", "name": ""}).content.decode()
+    for message in (
+        "事项编码：A001已存在",
+        "事项名称：不能为空",
+        "法律依据：不能为空",
+        "事项类型：请选择",
+        "实施部门：请选择",
+    ):
+        assert message in text
+    assert Item.objects.count() == 4
+    data = {
+        "code": "A005",
+        "name": "对占用河道堆放物料的处罚",
+        "action_type": "penalty",
+        "source": "empowered",
+        "department": "D01",
+        "domain": "水利",
+        "legal_basis": "《中华人民共和国河道管理条例》第四十四条",
+    }
+    r = client.post("/catalogue/items/new/", data)
+    new = Item.objects.get(code="A005")
+    assert r.status_code == 302 and new.department.code == "D01"
+    a1 = small["items"]["A001"]
+    r = client.post(
+        f"/catalogue/items/{a1.pk}/edit/", {**data, "code": "ZZZ", "legal_basis": "《测试法》第一条（修订）"}
+    )
+    a1.refresh_from_db()
+    assert a1.code == "A001" and a1.legal_basis == "《测试法》第一条（修订）" and a1.name == data["name"]
+    # The published version keeps its snapshot.
+    assert small["versions"]["T01"].entries.get(code="A001").legal_basis == "《测试法》第1条"
+
+
+def test_county_admin_registers_a_renewed_entrustment(client, small, admin, t1_admin):
+    _as(client, t1_admin)
+    assert client.get("/catalogue/entrustments/new/").status_code == 403
+    _as(client, admin)
+    page = client.get("/catalogue/entrustments/").content.decode()
+    assert "续签" in page  # the expired one of T02
+    form = client.get(
+        "/catalogue/entrustments/new/", {"township": "T02", "department": "D02", "items": "A003"}
+    )
+    assert 'value="A003" checked' in form.content.decode()
+    bad = {"doc_no": "林委〔2025〕2号", "department": "D01", "township": "T02", "items": ["A001", "A003"]}
+    text = client.post("/catalogue/entrustments/new/", {**bad, "valid_from": "2026-01-01"}).content.decode()
+    for message in ("已登记", "有效期至：请填写日期", "A001不是委托事项", "A003的实施部门不是县自然资源局"):
+        assert message in text
+    good = {"doc_no": "林委〔2026〕9号", "department": "D02", "township": "T02", "items": ["A003"]}
+    r = client.post(
+        "/catalogue/entrustments/new/", {**good, "valid_from": "2026-01-01", "valid_to": "2028-12-31"}
+    )
+    assert r.status_code == 302
+    assert services.holding_on("T02", "A003", timezone.localdate()).held

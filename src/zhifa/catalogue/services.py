@@ -542,3 +542,143 @@ def revoke_item(user, item_id: int, on: dt.date, reason: str) -> Item:
     item.revoke_reason = reason
     item.save()
     return item
+
+
+# ---- the county's list of offered items and its entrustments (county administrator) -----------------
+
+ITEM_FIELDS: list[tuple[str, str]] = [
+    ("code", "事项编码"),
+    ("name", "事项名称"),
+    ("action_type", "事项类型"),
+    ("source", "来源"),
+    ("domain", "领域"),
+    ("department", "实施部门"),
+    ("legal_basis", "法律依据"),
+    ("violation", "违法行为"),
+    ("penalty", "法定处罚"),
+]
+
+
+@transaction.atomic
+def save_item(user, county: County, data: dict[str, Any], item_id: int | None = None) -> Item:
+    """Create (item_id None) or edit an offered item (部门列单). The code never changes once set.
+
+    Published versions keep their snapshots; the new text reaches townships through their next
+    published version. Errors name the field, all at once.
+    """
+    _require(user, "catalogue.edit_county", "只有县级系统管理员可以维护执法事项。")
+    from zhifa.catalogue.models import ACTION_TYPE_LABELS, SOURCE_LABELS
+    from zhifa.org.models import Department
+
+    if item_id is not None:
+        qs = Item.objects.restrict(user, "change") if user is not None else Item.objects.all()
+        item = qs.select_for_update().get(pk=item_id, county=county)
+    else:
+        item = Item(county=county)
+    values = {k: str(data.get(k, "") or "").strip() for k, _ in ITEM_FIELDS}
+    errors: dict[str, list[str]] = {}
+
+    def err(field_name: str, message: str) -> None:
+        errors.setdefault(field_name, []).append(message)
+
+    if item.pk is None:
+        if not values["code"]:
+            err("code", "事项编码：不能为空")
+        elif len(values["code"]) > 30:
+            err("code", "事项编码：长度不能超过30个字符")
+        elif Item.objects.filter(county=county, code=values["code"]).exists():
+            err("code", f"事项编码：{values['code']}已存在")
+    for key, label in (("name", "事项名称"), ("legal_basis", "法律依据")):
+        if not values[key]:
+            err(key, f"{label}：不能为空")
+    if len(values["name"]) > 300:
+        err("name", "事项名称：长度不能超过300个字符")
+    if len(values["domain"]) > 50:
+        err("domain", "领域：长度不能超过50个字符")
+    if values["action_type"] not in ACTION_TYPE_LABELS:
+        err("action_type", "事项类型：请选择行政处罚、行政强制或行政检查")
+    if values["source"] not in SOURCE_LABELS:
+        err("source", "来源：请选择法定、赋权或委托")
+    department = Department.objects.filter(county=county, code=values["department"]).first()
+    if department is None:
+        err("department", "实施部门：请选择本县的部门")
+    if errors:
+        raise ValidationError(errors)
+    if item.pk is None:
+        item.code = values["code"]
+    for key in ("name", "action_type", "source", "domain", "legal_basis", "violation", "penalty"):
+        setattr(item, key, values[key])
+    item.department = department
+    item.save()
+    return item
+
+
+@transaction.atomic
+def create_entrustment(
+    user,
+    county: County,
+    *,
+    doc_no: str,
+    department_code: str,
+    township_code: str,
+    item_codes: list[str],
+    valid_from: dt.date | None,
+    valid_to: dt.date | None,
+) -> Entrustment:
+    """Record a written entrustment (委托书) of entrusted items to a township for a term.
+
+    A renewal is a new document with a new term; the old one stays as history.
+    """
+    _require(user, "catalogue.manage_entrustments", "只有县级系统管理员可以登记委托书。")
+    from zhifa.catalogue.models import EntrustmentItem
+    from zhifa.org.models import Department
+
+    errors: dict[str, list[str]] = {}
+
+    def err(field_name: str, message: str) -> None:
+        errors.setdefault(field_name, []).append(message)
+
+    doc_no = (doc_no or "").strip()
+    if not doc_no:
+        err("doc_no", "委托书文号：不能为空")
+    elif len(doc_no) > 80:
+        err("doc_no", "委托书文号：长度不能超过80个字符")
+    elif Entrustment.objects.filter(county=county, doc_no=doc_no).exists():
+        err("doc_no", f"委托书文号：{doc_no}已登记")
+    department = Department.objects.filter(county=county, code=department_code).first()
+    if department is None:
+        err("department", "委托部门：请选择本县的部门")
+    township = Township.objects.filter(county=county, code=township_code).first()
+    if township is None:
+        err("township", "受委托乡镇（街道）：请选择本县的乡镇（街道）")
+    if valid_from is None:
+        err("valid_from", "有效期自：请填写日期（YYYY-MM-DD）")
+    if valid_to is None:
+        err("valid_to", "有效期至：请填写日期（YYYY-MM-DD）")
+    if valid_from and valid_to and valid_to < valid_from:
+        err("valid_to", "有效期至：不能早于有效期起始日期")
+    codes = sorted({c.strip() for c in item_codes if c and c.strip()})
+    items = {i.code: i for i in Item.objects.filter(county=county, code__in=codes)}
+    if not codes:
+        err("items", "委托事项：请至少选择一项")
+    for code in codes:
+        it = items.get(code)
+        if it is None:
+            err("items", f"委托事项：{code}不存在")
+        elif it.source != ENTRUSTED:
+            err("items", f"委托事项：{code}不是委托事项")
+        elif department is not None and it.department_id != department.pk:
+            err("items", f"委托事项：{code}的实施部门不是{department.name}")
+    if errors:
+        raise ValidationError(errors)
+    e = Entrustment.objects.create(
+        county=county,
+        doc_no=doc_no,
+        department=department,
+        township=township,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    for code in codes:
+        EntrustmentItem.objects.create(entrustment=e, item=items[code])
+    return e

@@ -7,7 +7,9 @@ app_name = "catalogue"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("items/new/", views.item_form, name="item_new"),
     path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/edit/", views.item_form, name="item_edit"),
     path("versions/", views.versions, name="versions"),
     path("versions/new/", views.draft_create, name="draft_create"),
     path("versions/<int:pk>/", views.version_detail, name="version"),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("versions/<int:pk>/discard/", views.version_discard, name="discard"),
     path("compare/", views.compare, name="compare"),
     path("entrustments/", views.entrustments, name="entrustments"),
+    path("entrustments/new/", views.entrustment_form, name="entrustment_new"),
     path("import/", views.import_page, name="import"),
     path("export.xlsx", views.export, name="export"),
     path("public/", views.public_index, name="public_index"),

@@ -108,7 +108,7 @@ def index(request):
             "departments": county.departments.order_by("code") if county else [],
             "sources": SOURCE_CHOICES,
             "action_types": ACTION_TYPE_CHOICES,
-            "can_import": user.can("catalogue.edit_county"),
+            "can_edit_county": user.can("catalogue.edit_county"),
         },
     )
 
@@ -153,6 +153,7 @@ def item_detail(request, pk: int):
             "holdings": holdings,
             "entrustments": [(e, services.entrustment_state(e, today)) for e in entrustments],
             "can_revoke": user.can("catalogue.edit_county") and item.revoked_on is None,
+            "can_edit": user.can("catalogue.edit_county"),
             "errors": errors,
             "data": request.POST if request.method == "POST" else {},
             "today": today,
@@ -368,6 +369,7 @@ def entrustments(request):
             "state": state,
             "today": today,
             "warning_days": services.EXPIRY_WARNING_DAYS,
+            "can_manage": user.can("catalogue.manage_entrustments"),
         },
     )
 
@@ -459,4 +461,93 @@ def public_township(request, code: str):
         request,
         "web/catalogue/public_township.html",
         {"township": township, "version": version, "upcoming": upcoming, "rows": rows, "today": today},
+    )
+
+
+# ---- maintenance by the county administrator -------------------------------------------------------
+
+
+def _field_errors(exc: ValidationError) -> list[str]:
+    return (
+        [m for msgs in exc.message_dict.values() for m in msgs]
+        if hasattr(exc, "error_dict")
+        else exc.messages
+    )
+
+
+@login_required
+def item_form(request, pk: int | None = None):
+    user = request.user
+    if not user.can("catalogue.edit_county"):
+        raise PermissionDenied("只有县级系统管理员可以维护执法事项。")
+    county = _county(user)
+    item = get_object_or_404(Item.objects.restrict(user, "change"), pk=pk) if pk else None
+    errors: list[str] = []
+    if request.method == "POST":
+        data = request.POST
+        try:
+            saved = services.save_item(user, item.county if item else county, data, item.pk if item else None)
+        except ValidationError as exc:
+            errors = _field_errors(exc)
+        else:
+            messages.success(request, f"已保存事项{saved.code}。新内容将随各乡镇下一次发布的清单版本生效。")
+            return redirect("web:catalogue:item", pk=saved.pk)
+    else:
+        data = (
+            {k: getattr(item, k) for k, _ in services.ITEM_FIELDS if k != "department"}
+            | {"department": item.department.code}
+            if item
+            else {}
+        )
+    return render(
+        request,
+        "web/catalogue/item_form.html",
+        {
+            "item": item,
+            "data": data,
+            "errors": errors,
+            "departments": (item.county if item else county).departments.order_by("code") if county else [],
+            "sources": SOURCE_CHOICES,
+            "action_types": ACTION_TYPE_CHOICES,
+        },
+    )
+
+
+@login_required
+def entrustment_form(request):
+    user = request.user
+    if not user.can("catalogue.manage_entrustments"):
+        raise PermissionDenied("只有县级系统管理员可以登记委托书。")
+    county = _county(user)
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST":
+        try:
+            e = services.create_entrustment(
+                user,
+                county,
+                doc_no=data.get("doc_no", ""),
+                department_code=data.get("department", ""),
+                township_code=data.get("township", ""),
+                item_codes=data.getlist("items"),
+                valid_from=_date(data.get("valid_from")),
+                valid_to=_date(data.get("valid_to")),
+            )
+        except ValidationError as exc:
+            errors = _field_errors(exc)
+        else:
+            messages.success(request, f"委托书{e.doc_no}已登记，有效期至{e.valid_to:%Y-%m-%d}。")
+            return redirect("web:catalogue:entrustments")
+    entrusted = Item.objects.filter(county=county, source="entrusted").select_related("department")
+    return render(
+        request,
+        "web/catalogue/entrustment_form.html",
+        {
+            "data": data,
+            "chosen": set(data.getlist("items")),
+            "errors": errors,
+            "departments": county.departments.order_by("code") if county else [],
+            "townships": county.townships.order_by("code") if county else [],
+            "items": entrusted.order_by("department__code", "code"),
+        },
     )
