@@ -189,3 +189,17 @@ def test_concurrent_generation_gives_distinct_gapless_numbers(county, make_user)
     assert not failures, failures
     assert sorted(got, key=len) and sorted(int(n.split("第")[1][:-1]) for n in got) == list(range(1, 9))
     assert Document.objects.count() == 8
+
+
+def test_hearing_notice_is_dated_by_the_request_and_unrecorded_steps_by_today(county, make_user):
+    import datetime as dt
+
+    from zhifa.cases.services import from_casefile
+
+    case = from_casefile(samples.dev_cases()["T02-2025-0020"])
+    user = make_user(roles.DECIDER, township="T02")
+    assert services.context_for_case(case, "hearing_notice")["issue_date"] == "2025-08-20"
+    notice = services.context_for_case(case, "rectification_order", today=dt.date(2026, 3, 2))
+    assert notice["issue_date"] == "2026-03-02"  # the file records no rectification order
+    doc = services.generate(case, "rectification_order", user, today=dt.date(2026, 3, 2))
+    assert doc.doc_no == "北关综执责改字〔2026〕第1号"

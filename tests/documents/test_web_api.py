@@ -90,6 +90,9 @@ def test_scoping_of_pages_and_downloads(client, case, officer, make_user):
     assert client.get(f"/documents/{doc.pk}/docx/").status_code == 200
     client.force_login(make_user(roles.SUPERVISOR))
     assert client.get(f"/documents/{doc.pk}/pdf/").status_code == 200
+    listing = client.get("/documents/?township=T01").content.decode()
+    assert doc.doc_no in listing and '<option value="T01"' in listing
+    assert doc.doc_no not in client.get("/documents/?township=T02").content.decode()
     client.force_login(make_user(roles.GRID_WORKER, township="T01"))
     assert client.get(f"/documents/{doc.pk}/pdf/").status_code == 403
     assert Document.objects.count() == 1

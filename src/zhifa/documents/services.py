@@ -28,13 +28,13 @@ from zhifa.documents.render import render_both, title
 from zhifa.org.models import Township
 
 # The case event whose date a document bears (and whose year numbers it); today when not yet recorded.
-DATE_KEYS = {
+DATE_KEYS: dict[str, str | tuple[str, ...]] = {
     "filing_approval": "filed_date",
     "inspection_record": "inspection_date",
     "inquiry_record": "inspection_date",
     "rectification_order": "rectify_date",
     "prior_notice": "notice_date",
-    "hearing_notice": "hearing_notice_date",
+    "hearing_notice": ("hearing_notice_date", "hearing_requested_date"),
     "penalty_decision": "decision_date",
     "no_penalty_decision": "decision_date",
     "service_receipt": "service_date",
@@ -103,7 +103,9 @@ def context_for_case(case, kind: str, extra: dict | None = None, today: dt.date 
         base["served_doc_no"] = decision.doc_no
     ctx = context_from_casefile(to_casefile(case), {**base, **(extra or {})}, work_calendar())
     if not ctx.get("issue_date"):
-        ctx["issue_date"] = ctx.get(DATE_KEYS[kind]) or (today or timezone.localdate()).isoformat()
+        keys = DATE_KEYS[kind] if isinstance(DATE_KEYS[kind], tuple) else (DATE_KEYS[kind],)
+        recorded = next((ctx[k] for k in keys if ctx.get(k)), None)
+        ctx["issue_date"] = recorded or (today or timezone.localdate()).isoformat()
     return ctx
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from zhifa.documents import forms, kinds, services
 from zhifa.documents.render import CONTENT_TYPES
+from zhifa.org.models import Township
 
 
 def _require_view(user) -> None:
@@ -31,6 +32,9 @@ def index(request):
         docs = docs.filter(Q(case__number__icontains=q) | Q(doc_no__icontains=q))
     if request.GET.get("kind") in kinds.BY_CODE:
         docs = docs.filter(kind=request.GET["kind"])
+    townships = Township.objects.restrict(request.user).filter(documents__isnull=False).distinct()
+    if request.GET.get("township"):
+        docs = docs.filter(township__code=request.GET["township"])
     errors = []
     number = (request.GET.get("case") or "").strip()
     if number:
@@ -42,7 +46,14 @@ def index(request):
     return render(
         request,
         "web/documents/index.html",
-        {"page": page, "kinds": kinds.CHOICES, "errors": errors, "q": q, "number": number},
+        {
+            "page": page,
+            "kinds": kinds.CHOICES,
+            "townships": townships if request.user.township_id is None else [],
+            "errors": errors,
+            "q": q,
+            "number": number,
+        },
     )
 
 
