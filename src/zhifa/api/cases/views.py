@@ -1,0 +1,187 @@
+"""Cases API: list and read cases (with the exchange-format file and live findings), open a
+case, record a step (same parsing and checks as the web forms), team and my deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from zhifa.api.base import ScopedReadOnlyViewSet
+from zhifa.cases import actions as A
+from zhifa.cases import services, steps
+from zhifa.cases.models import Case, Officer
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return exc.messages
+
+
+def _refused(exc: ValidationError) -> Response:
+    msgs = _messages(exc)
+    return Response({"error": "；".join(msgs), "messages": msgs}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    procedure_label = serializers.CharField(source="get_procedure_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    party_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "township",
+            "item_code",
+            "item_name",
+            "procedure",
+            "procedure_label",
+            "status",
+            "status_label",
+            "party_name",
+            "imported",
+            "findings",
+        ]
+
+
+class CaseDetailSerializer(CaseSerializer):
+    casefile = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "transfer", "casefile", "deadlines"]
+
+    def get_casefile(self, obj: Case) -> dict:
+        return services.to_casefile(obj)
+
+    def get_deadlines(self, obj: Case) -> list[dict]:
+        return [
+            {
+                "rule": d.rule,
+                "label": d.label,
+                "due": d.due.isoformat() if d.due else None,
+                "article": d.article,
+            }
+            for d in services.case_deadlines(obj)
+        ]
+
+
+class OfficerSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.display_name", read_only=True)
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    squad = serializers.StringRelatedField()
+    home_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Officer
+        fields = [
+            "id",
+            "username",
+            "name",
+            "township",
+            "kind",
+            "cert_no",
+            "cert_valid_from",
+            "cert_valid_to",
+            "squad",
+            "home_department",
+            "active",
+        ]
+
+
+class CaseViewSet(ScopedReadOnlyViewSet):
+    """案件：乡镇人员只能看到本乡镇案件；检察官全县只读。POST 受理新案件；POST steps/ 登记办案步骤。"""
+
+    queryset = Case.objects.select_related("township__county").order_by("-id")
+    serializer_class = CaseSerializer
+
+    def get_serializer_class(self):
+        return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
+
+    def filter_queryset(self, qs):
+        p = self.request.query_params
+        if p.get("status"):
+            qs = qs.filter(status=p["status"])
+        if p.get("procedure"):
+            qs = qs.filter(procedure=p["procedure"])
+        if p.get("township"):
+            qs = qs.filter(township__code=p["township"])
+        return qs
+
+    def create(self, request):
+        """受理新案件：item_code, procedure, party{kind,name,…}, opened_on, source, violation, summary。"""
+        d = request.data
+        try:
+            opened_on = dt.date.fromisoformat(str(d.get("opened_on") or timezone.localdate()))
+        except ValueError:
+            return Response(
+                {"error": "opened_on：日期格式应为YYYY-MM-DD"}, status=status.HTTP_400_BAD_REQUEST
+            )
+        try:
+            case = A.do_open_case(
+                request.user,
+                item_code=str(d.get("item_code") or ""),
+                procedure=str(d.get("procedure") or ""),
+                party=d.get("party") if isinstance(d.get("party"), dict) else {},
+                opened_on=opened_on,
+                source=str(d.get("source") or "巡查发现"),
+                violation=d.get("violation"),
+                summary=d.get("summary"),
+                source_report=str(d.get("source_report") or ""),
+            )
+        except ValidationError as exc:
+            return _refused(exc)
+        return Response(CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def steps(self, request, pk=None):
+        """登记办案步骤：action（如 investigated、notice_served、decide、close），date，及该步骤的字段。"""
+        case = get_object_or_404(Case.objects.restrict(request.user), pk=pk)
+        if not Case.objects.restrict(request.user, "change").filter(pk=pk).exists():
+            raise PermissionDenied("您只能查看本案，不能办理。")
+        try:
+            _ev, msg = steps.perform(request.user, case, str(request.data.get("action") or ""), request.data)
+        except ValidationError as exc:
+            return _refused(exc)
+        case.refresh_from_db()
+        return Response(
+            {"message": msg, "case": CaseDetailSerializer(case).data}, status=status.HTTP_201_CREATED
+        )
+
+
+class OfficerViewSet(ScopedReadOnlyViewSet):
+    """执法队员（执法证、类别、中队、派出单位）。"""
+
+    queryset = Officer.objects.select_related("user", "township", "squad", "home_department")
+    serializer_class = OfficerSerializer
+
+
+@extend_schema(responses=None)
+@api_view(["GET"])
+def my_deadlines(request):
+    """当前用户参与的未结案件的办案期限。"""
+    return Response(
+        [
+            {
+                "case": d.case.number,
+                "case_id": d.case.pk,
+                "rule": d.rule,
+                "label": d.label,
+                "due": d.due.isoformat() if d.due else None,
+                "article": d.article,
+            }
+            for d in services.my_deadlines(request.user)
+        ]
+    )

@@ -1,0 +1,380 @@
+"""The step forms: which fields each step asks for, and one entry point `perform(user, case,
+action, data)` that parses the submitted values (web form or API JSON) and calls the `do_*`
+function. Web views and the API share it, so both refuse the same input with the same words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from zhifa.cases import actions as A
+from zhifa.cases.models import Case, CaseEvent
+from zhifa.org.models import User
+from zhifa.rules import casefile as cf
+
+ZH = cf.EVENT_NAMES_ZH
+
+INSPECTION_RESULT_CHOICES = [("non_compliant", "不合格（发现问题）"), ("compliant", "合格")]
+SERVICE_CHOICES = [
+    ("in_person", "直接送达"),
+    ("left_at_residence", "留置送达"),
+    ("mail", "邮寄送达"),
+    ("electronic", "电子送达（须当事人书面同意）"),
+    ("public_notice", "公告送达"),
+    ("entrusted", "委托送达"),
+]
+MEASURE_CHOICES = [("seizure", "扣押"), ("sealing", "查封")]
+OUTCOME_CHOICES = [
+    ("released", "解除并退还"),
+    ("confiscated", "依法没收"),
+    ("destroyed", "依法销毁"),
+    ("transferred", "移送处理"),
+]
+DECISION_KIND_CHOICES = [
+    ("penalty", "行政处罚决定"),
+    ("no_penalty", "不予行政处罚决定（含首违不罚、轻微不罚）"),
+    ("demolition_order", "责令限期拆除决定"),
+]
+PENALTY_CHOICES = [
+    ("warning", "警告"),
+    ("criticism", "通报批评"),
+    ("fine", "罚款"),
+    ("confiscate_gains", "没收违法所得"),
+    ("confiscate_property", "没收非法财物"),
+    ("licence_suspended", "暂扣许可证件"),
+    ("downgrade", "降低资质等级"),
+    ("licence_revoked", "吊销许可证件"),
+    ("restrict_business", "限制开展生产经营活动"),
+    ("suspend_business", "责令停产停业"),
+    ("close", "责令关闭"),
+    ("restrict_practice", "限制从业"),
+]
+CIRCUMSTANCE_CHOICES = [("minor", "轻微"), ("general", "一般"), ("serious", "较重"), ("severe", "严重")]
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    kind: str  # date, date?, money, int, bool, text, select
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    default: Any = None
+
+
+@dataclass
+class Step:
+    action: str
+    label: str
+    fields: list[Field] = field(default_factory=list)
+    actors: str = ""  # "" none, "officers" (≥2 field officers), "leaders" (collective discussion)
+
+
+STEPS: list[Step] = [
+    Step("file", "立案审批"),
+    Step("investigated", "调查取证（现场检查、询问）", actors="officers"),
+    Step(
+        "inspected",
+        "行政检查",
+        [Field("result", "检查结果", "select", INSPECTION_RESULT_CHOICES)],
+        "officers",
+    ),
+    Step("rectification_ordered", "责令（限期）改正", [Field("deadline", "改正期限", "date")]),
+    Step(
+        "reinspected", "复查", [Field("result", "复查结果", "select", INSPECTION_RESULT_CHOICES)], "officers"
+    ),
+    Step(
+        "notice_served",
+        "送达行政处罚事先告知书",
+        [
+            Field("proposed_fine", "拟罚款金额（元）", "money", default=0),
+            Field("statement_days", "陈述申辩期限（工作日）", "int", default=5),
+            Field("hearing_right", "告知听证权利", "bool"),
+        ],
+    ),
+    Step("statement_received", "收到陈述申辩", [Field("waived", "当事人书面放弃陈述申辩和听证", "bool")]),
+    Step("hearing_requested", "当事人要求听证"),
+    Step("hearing_held", "举行听证"),
+    Step("legal_review", "法制审核", [Field("passed", "审核通过", "bool", default=True)]),
+    Step("collective_discussion", "负责人集体讨论", actors="leaders"),
+    Step("decide", "作出决定"),
+    Step(
+        "served",
+        "送达决定书",
+        [
+            Field("method", "送达方式", "select", SERVICE_CHOICES),
+            Field("consent", "当事人已书面同意电子送达并签订确认书", "bool"),
+        ],
+    ),
+    Step(
+        "paid",
+        "缴纳罚款",
+        [
+            Field("amount", "缴纳罚款（元）", "money"),
+            Field("surcharge", "加处罚款（元）", "money", default=0),
+        ],
+    ),
+    Step("disclosed", "处罚决定网上公示"),
+    Step(
+        "seizure_started",
+        "实施查封、扣押",
+        [
+            Field("measure", "措施", "select", MEASURE_CHOICES),
+            Field("term_days", "期限（日，不超过30日）", "int", default=30),
+            Field("items", "查封、扣押财物清单", "text"),
+        ],
+        "officers",
+    ),
+    Step(
+        "seizure_extended",
+        "延长查封、扣押（负责人批准）",
+        [Field("days", "延长天数（不超过30日）", "int", default=30)],
+    ),
+    Step(
+        "seizure_ended", "解除查封、扣押或作出处理", [Field("outcome", "处理结果", "select", OUTCOME_CHOICES)]
+    ),
+    Step("demolition_notice", "强制拆除公告", [Field("deadline", "公告限期自行拆除的期限", "date?")]),
+    Step("reminder_served", "送达催告书", [Field("deadline", "催告履行期限", "date")]),
+    Step("demolition_executed", "实施强制拆除", actors="officers"),
+    Step(
+        "court_application",
+        "申请人民法院强制执行",
+        [
+            Field("court", "法院", "text"),
+            Field("amount", "申请执行金额（元）", "money"),
+            Field("surcharge", "加处罚款（元）", "money", default=0),
+        ],
+    ),
+    Step("close", "结案"),
+    Step("transfer", "移送（其他机关、公安机关）"),
+]
+BY_ACTION = {s.action: s for s in STEPS}
+_ETYPE = {"file": "filed", "decide": "decided", "close": "closed"}
+
+
+def event_type(action: str) -> str:
+    return _ETYPE.get(action, action)
+
+
+def available(case: Case, user) -> list[Step]:
+    """The step forms offered on the case page (the engine still checks each step)."""
+    if case.imported or case.status in (Case.CLOSED, Case.TRANSFERRED):
+        return []
+    if user.role == "procurator" or not any(
+        user.can(c) for c in ("cases.assist", "cases.decide", "cases.legal_review")
+    ):
+        return []
+    if not user.is_superuser and user.township_id != case.township_id:
+        return []
+    done = set(case.events.values_list("type", flat=True))
+    out = []
+    for s in STEPS:
+        et = event_type(s.action)
+        if et in cf.EVENTS and cf.EVENTS[et][2] and et in done:
+            continue
+        if case.procedure == "simple" and et not in A.SIMPLE_STEPS and s.action != "transfer":
+            continue
+        if case.procedure == "inspection" and et not in A.INSPECTION_STEPS and s.action != "transfer":
+            continue
+        if s.action == "file" and case.procedure not in ("general", "coercive"):
+            continue
+        out.append(s)
+    return out
+
+
+# ---- parsing --------------------------------------------------------------------------------
+
+
+class _Data:
+    """Uniform access to a QueryDict (web) or a JSON dict (API)."""
+
+    def __init__(self, data: Any):
+        self.data = data
+
+    def get(self, name: str) -> Any:
+        v = self.data.get(name)
+        return v.strip() if isinstance(v, str) else v
+
+    def getlist(self, name: str) -> list:
+        if hasattr(self.data, "getlist"):
+            return self.data.getlist(name)
+        v = self.data.get(name)
+        return list(v) if isinstance(v, list | tuple) else ([] if v in (None, "") else [v])
+
+
+def _date(d: _Data, name: str, label: str, optional: bool = False) -> dt.date | None:
+    v = d.get(name)
+    if v in (None, ""):
+        if optional:
+            return None
+        raise A.StepRefused(f"请填写{label}（格式YYYY-MM-DD）。")
+    try:
+        return dt.date.fromisoformat(str(v))
+    except ValueError:
+        raise A.StepRefused(f"{label}“{v}”不是有效日期，格式应为YYYY-MM-DD。") from None
+
+
+def _money(d: _Data, name: str, label: str, default: Any = None) -> int | float:
+    v = d.get(name)
+    if v in (None, ""):
+        if default is not None:
+            return default
+        raise A.StepRefused(f"请填写{label}。")
+    try:
+        x = Decimal(str(v))
+    except InvalidOperation:
+        raise A.StepRefused(f"{label}“{v}”不是有效金额。") from None
+    if x < 0 or x != x.quantize(Decimal("0.01")):
+        raise A.StepRefused(f"{label}应为不小于0、最多两位小数的金额。")
+    return int(x) if x == x.to_integral_value() else float(x)
+
+
+def _int(d: _Data, name: str, label: str, default: Any = None) -> int:
+    v = d.get(name)
+    if v in (None, ""):
+        if default is not None:
+            return default
+        raise A.StepRefused(f"请填写{label}。")
+    try:
+        n = int(str(v))
+    except ValueError:
+        raise A.StepRefused(f"{label}“{v}”应为整数。") from None
+    if n < 0:
+        raise A.StepRefused(f"{label}不能为负数。")
+    return n
+
+
+def _bool(d: _Data, name: str) -> bool:
+    v = d.get(name)
+    return v is True or (isinstance(v, str) and v.lower() in ("on", "true", "1", "yes"))
+
+
+def _users(case: Case, d: _Data, name: str = "actors") -> list[User]:
+    names = [str(x) for x in d.getlist(name) if str(x).strip()]
+    found = {u.username: u for u in User.objects.filter(username__in=names)}
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise A.StepRefused(f"人员{'、'.join(missing)}不存在。")
+    return [found[n] for n in names]
+
+
+def _fields(step: Step, d: _Data) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in step.fields:
+        if f.kind in ("date", "date?"):
+            v = _date(d, f.name, f.label, optional=f.kind == "date?")
+            out[f.name] = v.isoformat() if v else None
+        elif f.kind == "money":
+            out[f.name] = _money(d, f.name, f.label, f.default)
+        elif f.kind == "int":
+            out[f.name] = _int(d, f.name, f.label, f.default)
+        elif f.kind == "bool":
+            if d.get(f.name) is None and not hasattr(d.data, "getlist"):
+                out[f.name] = bool(f.default)  # JSON without the key: the default
+            else:
+                out[f.name] = _bool(d, f.name)  # an unticked checkbox is not submitted at all
+        elif f.kind == "select":
+            v = d.get(f.name)
+            if v not in {c for c, _l in f.choices}:
+                raise A.StepRefused(f"请选择{f.label}。")
+            out[f.name] = v
+        else:
+            out[f.name] = d.get(f.name) or ""
+    return out
+
+
+def perform(user, case: Case, action: str, data: Any) -> tuple[CaseEvent, str]:
+    """Parse `data` for `action` and record the step; returns (event, Chinese success message)."""
+    d = _Data(data)
+    step = BY_ACTION.get(action)
+    if step is None:
+        raise A.StepRefused(f"办案步骤“{action}”无效。")
+    on = _date(d, "date", "日期")
+    note = d.get("note") or ""
+    if action == "file":
+        ev = A.do_file(user, case, on, note=note)
+    elif action == "legal_review":
+        ev = A.do_legal_review(user, case, on, passed=_fields(step, d)["passed"], note=note)
+    elif action == "close":
+        ev = A.do_close(user, case, on, note=note)
+    elif action == "transfer":
+        ev = A.do_transfer(
+            user, case, on, to=d.get("to") or "", police=_bool(d, "police"), reason=d.get("reason") or ""
+        )
+    elif action == "decide":
+        kind = d.get("kind") or "penalty"
+        if kind not in {c for c, _l in DECISION_KIND_CHOICES}:
+            raise A.StepRefused("请选择决定种类。")
+        penalties = [p for p in d.getlist("penalties") if p]
+        bad = [p for p in penalties if p not in {c for c, _l in PENALTY_CHOICES}]
+        if bad:
+            raise A.StepRefused(f"处罚种类{'、'.join(bad)}无效。")
+        circumstance = d.get("circumstance") or None
+        if circumstance and circumstance not in {c for c, _l in CIRCUMSTANCE_CHOICES}:
+            raise A.StepRefused(f"违法情节“{circumstance}”无效。")
+        if kind == "penalty" and not penalties:
+            raise A.StepRefused("行政处罚决定至少选择一种处罚种类。")
+        ev = A.do_decide(
+            user,
+            case,
+            on,
+            kind=kind,
+            penalties=penalties if kind == "penalty" else [],
+            fine=_money(d, "fine", "罚款金额", 0) if "fine" in penalties else 0,
+            circumstance=circumstance,
+            deviation_reason=d.get("deviation_reason") or None,
+            first_violation=_bool(d, "first_violation"),
+            corrected_in_time=_bool(d, "corrected_in_time"),
+            major=_bool(d, "major"),
+            party_present=_bool(d, "party_present"),
+            on_spot_officers=_users(case, d) if case.procedure == "simple" else None,
+            note=note,
+        )
+    else:
+        ev = A.do_add_event(
+            user,
+            case,
+            action,
+            on,
+            actors=_users(case, d) if step.actors else None,
+            fields=_fields(step, d),
+            note=note,
+        )
+    return ev, f"已记录：{step.label}（{on}）。"
+
+
+_LABELS: dict[str, tuple[str, dict[str, str]]] = {}
+for _s in STEPS:
+    for _f in _s.fields:
+        _LABELS.setdefault(_f.name, (_f.label, dict(_f.choices)))
+_LABELS.update(
+    {
+        "source": ("线索来源", {}),
+        "on_spot": ("当场作出", {}),
+        "party_present": ("当事人在场", {}),
+        "approved_by": ("批准人", {}),
+        "to": ("移送机关", {}),
+        "police": ("移送公安机关", {}),
+        "reason": ("移送理由", {}),
+    }
+)
+_LABELS["method"] = ("送达方式", dict(SERVICE_CHOICES))
+
+
+def describe(ev: CaseEvent, names: dict[str, str]) -> tuple[str, str]:
+    """(actors, details) of an event in Chinese for the timeline."""
+    actors = "、".join(names.get(a, a) for a in ev.actors or ())
+    parts = []
+    for k, v in (ev.payload or {}).items():
+        label, choices = _LABELS.get(k, (k, {}))
+        if isinstance(v, bool):
+            text = "是" if v else "否"
+        elif v is None:
+            text = "无"
+        elif k == "approved_by":
+            text = names.get(v, v)
+        else:
+            text = choices.get(v, str(v)) if isinstance(v, str) else str(v)
+        parts.append(f"{label}：{text}")
+    return actors, "；".join(parts)

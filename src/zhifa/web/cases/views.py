@@ -1,0 +1,303 @@
+"""Case pages: list, opening a case, the case page (timeline, deadlines, findings, step forms,
+evidence, documents), my deadlines, the team and the personal enforcement record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from zhifa.cases import actions as A
+from zhifa.cases import evidence as E
+from zhifa.cases import services, steps
+from zhifa.cases.models import Case, Evidence, Officer
+from zhifa.org.models import Township, User
+from zhifa.rules import casefile as cf
+from zhifa.rules.review._base import RULES
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return exc.messages
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def case_list(request):
+    qs = Case.objects.restrict(request.user).select_related("township")
+    g = request.GET
+    if g.get("status"):
+        qs = qs.filter(status=g["status"])
+    if g.get("procedure"):
+        qs = qs.filter(procedure=g["procedure"])
+    if g.get("township"):
+        qs = qs.filter(township__code=g["township"])
+    if g.get("q"):
+        q = g["q"].strip()
+        qs = qs.filter(Q(number__icontains=q) | Q(party__name__icontains=q) | Q(item_code__icontains=q))
+    if g.get("defects"):
+        qs = qs.exclude(findings=[])
+    page = Paginator(qs, 50).get_page(g.get("page"))
+    return render(
+        request,
+        "web/cases/list.html",
+        {
+            "page": page,
+            "statuses": Case.STATUS_CHOICES,
+            "procedures": Case.PROCEDURE_CHOICES,
+            "townships": Township.objects.restrict(request.user).filter(
+                pk__in=Case.objects.restrict(request.user).values("township")
+            ),
+            "can_open": request.user.can("cases.handle"),
+            "q": g,
+        },
+    )
+
+
+@login_required
+def case_new(request):
+    user = request.user
+    if not user.can("cases.handle") or user.township is None:
+        raise PermissionDenied("只有乡镇（街道）持证执法人员可以办理案件。")
+    from zhifa.catalogue.services import held_items
+
+    today = timezone.localdate()
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        opened_on = _date(data.get("opened_on"))
+        if opened_on is None:
+            errors.append("受理日期：请填写有效日期（YYYY-MM-DD）。")
+        violation = None
+        if data.get("began"):
+            began, ended = _date(data.get("began")), _date(data.get("ended"))
+            if began is None or (data.get("ended") and ended is None):
+                errors.append("违法行为日期：格式应为YYYY-MM-DD。")
+            else:
+                violation = {
+                    "began": began.isoformat(),
+                    "ended": ended.isoformat() if ended else None,
+                    "grave_harm": bool(data.get("grave_harm")),
+                }
+        if not errors:
+            try:
+                case = A.do_open_case(
+                    user,
+                    item_code=data.get("item_code", ""),
+                    procedure=data.get("procedure", ""),
+                    party={
+                        "kind": data.get("party_kind", ""),
+                        "name": data.get("party_name", "").strip(),
+                        "address": data.get("party_address", "").strip(),
+                        "id_number": data.get("party_id_number", "").strip(),
+                        "phone": data.get("party_phone", "").strip(),
+                    },
+                    opened_on=opened_on,
+                    source=data.get("source", ""),
+                    violation=violation,
+                    summary=data.get("summary", "").strip() or None,
+                    source_report=data.get("source_report", "").strip(),
+                )
+            except ValidationError as exc:
+                errors = _messages(exc)
+            else:
+                messages.success(request, f"已受理案件{case.number}。")
+                return redirect("web:cases:detail", pk=case.pk)
+    return render(
+        request,
+        "web/cases/new.html",
+        {
+            "items": held_items(user.township, today),
+            "procedures": Case.PROCEDURE_CHOICES,
+            "sources": cf.DISCOVERY_SOURCES,
+            "errors": errors,
+            "data": data,
+            "today": today,
+        },
+    )
+
+
+def _document_kinds() -> list[tuple[str, str]] | None:
+    """The documents module's kinds when its `generate` service exists (built in parallel)."""
+    try:
+        from zhifa.documents import kinds
+        from zhifa.documents import services as docs
+    except ImportError:
+        return None
+    if not hasattr(docs, "generate"):
+        return None
+    return list(kinds.CHOICES)
+
+
+@login_required
+def case_detail(request, pk: int):
+    case = get_object_or_404(Case.objects.restrict(request.user).select_related("township__county"), pk=pk)
+    user = request.user
+    errors: list[str] = []
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        if not Case.objects.restrict(user, "change").filter(pk=pk).exists():
+            raise PermissionDenied("您只能查看本案，不能办理。")
+        try:
+            if action == "evidence":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise A.StepRefused("请选择要上传的证据文件。")
+                on = _date(request.POST.get("date"))
+                if on is None:
+                    raise A.StepRefused("取证日期：请填写有效日期（YYYY-MM-DD）。")
+                ev = E.do_add_evidence(
+                    user,
+                    case,
+                    upload,
+                    name=upload.name,
+                    date=on,
+                    description=request.POST.get("description", ""),
+                )
+                messages.success(request, f"证据“{ev.original_name}”已保存，SHA-256：{ev.sha256}。")
+            elif action == "document":
+                return _generate_document(request, case)
+            else:
+                _ev, msg = steps.perform(user, case, action, request.POST)
+                case.refresh_from_db()
+                warnings = [f["message"] for f in case.findings if f["severity"] == "warning"]
+                messages.success(request, msg)
+                for w in warnings[:3]:
+                    messages.warning(request, w)
+            return redirect("web:cases:detail", pk=pk)
+        except ValidationError as exc:
+            errors = _messages(exc)
+    today = timezone.localdate()
+    team = Officer.objects.filter(township=case.township, active=True).select_related("user")
+    field_officers = [o for o in team if o.kind != Officer.AUXILIARY]
+    leaders = User.objects.filter(township=case.township, role="decider", is_active=True)
+    obj = services.to_casefile(case)
+    officers = {o["id"]: o["name"] for o in obj["officers"]}
+    record = E.full_record(case)
+    for row in record:
+        if row["kind"] == "event":
+            row["actors"], row["details"] = steps.describe(row["event"], officers)
+    return render(
+        request,
+        "web/cases/detail.html",
+        {
+            "case": case,
+            "casefile": obj,
+            "record": record,
+            "officer_names": officers,
+            "deadlines": services.case_deadlines(case, today),
+            "findings": case.findings,
+            "rules": RULES,
+            "steps": steps.available(case, user),
+            "open_action": action,
+            "field_officers": field_officers,
+            "leaders": leaders,
+            "errors": errors,
+            "post": request.POST if errors else {},
+            "today": today,
+            "choices": {
+                "kinds": steps.DECISION_KIND_CHOICES,
+                "penalties": steps.PENALTY_CHOICES,
+                "circumstances": steps.CIRCUMSTANCE_CHOICES,
+            },
+            "document_kinds": _document_kinds()
+            if steps.available(case, user) or user.can("cases.decide")
+            else None,
+            "documents": _documents(case),
+            "can_upload": bool(steps.available(case, user)),
+        },
+    )
+
+
+def _documents(case: Case) -> list:
+    try:
+        from zhifa.documents.models import Document
+    except ImportError:
+        return []
+    try:
+        return list(Document.objects.filter(case=case).order_by("-id")[:50])
+    except Exception:  # the other module's model may not have a `case` field yet
+        return []
+
+
+def _generate_document(request, case: Case):
+    kinds = _document_kinds()
+    if kinds is None:
+        messages.error(request, "文书模块尚未启用。")
+        return redirect("web:cases:detail", pk=case.pk)
+    from zhifa.documents import services as docs
+
+    kind = request.POST.get("kind", "")
+    if kind not in dict(kinds):
+        messages.error(request, f"文书种类“{kind}”无效。")
+        return redirect("web:cases:detail", pk=case.pk)
+    try:
+        doc = docs.generate(case, kind, request.user)
+    except ValidationError as exc:
+        for m in _messages(exc):
+            messages.error(request, m)
+        return redirect("web:cases:detail", pk=case.pk)
+    messages.success(request, f"已生成{dict(kinds)[kind]}{('：' + str(doc)) if doc else ''}。")
+    url = getattr(doc, "get_absolute_url", None)
+    return redirect(url()) if callable(url) else redirect("web:cases:detail", pk=case.pk)
+
+
+@login_required
+def evidence_file(request, pk: int):
+    ev = get_object_or_404(Evidence.objects.restrict(request.user), pk=pk)
+    path = E.evidence_path(ev)
+    if not path.exists():
+        raise Http404("证据文件不存在")
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=ev.original_name, content_type=ev.mime)
+
+
+@login_required
+def my_deadlines(request):
+    today = timezone.localdate()
+    return render(
+        request,
+        "web/cases/deadlines.html",
+        {"deadlines": services.my_deadlines(request.user, today), "today": today},
+    )
+
+
+@login_required
+def team(request):
+    today = timezone.localdate()
+    month = _date((request.GET.get("month") or "") + "-01") or today.replace(day=1)
+    officers = Officer.objects.restrict(request.user).select_related(
+        "user", "township", "squad", "home_department"
+    )
+    townships = Township.objects.restrict(request.user).filter(pk__in=officers.values("township"))
+    rates = [(t, services.activity_rate(t, month)) for t in townships]
+    return render(
+        request,
+        "web/cases/team.html",
+        {"officers": officers, "rates": rates, "month": month, "today": today},
+    )
+
+
+@login_required
+def officer_detail(request, pk: int):
+    officer = get_object_or_404(
+        Officer.objects.restrict(request.user).select_related("user", "township", "squad"), pk=pk
+    )
+    return render(
+        request,
+        "web/cases/officer.html",
+        {"rec": services.officer_record(officer), "today": timezone.localdate()},
+    )
