@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from cases.fixtures import build_team
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from cases.fixtures import build_team
 from zhifa.cases import actions as A
 from zhifa.cases.models import Case, Evidence, Training
 from zhifa.cases.services import activity_rate, my_deadlines, officer_record
