@@ -156,6 +156,11 @@ def photo_path(instance: ReportPhoto, filename: str) -> str:
 
 
 class ReportPhoto(models.Model):
+    """A photo of a report. The audit signals cannot copy a file field, so `_add_photo` records
+    its own audit entry (report, SHA-256, stored name) and the signals skip this model."""
+
+    audit_exempt = True
+
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField("照片", upload_to=photo_path)
     sha256 = models.CharField("SHA-256", max_length=64)

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from zhifa.core import audit
 from zhifa.core.calendar import work_calendar
 from zhifa.dispatch.models import (
     DisciplinaryProposal,
@@ -480,6 +481,18 @@ def _add_photo(report: Report, p: PhotoIn) -> ReportPhoto:
     photo = ReportPhoto(report=report, sha256=digest, content_type=p.content_type[:60])
     photo.file.save(p.name or "photo.jpg", ContentFile(p.content), save=False)
     photo.save()
+    audit.record(
+        "create",
+        model="dispatch.ReportPhoto",
+        object_id=str(photo.pk),
+        after={
+            "report_id": report.pk,
+            "sha256": digest,
+            "file": photo.file.name,
+            "content_type": photo.content_type,
+            "size": len(p.content),
+        },
+    )
     return photo
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -424,14 +425,18 @@ def mobile(request):
     )
 
 
+def _with_static(name: str) -> str:
+    return (STATIC_DIR / name).read_text(encoding="utf-8").replace("__STATIC__", settings.STATIC_URL)
+
+
 def manifest(request):
-    body = (STATIC_DIR / "manifest.webmanifest").read_text(encoding="utf-8")
+    body = _with_static("manifest.webmanifest")
     return HttpResponse(body, content_type="application/manifest+json")
 
 
 def service_worker(request):
     # Served from /dispatch/m/ so that its scope covers the mobile app.
-    body = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
+    body = _with_static("sw.js")
     response = HttpResponse(body, content_type="application/javascript")
     response["Cache-Control"] = "no-cache"
     return response
