@@ -66,6 +66,7 @@ def test_generate_stores_numbered_files_with_sha256(cases, officer):
     assert "东城街道办事处" in words and "测试县人民政府" in words and "二〇二五年六月十七日" in words
     assert doc.content["doc_no"] == doc.doc_no and doc.content["party"]["name"] == "牛建国"
     assert doc.filename("pdf") == "行政处罚决定书（东城综执罚决字〔2025〕第1号）.pdf"
+    assert doc.get_absolute_url() == f"/documents/case/{case.pk}/#doc-{doc.pk}"
 
 
 def test_numbers_are_sequential_per_township_kind_and_year(cases, officer, make_user):
@@ -145,6 +146,14 @@ def test_bad_extra_and_kind_are_refused_in_chinese(cases, officer):
     with pytest.raises(services.DocumentError, match=r"落款日期.*应为日期"):
         services.generate(case, "penalty_decision", officer, {"issue_date": "2025-13-01"})
     assert not DocumentCounter.objects.filter(last__gt=0).exists()
+
+
+def test_errors_are_validation_errors_with_a_plain_message(cases, officer):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as err:
+        services.generate(cases["T01-2025-0011"], "notice", officer)
+    assert err.value.messages == [str(err.value)] and str(err.value).startswith("未知的文书种类“notice”")
 
 
 def test_tampered_file_is_detected(cases, officer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from zhifa.documents import kinds
@@ -73,6 +74,9 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.doc_no}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("web:documents:case", args=[self.case_id]) + f"#doc-{self.pk}"
 
     def path(self, fmt: str) -> str:
         return self.docx_path if fmt == "docx" else self.pdf_path

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -48,8 +48,16 @@ assert set(DATE_KEYS) == set(kinds.BY_CODE)
 DECISION_KINDS = ("penalty_decision", "no_penalty_decision", "demolition_notice")
 
 
-class DocumentError(ValueError):
-    """The document cannot be generated; the message is Chinese and says why."""
+class DocumentError(ValidationError):
+    """The document cannot be generated; the message is Chinese and says why.
+
+    A ValidationError, so that callers handling invalid steps (the case page) show it as such."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def sha256(data: bytes) -> str:
