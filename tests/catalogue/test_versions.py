@@ -199,3 +199,12 @@ def test_audit_verify_finds_deleted_and_inserted_catalogue_rows(small):
     assert any(f"catalogue.DiscretionTier#{tier.pk}" in p and "行已不存在" in p for p in problems)
     assert any(f"catalogue.Item#{item.pk}" in p and "收回日期" in p for p in problems)
     assert Item.objects.get(pk=item.pk).revoked_on == dt.date(2026, 1, 1)
+
+
+def test_entrustments_by_item(small):
+    a3 = small["items"]["A003"]
+    t1 = services.entrustments_by_item(small["t1"], dt.date(2026, 11, 30))
+    assert t1[a3.pk][0].doc_no == "林委〔2026〕1号" and t1[a3.pk][1] == "即将到期"
+    t2 = services.entrustments_by_item(small["t2"], dt.date(2026, 11, 30))
+    assert t2[a3.pk][1] == "已过期"
+    assert services.entrustments_by_item(small["t2"], dt.date(2025, 6, 1))[a3.pk][1] == "有效"

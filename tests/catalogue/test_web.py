@@ -127,6 +127,7 @@ def test_published_version_cannot_be_edited_through_the_web(client, small, t1_ad
     v1 = small["versions"]["T01"]
     page = client.get(f"/catalogue/versions/{v1.pk}/").content.decode()
     assert "已发布的版本不可修改" in page and "点选</button>" not in page
+    assert "委托书林委〔2026〕1号" in page  # the entrustment behind the entrusted item A003
     r = client.post(f"/catalogue/versions/{v1.pk}/pick/", {"item": small["items"]["A004"].pk})
     assert "已发布的清单版本不可修改" in client.get(r["Location"]).content.decode()
     client.post(f"/catalogue/versions/{v1.pk}/unpick/", {"item": small["items"]["A001"].pk})

@@ -340,6 +340,27 @@ def entrustment_state(e: Entrustment, today: dt.date | None = None) -> str:
     return "有效"
 
 
+def entrustments_by_item(
+    township: Township, today: dt.date | None = None
+) -> dict[int, tuple[Entrustment, str]]:
+    """For each item entrusted to `township`: the entrustment that matters today and its state.
+
+    The one covering today with the latest end; otherwise the one that ended last (or starts first).
+    """
+    today = today or timezone.localdate()
+    best: dict[int, Entrustment] = {}
+
+    def rank(e: Entrustment) -> tuple:
+        return (e.covers(today), e.valid_to)
+
+    for e in Entrustment.objects.filter(township=township).prefetch_related("item_links"):
+        for link in e.item_links.all():
+            cur = best.get(link.item_id)
+            if cur is None or rank(e) > rank(cur):
+                best[link.item_id] = e
+    return {item_id: (e, entrustment_state(e, today)) for item_id, e in best.items()}
+
+
 # ---- versions ---------------------------------------------------------------------------------
 
 

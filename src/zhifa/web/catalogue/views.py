@@ -209,7 +209,8 @@ def draft_create(request):
 def version_detail(request, pk: int):
     user, today = request.user, timezone.localdate()
     version = get_object_or_404(CatalogueVersion.objects.restrict(user).select_related("township"), pk=pk)
-    entries = version.entries.order_by("code")
+    ents = services.entrustments_by_item(version.township, today)
+    entries = [(e, ents.get(e.item_id)) for e in version.entries.order_by("code")]
     can_edit = (
         not version.is_published
         and user.can("catalogue.pick_items")
