@@ -110,6 +110,10 @@ def test_docx_has_party_doc_no_and_basis(rendered, kind):
     # Word and WPS pick the Chinese face from w:eastAsia; without it Chinese falls back to a Latin font.
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
     assert 'w:eastAsia="仿宋"' in xml
+    # Word refuses a file whose table properties are out of schema order.
+    for table in open_docx(io.BytesIO(data)).tables:
+        tags = [c.tag.rsplit("}", 1)[1] for c in table._tbl.tblPr]
+        assert tags.index("tblBorders") < tags.index("tblLook"), tags
 
 
 def test_every_pdf_is_a_chinese_document(rendered, tmp_path):

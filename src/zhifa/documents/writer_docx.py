@@ -115,7 +115,14 @@ def _borders(table) -> None:
         el.set(qn("w:space"), "0")
         el.set(qn("w:color"), "000000")
         borders.append(el)
-    tbl_pr.append(borders)
+    # Word rejects a file whose tblPr children are out of schema order: tblBorders precedes these.
+    later = [
+        c for c in tbl_pr if c.tag in {qn(f"w:{n}") for n in ("shd", "tblLayout", "tblCellMar", "tblLook")}
+    ]
+    if later:
+        later[0].addprevious(borders)
+    else:
+        tbl_pr.append(borders)
 
 
 def _cell_text(cell, c: Cell) -> None:
