@@ -30,6 +30,7 @@ def decided_case(team):
     )
     A.do_legal_review(team.reviewer, case, D(2026, 9, 11), passed=True)
     A.do_decide(team.decider, case, D(2026, 9, 11), fine=1000, circumstance="general")
+    case.refresh_from_db()
     return case
 
 
@@ -134,3 +135,22 @@ def test_clues_both_ways(team, make_user, client):
     client.force_login(proc)
     page = client.get(reverse("web:supervision:procuratorate")).content.decode()
     assert "涉嫌非法采矿" in page and "占道经营长期未处理" in page
+
+
+def test_live_defects_page_drafts_a_supervision_letter(team, make_user, client):
+    from urllib.parse import parse_qs, urlparse
+
+    from zhifa.cases.services import refresh_findings
+
+    case = decided_case(team)
+    refresh_findings(case, today=D(2026, 11, 1))  # never served: PEN-SERVICE-7WD is now a defect
+    client.force_login(make_user(roles.SUPERVISOR, username="sup"))
+    page = client.get(reverse("web:supervision:findings")).content.decode()
+    assert case.number in page and "PEN-SERVICE-7WD" in page and "发出监督建议书" in page
+    link = page.split('class="button" href="')[1].split('"')[0].replace("&amp;", "&")
+    params = parse_qs(urlparse(link).query)
+    assert params["case_ref"] == [case.number] and "PEN-SERVICE-7WD" not in params["body"][0]
+    form = client.get(link).content.decode()
+    assert case.number in form and "第六十一条" in form
+    client.force_login(team.other)
+    assert case.number not in client.get(reverse("web:supervision:findings")).content.decode()

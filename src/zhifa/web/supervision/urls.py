@@ -3,6 +3,7 @@ from django.urls import path
 from zhifa.web.context import register
 from zhifa.web.supervision import (
     disclosure_views,
+    findings_views,
     inspection_views,
     metrics_views,
     oversight_views,
@@ -66,3 +67,7 @@ urlpatterns += [
 ]
 
 register("检察监督", "web:supervision:procuratorate", "supervision.procuratorate")
+
+urlpatterns += [path("findings/", findings_views.findings, name="findings")]
+
+register("问题发现", "web:supervision:findings", None)

@@ -59,7 +59,8 @@ def letter_create(request):
         if services.ISSUER_ROLE[k] == request.user.role or request.user.is_superuser
     ]
     errors: list[str] = []
-    data = request.POST if request.method == "POST" else {}
+    # GET parameters prefill the form (e.g. from the live findings page).
+    data = request.POST if request.method == "POST" else request.GET
     if request.method == "POST":
         issued_on = _date(data.get("issued_on"))
         township = townships.filter(pk=data.get("township") or None).first()
