@@ -175,3 +175,20 @@ def test_render_doc_command(db, tmp_path, capsys):
     bad.write_text('{"schema": "zhifa.casefile/1"}\n', encoding="utf-8")
     with pytest.raises(CommandError, match="案卷文件校验未通过"):
         call_command("render_doc", str(bad), kind="催告书", output=str(out))
+
+
+def test_service_receipt_for_another_document(client, case, officer):
+    client.force_login(officer)
+    notice = services.generate(case, "prior_notice", officer)
+    client.post(
+        f"/documents/case/{case.pk}/",
+        {"kind": "service_receipt", "served_doc_name": "行政处罚事先告知书", "served_doc_no": notice.doc_no},
+    )
+    receipt = Document.objects.get(kind="service_receipt")
+    words = "\n".join(
+        c.text
+        for t in open_docx(io.BytesIO(services.read_file(receipt, "docx"))).tables
+        for r in t.rows
+        for c in r.cells
+    )
+    assert f"《行政处罚事先告知书》（{notice.doc_no}）" in words

@@ -42,6 +42,12 @@ FIELDS: tuple[Field, ...] = (
     Field("structure", "违法建筑物、构筑物、设施", kinds=("demolition_notice", "demolition_announcement")),
     Field("location", "坐落位置", kinds=("demolition_notice", "demolition_announcement")),
     Field("area", "面积", kinds=("demolition_notice", "demolition_announcement"), help="如：约120平方米"),
+    Field("served_doc_name", "送达的文书名称", kinds=("service_receipt",), help="缺省为本案最近生成的决定书"),
+    Field(
+        "served_doc_no", "送达的文书文号", kinds=("service_receipt",), help="缺省为本案最近生成的决定书文号"
+    ),
+    Field("recipient", "受送达人", kinds=("service_receipt",), help="缺省为当事人"),
+    Field("service_place", "送达地点", kinds=("service_receipt",), help="缺省为当事人地址"),
     Field("issue_date", "落款日期", "date", help="缺省取案件对应环节的日期，尚未记录的取今天"),
     Field("agency_phone", "执法机关联系电话"),
     Field("agency_address", "执法机关地址"),
