@@ -124,9 +124,22 @@ def test_place_names_do_not_count():
     assert "公路" in strip_places("村民把玉米摊在公路上晒")
 
 
+def test_common_typos_are_corrected_before_matching(router):
+    ranking = router.rank("地里有人烧秸杆")  # 秸杆: the usual misspelling of 秸秆
+    assert ranking.item == "A03"
+    assert "烧秸秆" in ranking.candidates[0].words or "秸秆" in "".join(ranking.candidates[0].words)
+
+
+def test_unrecognisable_reports_go_to_the_service_queue_first(router):
+    ranking = router.rank("小区有只猫爬到树上下不来了")
+    assert ranking.item is None
+
+
 def test_lexicon_errors_name_the_line():
     with pytest.raises(LexiconError, match="第2行"):
         parse_lexicon("盖房子 => 建房\n砍树 建设\n")
+    with pytest.raises(LexiconError, match="第1行：改错字"):
+        parse_lexicon("秸杆 => =秸秆 焚烧")
     lex = parse_lexicon("砍…树 => 砍伐 林木")
     assert [s for s, _ in lex.matches("有人砍了山上的树")] == ["砍了山上的树"]
 

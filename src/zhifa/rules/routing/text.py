@@ -48,7 +48,8 @@ _DIGITS = re.compile(r"^[\d.]+$")
 # Place names say where, never what: "北关街道", "石门镇", "东庄村", "建设路23号". Left in, a learned
 # report would pull every later report from the same street towards its item.
 _PLACE = re.compile(
-    r"[\u4e00-\u9fff]{2}(?:街道|镇|乡)|[\u4e00-\u9fff]{2}村(?!民)|[\u4e00-\u9fff]{2}(?:路|街|巷|大道)(?:\d+号)?"
+    r"[\u4e00-\u9fff]{2}(?:街道|镇|乡)|[\u4e00-\u9fff]{2}村(?!民)"
+    r"|[\u4e00-\u9fff]{2}(?:路|街|巷|大道)(?![边面上旁灯段沿中过])(?:\d+号)?"
     r"|\d+号(?:楼)?|[一二三四五六七八九十\d]+组"
 )
 # Wording of the channel, not of the matter ("AI视频识别：检测到…", "市民来电反映：", "请依法处置"):
@@ -57,7 +58,10 @@ _BOILERPLATE = re.compile(
     r"ai视频识别|视频识别|智能感知|检测到|识别到|市民来电(?:反映|咨询|投诉)?|群众来电|来电反映|群众举报|网格员上报"
     r"|巡查发现|经核查|经查|经卫片执法发现|请贵?(?:镇|乡|街道|单位)?依法(?:处置|处理|查处)|告知函|的函"
 )
-_KEEP_PLACE = ("公路", "马路", "道路", "铁路", "修路", "挖路", "破路", "的路", "沿街", "临街", "上街", "老街")
+_KEEP_PLACE = (
+    "公路", "马路", "道路", "铁路", "修路", "挖路", "破路", "的路", "一路", "沿路", "过路", "走路",
+    "堵路", "占路", "上路", "小路", "大路", "土路", "沿街", "临街", "上街", "老街", "大街", "满街",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,16 @@ class Lexicon:
     entries: list[LexiconEntry] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # "错字 => =正字": corrections applied to the text before anything else, longest first.
+        self.corrections = sorted(
+            (
+                (e.phrase, e.terms[0][1:])
+                for e in self.entries
+                if len(e.terms) == 1 and e.terms[0].startswith("=")
+            ),
+            key=lambda c: -len(c[0]),
+        )
+        self.entries = [e for e in self.entries if not (len(e.terms) == 1 and e.terms[0].startswith("="))]
         # Entries indexed by their first character: a report is scanned once per distinct character
         # instead of once per entry (hundreds of entries, ~1,000 reports a second).
         self._by_first: dict[str, list[tuple[str, re.Pattern[str] | None, list[str], LexiconEntry]]] = {}
@@ -86,6 +100,12 @@ class Lexicon:
             parts = [p for p in e.phrase.split("…") if p]
             if parts:
                 self._by_first.setdefault(parts[0][0], []).append((e.phrase, e.pattern(), parts, e))
+
+    def correct(self, text: str) -> str:
+        for wrong, right in self.corrections:
+            if wrong in text:
+                text = text.replace(wrong, right)
+        return text
 
     def matches(self, text: str) -> list[tuple[str, LexiconEntry]]:
         """(surface, entry) for every entry found in `text`."""
@@ -104,7 +124,9 @@ class Lexicon:
         return found
 
     def to_lines(self) -> list[str]:
-        return [f"{e.phrase} => {' '.join(e.terms)}" for e in self.entries]
+        return [f"{w} => ={r}" for w, r in self.corrections] + [
+            f"{e.phrase} => {' '.join(e.terms)}" for e in self.entries
+        ]
 
 
 class LexiconError(ValueError):
@@ -126,6 +148,11 @@ def parse_lexicon(text: str, where: str = "lexicon.txt") -> Lexicon:
         terms = tuple(right.split())
         if not left or not terms:
             errors.append(f"{where}第{n}行：口语说法和规范用语都不能为空")
+            continue
+        if any(t.startswith("=") for t in terms) and (len(terms) > 1 or len(terms[0]) < 2 or "…" in left):
+            errors.append(
+                f"{where}第{n}行：改错字的写法是“错字 => =正字”（右边只能有一个“=词”，左边不能用“…”）"
+            )
             continue
         for phrase in left.split("|"):
             # NFKC turns "…" into "...": normalise the parts around the gap, not the gap.
@@ -217,8 +244,14 @@ Surfaces = dict[str, str]
 def features(text: str, lexicon: Lexicon | None, expand: bool = True) -> tuple[Features, Surfaces]:
     """Weighted features of `text` and, per feature, the report wording that produced it."""
     t = normalise(text)
+    lexicon_text = t
     if expand:
-        t = strip_places(_BOILERPLATE.sub("，", t))
+        if lexicon is not None:
+            t = lexicon.correct(t)
+        # The lexicon reads the text with its place names (its phrases are chosen not to be place
+        # names, and a place-like pattern such as "车一路" may be part of the matter: "渣土车一路撒土").
+        lexicon_text = t = _BOILERPLATE.sub("，", t)
+        t = strip_places(t)
     feats: Features = {}
     surf: Surfaces = {}
 
@@ -229,7 +262,7 @@ def features(text: str, lexicon: Lexicon | None, expand: bool = True) -> tuple[F
     for w in words(t):
         add("w:" + w, SINGLE_CHAR_WEIGHT if len(w) == 1 else WORD_WEIGHT, w)
     if expand and lexicon is not None:
-        for surface, entry in lexicon.matches(t):
+        for surface, entry in lexicon.matches(lexicon_text):
             for term in entry.terms:
                 if term.startswith("@"):
                     add(term, EXPANSION_WEIGHT, surface)
