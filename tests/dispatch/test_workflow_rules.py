@@ -108,3 +108,11 @@ def test_defaults_and_escalation_labels():
     assert wf.default_limit(wf.ROUTED, wf.EMERGENCY).label() == "1小时"
     assert wf.escalation_label(0) == "承办单位"
     assert wf.escalation_label(9) == "县政府分管领导"
+
+
+def test_duplicate_measures():
+    long = "幸福路与人民路交叉口早上七点有十几个流动菜摊占道经营，行人只能走机动车道"
+    assert wf.text_similarity(long, "幸福路人民路口流动菜摊占道经营，堵住了人行道") >= wf.DUPLICATE_SIMILARITY
+    assert wf.text_similarity(long, "小区路灯坏了三天了") < 0.1
+    assert wf.text_similarity("", "x") == 0.0
+    assert 17 < wf.distance_m(112.8, 35.88, 112.8002, 35.88) < 19

@@ -39,7 +39,13 @@ def _grid(county, log: Callable[[str], None]) -> None:
     step(county, log)
 
 
-STEPS: list[Callable] = [_catalogue, _grid]
+def _dispatch(county, log: Callable[[str], None]) -> None:
+    from zhifa.demo.dispatch import step
+
+    step(county, log)
+
+
+STEPS: list[Callable] = [_catalogue, _grid, _dispatch]
 
 
 def load(log: Callable[[str], None] = print) -> None:

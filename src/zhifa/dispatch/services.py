@@ -44,10 +44,10 @@ log = logging.getLogger(__name__)
 
 __all__ = ["TransitionRefused"]
 
-# Likely duplicates: same place, similar text, short interval.
-DUPLICATE_RADIUS_M = 50.0
-DUPLICATE_WINDOW = dt.timedelta(hours=72)
-DUPLICATE_SIMILARITY = 0.35
+# Likely duplicates: same place, similar text, short interval (thresholds in the rules module).
+DUPLICATE_RADIUS_M = wf.DUPLICATE_RADIUS_M
+DUPLICATE_WINDOW = dt.timedelta(hours=wf.DUPLICATE_WINDOW_HOURS)
+DUPLICATE_SIMILARITY = wf.DUPLICATE_SIMILARITY
 MAX_TEXT = 4000
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 # China's extent (with a margin): a point outside is a typo or swapped coordinates.
@@ -301,22 +301,8 @@ def _suggestion_dict(s) -> dict[str, Any]:
     }
 
 
-def _bigrams(text: str) -> set[str]:
-    t = "".join(ch for ch in text if ch.isalnum())
-    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
-
-
-def text_similarity(a: str, b: str) -> float:
-    x, y = _bigrams(a), _bigrams(b)
-    return len(x & y) / len(x | y) if x and y else 0.0
-
-
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    r = 6371008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(h))
+text_similarity = wf.text_similarity
+distance_m = wf.distance_m
 
 
 def find_duplicate(report: Report) -> Report | None:

@@ -299,3 +299,38 @@ def _add_work_hours(
 
 def is_overdue(due: dt.datetime | None, now: dt.datetime) -> bool:
     return due is not None and now > due
+
+
+# ---- likely duplicates (same place, same matter, short interval) -------------------------------------
+
+DUPLICATE_RADIUS_M = 50.0
+DUPLICATE_WINDOW_HOURS = 72
+DUPLICATE_SIMILARITY = 0.5
+
+
+def _bigrams(text: str) -> set[str]:
+    t = "".join(ch for ch in text if ch.isalnum())
+    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
+
+
+def text_similarity(a: str, b: str) -> float:
+    """Share of the shorter text's character bigrams found in the other (0–1).
+
+    The overlap, not Jaccard, because one reporter writes a sentence and the next a paragraph
+    about the same stall; Chinese needs no word segmentation for this.
+    """
+    x, y = _bigrams(a), _bigrams(b)
+    if not x or not y:
+        return 0.0
+    return len(x & y) / min(len(x), len(y))
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    import math
+
+    r = 6371008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
