@@ -212,3 +212,18 @@ def test_hearing_notice_is_dated_by_the_request_and_unrecorded_steps_by_today(co
     assert notice["issue_date"] == "2026-03-02"  # the file records no rectification order
     doc = services.generate(case, "rectification_order", user, today=dt.date(2026, 3, 2))
     assert doc.doc_no == "北关综执责改字〔2026〕第1号"
+
+
+def test_same_township_name_in_two_counties(cases, officer, make_user):
+    from zhifa.cases.services import from_casefile
+    from zhifa.org.models import County, Township
+
+    other = County.objects.create(code="C02", name="邻县")
+    Township.objects.create(county=other, code="T11", name="东城街道", kind="街道")
+    case = dict(samples.dev_cases()["T01-2025-0015"], township="T11", case_id="T11-2025-0015")
+    theirs = from_casefile(case)
+    user = make_user(roles.OFFICER, township="T11")
+    a = services.generate(cases["T01-2025-0015"], "penalty_decision", officer)
+    b = services.generate(theirs, "penalty_decision", user)
+    assert a.doc_no == b.doc_no == "东城综执罚决字〔2025〕第1号"
+    assert "邻县人民政府" in b.content["reconsideration_body"]

@@ -46,7 +46,8 @@ class Document(models.Model):
     title = models.CharField("文书名称", max_length=60)
     year = models.PositiveSmallIntegerField("年度")
     seq = models.PositiveIntegerField("序号")
-    doc_no = models.CharField("文号", max_length=80, unique=True)
+    # Not unique on its own: two counties may each have a 城关镇; (township, kind, year, seq) is.
+    doc_no = models.CharField("文号", max_length=80, db_index=True)
     # Paths in the default storage (MEDIA_ROOT), ASCII; the Chinese name is given at download time.
     # Plain paths rather than FileFields: the audit log snapshots columns as JSON.
     docx_path = models.CharField("DOCX存储路径", max_length=300)
