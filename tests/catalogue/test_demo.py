@@ -1,4 +1,7 @@
-"""The demo county's catalogue: loaded by `zhifa load-demo`, idempotent, with its planned dates."""
+"""The demo county's catalogue step (first step of `zhifa load-demo`): idempotent, with its planned dates.
+
+The step runs alone here, so that the other domains' demo steps do not decide this test.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,14 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.management import call_command
 
 from zhifa.catalogue import services
 from zhifa.catalogue.models import CatalogueVersion, DiscretionTier, Entrustment, Item
+from zhifa.core import audit
 from zhifa.core.models import AuditEntry
+from zhifa.demo import catalogue as demo_catalogue
+from zhifa.demo import loader
+from zhifa.demo.accounts import ensure_accounts
 from zhifa.org.models import Township, User
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +25,16 @@ pytestmark = pytest.mark.django_db
 def test_demo_catalogue_loads_once(settings):
     # Eighteen demo accounts: a fast hasher keeps the test quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=io.StringIO())
+    assert loader.STEPS[0].__name__ == "_catalogue"  # the catalogue comes first
+    out = io.StringIO()
+
+    def load() -> None:
+        with audit.acting_as("演示数据"):
+            county = loader._county()
+            demo_catalogue.step(county, lambda m: out.write(m + "\n"))
+            ensure_accounts(county)
+
+    load()
     assert list(Township.objects.values_list("code", "name", "kind", "setting")) == [
         ("T01", "城关街道", "街道", "城区"),
         ("T02", "新华街道", "街道", "城区"),
@@ -37,7 +52,19 @@ def test_demo_catalogue_loads_once(settings):
     assert DiscretionTier.objects.filter(item__county__code="DEMO").values("item").distinct().count() == 11
     assert Entrustment.objects.filter(valid_to__lt=on).count() == 1
     rows, versions = AuditEntry.objects.count(), CatalogueVersion.objects.count()
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    assert "未作任何修改" in out.getvalue()
+    load()
+    assert out.getvalue().splitlines()[-1] == "执法事项清单：数据与现有内容一致，未作任何修改"
     assert (AuditEntry.objects.count(), CatalogueVersion.objects.count()) == (rows, versions)
+
+
+def test_demo_step_keeps_versions_published_in_the_application():
+    with audit.acting_as("演示数据"):
+        county = loader._county()
+        demo_catalogue.step(county, lambda m: None)
+        t1 = Township.objects.get(code="T01")
+        draft = services.create_draft(None, t1)
+        services.unpick(None, draft.pk, Item.objects.get(code="S002").pk)
+        services.publish_version(draft, dt.date(2026, 6, 1), actor="测试")
+        demo_catalogue.step(county, lambda m: None)
+    assert CatalogueVersion.objects.filter(township=t1).count() == 2
+    assert "S002" not in services.held_item_codes("T01", dt.date(2026, 11, 30))
