@@ -29,6 +29,8 @@ from zhifa.dispatch.models_router import RouterModel, RoutingExample
 from zhifa.org.models import County
 from zhifa.rules.routing import Example, Router, decide_handler
 
+KEEP_MODELS = 5
+
 
 @dataclass
 class Suggestion:
@@ -185,6 +187,9 @@ def train(county: County | str | int | None = None, note: str = "") -> RouterMod
         n_examples=router.n_examples,
         note=(note + _fingerprint_note(key))[-300:],
     )
+    # Older models are kept for a rollback by hand, but not forever (each is a few hundred kB).
+    old = RouterModel.objects.filter(county=c).order_by("-id").values_list("id", flat=True)[KEEP_MODELS:]
+    RouterModel.objects.filter(id__in=list(old)).delete()
     audit.record(
         "train",
         model,
