@@ -23,6 +23,7 @@ def test_held_item_goes_to_the_township(bench_county):
     # Z028 (占道摆摊) is held by T01 (township_items.csv)
     s = routing.suggest("小区门口十几个菜摊占着人行道卖菜", *IN_T01, on=dt.date(2026, 8, 18))
     assert (s.township, s.item, s.handler) == ("T01", "Z028", "township:T01")
+    assert (s.domain, s.department) == ("市容环卫", "D05")  # the squad, and who would act otherwise
     assert s.grid and s.grid.startswith("T01-")
     assert len(s.candidates) == 3 and s.candidates[0][0] == "Z028" and s.candidates[0][2]
 

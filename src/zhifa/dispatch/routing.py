@@ -43,6 +43,8 @@ class Suggestion:
     item: str | None
     handler: str  # "township:T01" | "department:D03" | "none"
     community: str | None = None
+    department: str | None = None  # the item's department (assigned when the township does not hold it)
+    domain: str | None = None  # the item's domain: which squad of the township team
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,6 +66,7 @@ class _Loaded:
     key: tuple
     router: Router
     departments: dict[str, str]
+    domains: dict[str, str] = field(default_factory=dict)
 
 
 _cache: dict[int, _Loaded] = {}
@@ -105,6 +108,11 @@ def router_for(county: County | str | int | None = None) -> tuple[Router, dict[s
     A stored model built from an older catalogue is rebuilt in memory from today's catalogue and
     the stored examples, so a new item is routable before anyone retrains.
     """
+    loaded = _load(county)
+    return loaded.router, loaded.departments
+
+
+def _load(county: County | str | int | None) -> _Loaded:
     c = resolve_county(county)
     # Two small queries per call (newest model id, catalogue fingerprint) instead of a time-based
     # cache: a model trained by `zhifa train-router` in another process is used on the next call.
@@ -120,9 +128,9 @@ def router_for(county: County | str | int | None = None) -> tuple[Router, dict[s
                 router = Router.from_json(stored.data)
             if router is None:
                 router = Router.train(items, _stored_examples(c) if stored is not None else ())
-            loaded = _Loaded(key, router, departments)
+            loaded = _Loaded(key, router, departments, {i["code"]: i["domain"] for i in items})
             _cache[c.id] = loaded
-    return loaded.router, loaded.departments
+    return loaded
 
 
 def invalidate(county: County | None = None) -> None:
@@ -304,7 +312,8 @@ def route_many(
     if county is None:
         ids = {loc.county_id for loc in locations if loc is not None and loc.county_id}
         county = ids.pop() if len(ids) == 1 else None
-    router, departments = router_for(county)
+    loaded = _load(county)
+    router, departments, domains = loaded.router, loaded.departments, loaded.domains
     today = timezone.localdate()
     held = HeldItems()
     out = []
@@ -322,6 +331,8 @@ def route_many(
                 candidates=[(c.item, c.score, c.words) for c in ranking.candidates],
                 item=item,
                 handler=decide_handler(item, township, held_codes, departments),
+                department=departments.get(item) if item else None,
+                domain=domains.get(item) if item else None,
             )
         )
     return out
