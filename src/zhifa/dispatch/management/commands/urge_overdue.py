@@ -45,12 +45,13 @@ class Command(BaseCommand):
                 time.sleep(0.5)
             if self._stop:
                 return
+            # A long-running worker must not keep a connection the database has dropped.
+            close_old_connections()
 
     def _request_stop(self, *_):
         self._stop = True
 
     def _pass(self, ping: str) -> None:
-        close_old_connections()
         try:
             with audit.acting_as("督办程序"):
                 summary = services.urge_overdue(timezone.now())
