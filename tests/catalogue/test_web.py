@@ -175,6 +175,8 @@ def test_entrustments_page_marks_expiring_and_expired(client, small, admin, t1_a
     state = services.entrustment_state(current)
     assert state in page
     assert ('class="row-warn"' in page) == (state == "即将到期")
+    banner = "件委托书将在60日内到期" in client.get("/catalogue/").content.decode()
+    assert banner == (state == "即将到期")
     _as(client, t1_admin)
     mine = client.get("/catalogue/entrustments/").content.decode()
     assert "林委〔2026〕1号" in mine and "林委〔2025〕2号" not in mine

@@ -109,6 +109,8 @@ def index(request):
             "sources": SOURCE_CHOICES,
             "action_types": ACTION_TYPE_CHOICES,
             "can_edit_county": user.can("catalogue.edit_county"),
+            "expiring": services.expiring_entrustments(Entrustment.objects.restrict(user), today).count(),
+            "warning_days": services.EXPIRY_WARNING_DAYS,
         },
     )
 
