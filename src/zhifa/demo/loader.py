@@ -39,13 +39,25 @@ def _grid(county, log: Callable[[str], None]) -> None:
     step(county, log)
 
 
+def _cases(county, log: Callable[[str], None]) -> None:
+    from zhifa.demo.cases import step
+
+    step(county, log)
+
+
 def _dispatch(county, log: Callable[[str], None]) -> None:
     from zhifa.demo.dispatch import step
 
     step(county, log)
 
 
-STEPS: list[Callable] = [_catalogue, _grid, _dispatch]
+def _supervision(county, log: Callable[[str], None]) -> None:
+    from zhifa.demo.supervision import step
+
+    step(county, log)
+
+
+STEPS: list[Callable] = [_catalogue, _grid, _cases, _dispatch, _supervision]
 
 
 def load(log: Callable[[str], None] = print) -> None:
