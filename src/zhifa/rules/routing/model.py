@@ -214,11 +214,19 @@ class Router:
     def _why(self, q: dict[str, float], surf: dict[str, str], doc: _Doc, n: int = 4) -> list[str]:
         """The report's words that contributed most to this document's score."""
         contrib: dict[str, float] = {}
+        bigrams: dict[str, float] = {}
         for key, qv in q.items():
             dv = doc.vec.get(key)
-            if dv:
+            if dv and not key.startswith("@"):
                 s = surf.get(key, key)
-                contrib[s] = contrib.get(s, 0.0) + qv * dv
+                into = bigrams if key.startswith("c:") else contrib
+                into[s] = into.get(s, 0.0) + qv * dv
+        # Character bigrams ("竹的") explain nothing to a dispatcher: shown only when no word matched.
+        for s, v in bigrams.items():
+            if s in contrib or any(s in w for w in contrib):
+                continue
+            if not contrib:
+                contrib[s] = v
         ordered = sorted(contrib.items(), key=lambda kv: -kv[1])
         out: list[str] = []
         for s, _ in ordered:
