@@ -144,7 +144,7 @@ def ink(img: Image.Image) -> int:
     return sum(img.histogram()[:128])
 
 
-@pytest.mark.parametrize("kind", ["penalty_decision", "filing_approval", "seizure_decision"])
+@pytest.mark.parametrize("kind", list(kinds.BY_CODE))
 def test_pdf_first_page_is_not_blank(rendered, kind, tmp_path):
     require(shutil.which("pdftoppm") is not None, "pdftoppm")
     img = page_one(rendered[kind][1], tmp_path)
