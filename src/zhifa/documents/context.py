@@ -174,6 +174,7 @@ class PenaltyDecisionContext(CommonContext, total=False):
     hearing_right: bool  # 事先告知时是否告知了听证权利
     hearing_date: dt.date | str  # 听证日期（举行了听证时）
     collective_discussion: bool  # 是否经负责人集体讨论
+    legal_review_date: dt.date | str  # 法制审核通过日期（重大执法决定，《行政处罚法》第五十八条）
     no_penalty_basis: str  # 不予处罚依据，如“《中华人民共和国行政处罚法》第三十三条第一款”
     no_penalty_reason: str  # 不予处罚理由
     education: str  # 对当事人的批评教育内容
@@ -429,6 +430,8 @@ def context_from_casefile(case: dict, extra: dict | None = None, cal=None) -> di
             ctx["hearing_requested_date"] = d
         elif t == "hearing_held":
             ctx["hearing_date"] = d
+        elif t == "legal_review" and ev.get("passed"):
+            ctx["legal_review_date"] = d
         elif t == "collective_discussion":
             ctx["collective_discussion"] = True
         elif t == "decided":

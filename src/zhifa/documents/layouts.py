@@ -515,7 +515,9 @@ def penalty_decision(ctx: dict) -> Document:
         return on_the_spot_decision(ctx)
     doc = header("penalty_decision", ctx, addressee=False)
     filed = f"本机关于{short_date(ctx['filed_date'])}立案调查。" if ctx.get("filed_date") else ""
-    collective = "经本机关负责人集体讨论，" if ctx.get("collective_discussion") else ""
+    collective = (
+        "经法制审核，" if ctx.get("legal_review_date") and ctx.get("procedure") != "simple" else ""
+    ) + ("经本机关负责人集体讨论，" if ctx.get("collective_discussion") else "")
     penalty = v(ctx, "penalty_text")
     _add(
         doc,
