@@ -175,6 +175,7 @@ def test_decision_states_remedies_payment_and_surcharge(rendered):
     assert "《中华人民共和国行政诉讼法》第四十六条" in body
     assert "十五日内" in body and "每日按罚款数额的百分之三加处罚款" in body
     assert "罚款人民币捌万元整（¥80000.00）" in body
+    assert "属于较重情节，依照本县公布的行政处罚裁量基准，应处50000元以上100000元以下罚款" in body
     assert "经法制审核，经本机关负责人集体讨论，本机关决定" in body
     assert "依法举行了听证" in body
     # A 街道's decisions go to the county government too (复议法 第24条第1款第2项).

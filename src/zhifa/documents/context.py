@@ -370,6 +370,25 @@ def penalty_text(penalties: list[str], fine) -> str:
     return "；".join(parts)
 
 
+CIRCUMSTANCES = {"minor": "轻微", "general": "一般", "serious": "较重", "severe": "严重"}
+
+
+def discretion_text(decision: dict) -> str:
+    """The discretion reasoning from the tier found and the published benchmark range (处罚法 第34条)."""
+    from zhifa.documents.textfmt import yuan
+
+    tier = CIRCUMSTANCES.get(decision.get("circumstance") or "")
+    if not tier:
+        return ""
+    text = f"当事人的违法行为属于{tier}情节"
+    bench = decision.get("benchmark") or {}
+    if bench.get("min") is not None and bench.get("max") is not None:
+        text += f"，依照本县公布的行政处罚裁量基准，应处{yuan(bench['min'])}以上{yuan(bench['max'])}以下罚款"
+    if decision.get("deviation_reason"):
+        text += f"；{decision['deviation_reason'].rstrip('。')}"
+    return text
+
+
 def context_from_casefile(case: dict, extra: dict | None = None, cal=None) -> dict:
     """Build a context from a case dict in the exchange format, then apply `extra` on top.
 
@@ -477,6 +496,11 @@ def context_from_casefile(case: dict, extra: dict | None = None, cal=None) -> di
         remedy = decision.get("remedy_notice") or {}
         if ctx["penalties"]:
             ctx["penalty_text"] = penalty_text(ctx["penalties"], ctx["fine"])
+        if discretion_text(decision):
+            ctx["discretion"] = discretion_text(decision)
+        if decision.get("kind") == "no_penalty" and decision.get("first_violation"):
+            ctx["no_penalty_reason"] = "当事人初次违法且危害后果轻微并及时改正"
+            ctx["no_penalty_basis"] = "《中华人民共和国行政处罚法》第三十三条第一款"
     else:
         remedy = {}
     if ctx.get("fine") and not ctx.get("proposed_fine"):
