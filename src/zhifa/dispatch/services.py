@@ -428,7 +428,7 @@ def do_intake(
     )
     warnings: list[str] = []
     if loc is not None and loc.township_id:
-        report.township_id = loc.township_id
+        report.township = Township.objects.get(pk=loc.township_id)
         report.community_code = loc.community or ""
         report.grid_code = loc.grid or ""
         report.micro_code = loc.micro or ""
@@ -436,19 +436,29 @@ def do_intake(
         warnings.append("该位置不在本县网格范围内，由县指挥中心分拨")
     if route_suggestion:
         report.suggestion = _suggestion_dict(suggest(report))
+    # Everything is decided before the one INSERT: each save is an audit entry, and intake is
+    # the busiest path of the platform.
+    dup = find_duplicate(report)
+    if dup is not None:
+        report.duplicate_of = dup
+        warnings.append(f"疑似与事件{dup.tracking_code}重复，请调度员核实后合并")
+    limit = limit_for(report, wf.RECEIVED)
+    report.step_started_at = now
+    report.step_due_at = wf.due_at(timezone.localtime(now), limit, work_calendar()) if limit else None
     try:
         with transaction.atomic():
-            report.save()
+            report.save(force_insert=True)
+            Step.objects.create(
+                report=report,
+                state=wf.RECEIVED,
+                unit=_unit_label(report, wf.RECEIVED),
+                limit_label=limit.label() if limit else "",
+                started_at=now,
+                due_at=report.step_due_at,
+            )
+            _log(report, actor, "intake", "", wf.RECEIVED, now, data={"channel": channel})
             for p in photos:
                 _add_photo(report, p)
-            dup = find_duplicate(report)
-            if dup is not None:
-                report.duplicate_of = dup
-                report.save(update_fields=["duplicate_of"])
-                warnings.append(f"疑似与事件{dup.tracking_code}重复，请调度员核实后合并")
-            _start_step(report, wf.RECEIVED, now)
-            report.save()
-            _log(report, actor, "intake", "", wf.RECEIVED, now, data={"channel": channel})
     except IntegrityError:
         # Two sends of the same client id at once: the loser returns the winner's report.
         if client_id:
