@@ -24,6 +24,7 @@ def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user):
     import_features(parse(json.dumps(doc), "t01.geojson", []), county=county)
     admin = make_user("township_admin", township="T01", username="t01admin")
     worker = make_user("grid_worker", township="T01", username="liu", full_name="刘网格")
+    make_user("grid_worker", township="T01", username="chen", full_name="陈网格")
     micro = GridUnit.objects.get(code="T01-C01-G02-M03")
     services.assign_staff(admin, micro, worker, GridStaff.WORKER)
     inside = shape(json.loads(micro.geometry)).representative_point()
@@ -44,6 +45,12 @@ def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user):
     assert "T01-C01-G02-M03" in detail
     assert f"户数\n{micro.households}" in detail or str(micro.households) in detail
     assert "刘网格" in page.locator("#grid-detail .staff-name").first.inner_text()
+
+    # the township administrator posts another worker from the panel: one grid, one worker
+    page.select_option("#grid-detail .staff-form select[name=user]", label="陈网格（网格员）")
+    page.click("#grid-detail .staff-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#grid-detail .staff-name')?.textContent === '陈网格'")
+    assert "刘网格" not in page.locator("#grid-detail .responsible").inner_text()
 
     # switching level redraws; locating a point outside the county says so in Chinese
     page.check("input[name=level][value=community]")

@@ -128,3 +128,34 @@ def test_elements_are_located_into_their_grid(client, people):
     assert r.status_code == 403 and "不在您管辖" in r.json()["error"]
     assert Element.objects.count() == 1
     assert _client(client, people["worker1"]).get("/api/grid/elements/").json()["count"] == 0
+
+
+def test_enforcement_grids_and_staff_removal(client, people):
+    c = _client(client, people["admin5"])
+    officer = User.objects.create(
+        username="o5", role="officer", county=people["admin5"].county, township=people["admin5"].township
+    )
+    body = {
+        "code": "T05-E01",
+        "name": "第一执法网格",
+        "township": "T05",
+        "micro_grids": ["T05-C02-G03-M03", "T05-C02-G03-M04"],
+        "officers": [officer.id],
+    }
+    r = c.post("/api/grid/enforcement-grids/", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert r.json()["micro_grids"] == ["T05-C02-G03-M03", "T05-C02-G03-M04"]
+    bad = {**body, "micro_grids": ["T01-C01-G01-M01"]}
+    r = c.post("/api/grid/enforcement-grids/", bad, content_type="application/json")
+    assert r.status_code == 400 and "T01-C01-G01-M01" in str(r.json())
+    loc = c.get("/api/grid/locate/?lon=112.90&lat=35.80").json()
+    assert loc["responsible"]["officers"][0]["user_id"] == officer.id
+
+    micro = GridUnit.objects.get(code="T05-C02-G03-M03")
+    c.post(f"/api/grid/units/{micro.id}/staff/", {"user": people["worker5"].id, "role": "worker"})
+    post = c.get("/api/grid/staff/?unit=T05-C02-G03-M03").json()["results"][0]
+    assert post["user_name"] == "刘网格" and post["role_label"] == "网格员"
+    assert _client(client, people["worker1"]).delete(f"/api/grid/staff/{post['id']}/").status_code == 404
+    assert _client(client, people["worker5"]).delete(f"/api/grid/staff/{post['id']}/").status_code == 403
+    assert _client(client, people["admin5"]).delete(f"/api/grid/staff/{post['id']}/").status_code == 204
+    assert not GridStaff.objects.exists()

@@ -118,3 +118,12 @@ def test_command_reports_every_error_in_chinese(county, county_doc, tmp_path, ca
     with pytest.raises(CommandError):
         call_command("import_grids", str(tmp_path / "x.geojson"))
     assert "不是有效的JSON" in capsys.readouterr().err
+
+
+def test_never_imports_into_the_demo_county_implicitly(db, county_doc):
+    from zhifa.org.models import County
+
+    County.objects.create(code="DEMO", name="示范县")
+    with pytest.raises(GridImportError, match="只有演示县"):
+        import_features(_features(_township_only(county_doc, "T06")), source="map.geojson")
+    assert GridUnit.objects.count() == 0

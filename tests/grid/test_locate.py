@@ -163,3 +163,22 @@ def test_responsible_staff_and_officers(imported_map):
         )
     assert EnforcementGrid.objects.count() == 1
     assert services.responsible(None).grid_worker is None
+
+
+def test_points_on_shared_edges_get_one_answer_single_or_batch(imported_map):
+    micro = GridUnit.objects.get(code="T05-C02-G03-M03")
+    ring = json.loads(micro.geometry)["coordinates"][0]
+    points = [tuple(ring[0]), tuple(ring[2]), ((ring[0][0] + ring[1][0]) / 2, (ring[0][1] + ring[1][1]) / 2)]
+    batch = services.locate_many(points)
+    for p, loc in zip(points, batch, strict=True):
+        assert loc is not None
+        assert services.locate(*p) == loc
+
+
+def test_index_falls_back_to_geojson_text_without_wkb(imported_map):
+    from zhifa.grid import index
+
+    GridUnit.objects.filter(code__startswith="T05-C02").update(geometry_wkb=None)
+    idx = index.build_from_db()
+    assert idx.locate(112.90, 35.80).micro == "T05-C02-G03-M03"
+    assert idx.locate_many([112.90], [35.80])[0].micro == "T05-C02-G03-M03"

@@ -39,6 +39,7 @@ from zhifa.grid.models import (
 from zhifa.org.models import CommandCentre, County, Township
 
 DEFAULT_TOLERANCE_M2 = 50.0
+DEMO_COUNTY_CODE = "DEMO"  # zhifa.demo.loader.DEMO_COUNTY
 M_PER_DEG = 111_320.0
 BASE_FIELDS = ("households", "population", "businesses")
 MAX_ERRORS_PER_CHECK = 200  # a badly broken file should not produce a million lines
@@ -372,11 +373,20 @@ def _validity_zh(reason: str) -> str:
 
 
 def resolve_county(county_code: str | None) -> County | None:
+    """With a code: that county (created at import if missing); else the only county, or a new C01."""
     if county_code:
         return County.objects.filter(code=county_code).first()
     counties = list(County.objects.order_by("id")[:2])
     if len(counties) > 1:
         raise GridImportError(["数据库中有多个区县，请用 --county-code 指定导入到哪个区县"])
+    # Same rule as import-county: never the demo county implicitly.
+    if counties and counties[0].code == DEMO_COUNTY_CODE:
+        raise GridImportError(
+            [
+                "数据库中只有演示县（DEMO）。导入本县网格请用 --county-code 指定区县代码"
+                "（乡镇代码不得与演示县重复），或用 --county-code DEMO 明确导入演示县"
+            ]
+        )
     return counties[0] if counties else None
 
 
@@ -454,6 +464,7 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
                 "parent_id": ids[f.parent] if f.parent else None,
                 "kind": f.kind if level == DEDICATED else "",
                 "geometry": f.geometry_text,
+                "geometry_wkb": shapely.to_wkb(f.geom),
                 "minx": minx,
                 "miny": miny,
                 "maxx": maxx,
@@ -494,6 +505,7 @@ _UPDATE_FIELDS = (
     "parent",
     "kind",
     "geometry",
+    "geometry_wkb",
     "minx",
     "miny",
     "maxx",

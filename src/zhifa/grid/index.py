@@ -62,19 +62,31 @@ class UnitRow:
     parent_id: int | None
     township_id: int
     county_id: int
-    geometry: str  # GeoJSON geometry text
+    geometry: str | bytes  # WKB, or GeoJSON text for rows imported before WKB was stored
 
 
 class GridIndex:
     def __init__(self, rows: Sequence[UnitRow], token: str = ""):
         self.token = token
-        by_id = {r.id: r for r in rows}
+        chains = _chains(rows)
         self.size = len(rows)
         self.levels: dict[str, _LevelTree] = {}
+        all_locations: list[Location | None] = []
         for level in SEARCH_ORDER:
             members = sorted((r for r in rows if r.level == level), key=lambda r: r.code)
             if members:
-                self.levels[level] = _LevelTree(members, [_location(r, by_id) for r in members])
+                locations = [_location(r, chains[r.id]) for r in members]
+                self.levels[level] = _LevelTree(members, locations, offset=len(all_locations))
+                all_locations.extend(locations)
+        # One object array of every answer, with None last: a batch maps result numbers to
+        # Location objects in a single numpy take instead of a Python loop.
+        self._answers = np.empty(len(all_locations) + 1, dtype=object)
+        self._answers[: len(all_locations)] = all_locations
+        self._answers[-1] = None
+        # Batch order: the finest levels first; a point in no township is outside the county and
+        # need not be tried against grids and communities.
+        order = [DEDICATED, MICRO, TOWNSHIP, GRID, COMMUNITY]
+        self._batch_order = [self.levels[lv] for lv in order if lv in self.levels]
 
     def locate(self, lon: float, lat: float) -> Location | None:
         point = shapely.Point(lon, lat)
@@ -87,59 +99,139 @@ class GridIndex:
     def locate_many(self, lons: Iterable[float], lats: Iterable[float]) -> list[Location | None]:
         xs = np.asarray(lons, dtype=float)
         ys = np.asarray(lats, dtype=float)
-        out: list[Location | None] = [None] * len(xs)
+        answer = np.full(len(xs), len(self._answers) - 1, dtype=np.int64)  # None
+        township = np.full(len(xs), -1, dtype=np.int64)
         todo = np.arange(len(xs))
-        for tree in self.levels.values():
+        for tree in self._batch_order:
             if not len(todo):
                 break
             found = tree.first_hits(xs[todo], ys[todo])
             hit = found >= 0
-            locs = tree.locations
-            for i, k in zip(todo[hit].tolist(), found[hit].tolist(), strict=True):
-                out[i] = locs[k]
+            if tree.level == TOWNSHIP:
+                # Remember the township; points inside one go on to finer fallbacks, the rest are outside.
+                township[todo[hit]] = found[hit] + tree.offset
+                todo = todo[hit]
+                continue
+            answer[todo[hit]] = found[hit] + tree.offset
             todo = todo[~hit]
-        return out
+        fallback = township[todo]
+        answer[todo[fallback >= 0]] = fallback[fallback >= 0]
+        return self._answers[answer].tolist()
 
 
 class _LevelTree:
-    def __init__(self, members: list[UnitRow], locations: list[Location]):
+    """The polygons of one level: an STRtree for single points, a bucket grid for batches."""
+
+    def __init__(self, members: list[UnitRow], locations: list[Location], offset: int = 0):
+        self.level = members[0].level
         self.locations = locations
-        self.polygons = shapely.from_geojson([m.geometry for m in members])
+        self.offset = offset
+        self.polygons = _parse([m.geometry for m in members])
         # Prepared polygons make the exact point-in-polygon test after the bbox search cheap.
         shapely.prepare(self.polygons)
         self.tree = shapely.STRtree(self.polygons)
+        self._build_buckets()
+
+    def _build_buckets(self) -> None:
+        # A regular grid of cells over the level's extent, each listing the polygons whose bounding
+        # box touches it: batch lookups find candidates with numpy arithmetic alone, without
+        # creating a geometry per point (which costs more than the search itself).
+        b = shapely.bounds(self.polygons)
+        self.bminx, self.bminy, self.bmaxx, self.bmaxy = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+        n = len(self.polygons)
+        x0, y0, x1, y1 = self.bminx.min(), self.bminy.min(), self.bmaxx.max(), self.bmaxy.max()
+        w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+        cells = max(1, 2 * n)
+        nx = max(1, round((cells * w / h) ** 0.5))
+        ny = max(1, round(cells / nx))
+        self.gx0, self.gy0, self.nx, self.ny = x0, y0, nx, ny
+        self.cw, self.ch = w / nx, h / ny
+        ix0, ix1 = self._ix(self.bminx), self._ix(self.bmaxx)
+        iy0, iy1 = self._iy(self.bminy), self._iy(self.bmaxy)
+        wx, wy = ix1 - ix0 + 1, iy1 - iy0 + 1
+        k = wx * wy
+        pid = np.repeat(np.arange(n), k)
+        local = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
+        cell = (iy0[pid] + local // wx[pid]) * nx + ix0[pid] + local % wx[pid]
+        order = np.argsort(cell, kind="stable")  # stable: polygon numbers ascend within a cell
+        self.items = pid[order]
+        self.cell_start = np.searchsorted(cell[order], np.arange(nx * ny + 1))
+
+    def _ix(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(((x - self.gx0) / self.cw).astype(np.int64), 0, self.nx - 1)
+
+    def _iy(self, y: np.ndarray) -> np.ndarray:
+        return np.clip(((y - self.gy0) / self.ch).astype(np.int64), 0, self.ny - 1)
 
     def first_hits(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Per point the lowest index of a polygon covering it, or -1."""
         result = np.full(len(xs), -1, dtype=np.int64)
         if not len(xs):
             return result
-        pidx, gidx = self.tree.query(shapely.points(xs, ys))  # bounding-box candidates
-        if not len(pidx):
-            return result
-        inside = shapely.intersects_xy(self.polygons[gidx], xs[pidx], ys[pidx])
+        inside_grid = (
+            (xs >= self.gx0)
+            & (xs <= self.gx0 + self.cw * self.nx)
+            & (ys >= self.gy0)
+            & (ys <= self.gy0 + self.ch * self.ny)
+        )
+        pts = np.flatnonzero(inside_grid)
+        cell = self._iy(ys[pts]) * self.nx + self._ix(xs[pts])
+        start = self.cell_start[cell]
+        count = self.cell_start[cell + 1] - start
+        pidx = np.repeat(pts, count)
+        gidx = self.items[
+            np.repeat(start, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        ]
+        x, y = xs[pidx], ys[pidx]
+        near = (
+            (self.bminx[gidx] <= x)
+            & (x <= self.bmaxx[gidx])
+            & (self.bminy[gidx] <= y)
+            & (y <= self.bmaxy[gidx])
+        )
+        pidx, gidx, x, y = pidx[near], gidx[near], x[near], y[near]
+        inside = shapely.intersects_xy(self.polygons[gidx], x, y)
         pidx, gidx = pidx[inside], gidx[inside]
-        # A point on a shared edge lies in both neighbours: the lowest code wins, as in `locate`.
-        order = np.lexsort((gidx, pidx))
-        pidx, gidx = pidx[order], gidx[order]
+        # Pairs come grouped by point with polygon numbers ascending, so the first pair of each
+        # point is its lowest-numbered polygon: on a shared edge the lowest code wins, as in `locate`.
         first = np.ones(len(pidx), dtype=bool)
         first[1:] = pidx[1:] != pidx[:-1]
         result[pidx[first]] = gidx[first]
         return result
 
 
-def _location(row: UnitRow, by_id: dict[int, UnitRow]) -> Location:
+def _chains(rows: Sequence[UnitRow]) -> dict[int, dict[str, UnitRow]]:
+    """Per unit its ancestors by level (itself included), built parents-first in one pass."""
+    by_id = {r.id: r for r in rows}
+    rank = {level: i for i, level in enumerate(reversed(SEARCH_ORDER))}  # township first
+    chains: dict[int, dict[str, UnitRow]] = {}
+    for r in sorted(rows, key=lambda r: rank.get(r.level, 99)):
+        parent = chains.get(r.parent_id) if r.parent_id else None
+        if parent is None and r.parent_id in by_id:  # parent of an unexpected level: walk up
+            parent = _walk(by_id[r.parent_id], by_id)
+        chain = dict(parent) if parent else {}
+        chain[r.level] = r
+        chains[r.id] = chain
+    return chains
+
+
+def _walk(row: UnitRow, by_id: dict[int, UnitRow]) -> dict[str, UnitRow]:
     chain: dict[str, UnitRow] = {}
     cur: UnitRow | None = row
     while cur is not None and cur.level not in chain:
         chain[cur.level] = cur
         cur = by_id.get(cur.parent_id) if cur.parent_id else None
+    return chain
 
+
+def _location(row: UnitRow, chain: dict[str, UnitRow]) -> Location:
     def code(level: str) -> str | None:
-        return chain[level].code if level in chain else None
+        unit = chain.get(level)
+        return unit.code if unit is not None else None
 
     def uid(level: str) -> int | None:
-        return chain[level].id if level in chain else None
+        unit = chain.get(level)
+        return unit.id if unit is not None else None
 
     return Location(
         township=code(TOWNSHIP),
@@ -172,8 +264,24 @@ def _current_token() -> str:
 def load_rows() -> list[UnitRow]:
     from zhifa.grid.models import GridUnit
 
-    fields = ("id", "level", "code", "parent_id", "township_id", "county_id", "geometry")
-    return [UnitRow(*values) for values in GridUnit.objects.values_list(*fields).iterator(chunk_size=5000)]
+    fields = ("id", "level", "code", "parent_id", "township_id", "county_id")
+    with_wkb = GridUnit.objects.filter(geometry_wkb__isnull=False).values_list(*fields, "geometry_wkb")
+    text_only = GridUnit.objects.filter(geometry_wkb__isnull=True).values_list(*fields, "geometry")
+    rows = []
+    for qs in (with_wkb, text_only):
+        for *values, geometry in qs.iterator(chunk_size=5000):
+            rows.append(UnitRow(*values, bytes(geometry) if isinstance(geometry, memoryview) else geometry))
+    return rows
+
+
+def _parse(geometries: list[str | bytes]) -> np.ndarray:
+    out = np.empty(len(geometries), dtype=object)
+    binary = np.array([isinstance(g, bytes) for g in geometries], dtype=bool)
+    if binary.any():
+        out[binary] = shapely.from_wkb([g for g in geometries if isinstance(g, bytes)])
+    if (~binary).any():
+        out[~binary] = shapely.from_geojson([g for g in geometries if not isinstance(g, bytes)])
+    return out
 
 
 def build_from_db() -> GridIndex:

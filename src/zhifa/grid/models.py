@@ -44,6 +44,9 @@ class GridUnit(models.Model):
     )
     kind = models.CharField("专属网格类型", max_length=20, blank=True)
     geometry = models.TextField("边界（GeoJSON）")
+    # The same polygon as WKB, written by the import: the lookup index parses it ten times faster
+    # than GeoJSON text. Null for rows written before it existed (the index then reads `geometry`).
+    geometry_wkb = models.BinaryField(null=True, blank=True, editable=False)
     minx = models.FloatField()
     miny = models.FloatField()
     maxx = models.FloatField()

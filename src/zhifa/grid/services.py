@@ -104,6 +104,7 @@ class Post:
     user_id: int
     name: str
     phone: str
+    post_id: int | None = None  # the GridStaff row, for removing the post
 
 
 @dataclass
@@ -158,7 +159,7 @@ def responsible(location: Location | None) -> Responsibility:
         GridStaff.objects.filter(unit_id__in=ids).select_related("user").order_by("role", "user__username")
     )
     for s in staff:
-        posts[s.unit_id].append(_post(s.user, s.role, s.get_role_display()))
+        posts[s.unit_id].append(_post(s.user, s.role, s.get_role_display(), s.id))
     levels = [
         LevelDuty(level, LEVEL_LABELS[level], uid, units[uid].code, units[uid].label, posts[uid])
         for level, uid in chain
@@ -205,8 +206,8 @@ def location_of_unit(unit: GridUnit) -> Location:
     )
 
 
-def _post(user, role: str, label: str) -> Post:
-    return Post(role, label, user.id, user.display_name, user.phone)
+def _post(user, role: str, label: str, post_id: int | None = None) -> Post:
+    return Post(role, label, user.id, user.display_name, user.phone, post_id)
 
 
 # ---- changes ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from zhifa.grid import coords
-from zhifa.grid.models import Element, EnforcementGrid, GridUnit
+from zhifa.grid.models import Element, EnforcementGrid, GridStaff, GridUnit
 
 CRS_HELP = "输入坐标系：wgs84（默认，GPS）、cgcs2000、gcj02（高德、腾讯）、bd09（百度）；库内统一存WGS-84"
 
@@ -43,6 +43,7 @@ class PostSerializer(serializers.Serializer):
     user_id = serializers.IntegerField()
     name = serializers.CharField()
     phone = serializers.CharField()
+    post_id = serializers.IntegerField(allow_null=True)
 
 
 class LevelDutySerializer(serializers.Serializer):
@@ -147,6 +148,24 @@ class EnforcementGridSerializer(serializers.ModelSerializer):
 
     def get_officers(self, obj: EnforcementGrid) -> list[str]:
         return [u.display_name for u in obj.officers.all()]
+
+
+class GridStaffSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    user_name = serializers.CharField(source="user.display_name", read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = GridStaff
+        fields = ["id", "unit", "user", "user_name", "role", "role_label"]
+
+
+class EnforcementGridWriteSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=60)
+    name = serializers.CharField(max_length=100)
+    township = serializers.CharField(help_text="乡镇代码，如 T01")
+    micro_grids = serializers.ListField(child=serializers.CharField(), help_text="微网格编码列表")
+    officers = serializers.ListField(child=serializers.IntegerField(), help_text="执法人员账号id列表")
 
 
 class StaffAssignSerializer(serializers.Serializer):

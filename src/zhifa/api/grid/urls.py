@@ -7,6 +7,7 @@ router = DefaultRouter()
 router.register("units", views.GridUnitViewSet)
 router.register("elements", views.ElementViewSet)
 router.register("enforcement-grids", views.EnforcementGridViewSet)
+router.register("staff", views.GridStaffViewSet)
 
 urlpatterns = [
     path("locate/", views.locate, name="api-grid-locate"),

@@ -15,8 +15,8 @@ from zhifa.api.base import ScopedModelViewSet, ScopedReadOnlyViewSet
 from zhifa.api.grid import serializers as s
 from zhifa.grid import coords, services
 from zhifa.grid.geojson import MAX_FEATURES, feature_collection
-from zhifa.grid.models import LEVEL_LABELS, Element, EnforcementGrid, GridUnit
-from zhifa.org.models import User
+from zhifa.grid.models import LEVEL_LABELS, Element, EnforcementGrid, GridStaff, GridUnit
+from zhifa.org.models import Township, User
 
 NULL_CODES = ("township", "community", "grid", "micro", "dedicated")
 
@@ -33,7 +33,11 @@ class GridUnitViewSet(ScopedReadOnlyViewSet):
     可按 level、township（代码）、parent（代码）、code 筛选。
     """
 
-    queryset = GridUnit.objects.select_related("township", "parent").defer("geometry").order_by("code")
+    queryset = (
+        GridUnit.objects.select_related("township", "parent")
+        .defer("geometry", "geometry_wkb")
+        .order_by("code")
+    )
     serializer_class = s.GridUnitSerializer
 
     def get_queryset(self):
@@ -94,7 +98,12 @@ def geojson(request):
     level = request.query_params.get("level", "township")
     if level not in LEVEL_LABELS:
         raise ValidationError({"level": f"层级“{level}”无效，应为 {'、'.join(LEVEL_LABELS)}"})
-    qs = GridUnit.objects.restrict(request.user).filter(level=level).select_related("township")
+    qs = (
+        GridUnit.objects.restrict(request.user)
+        .filter(level=level)
+        .select_related("township")
+        .defer("geometry_wkb")
+    )
     if request.query_params.get("township"):
         qs = qs.filter(township__code=request.query_params["township"])
     if qs.count() > MAX_FEATURES:
@@ -202,3 +211,51 @@ class EnforcementGridViewSet(ScopedReadOnlyViewSet):
 
     queryset = EnforcementGrid.objects.select_related("township").prefetch_related("micro_grids", "officers")
     serializer_class = s.EnforcementGridSerializer
+
+    @extend_schema(request=s.EnforcementGridWriteSerializer, responses={201: s.EnforcementGridSerializer})
+    def create(self, request, *args, **kwargs):
+        """新建或整体替换一个执法网格（按编码）：所含微网格和执法人员（需“网格管理”权限）。"""
+        body = s.EnforcementGridWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        v = body.validated_data
+        township = Township.objects.restrict(request.user).filter(code=v["township"]).first()
+        if township is None:
+            raise ValidationError({"township": f"乡镇代码“{v['township']}”不存在或不在您的管辖范围内"})
+        officers = list(User.objects.restrict(request.user).filter(pk__in=v["officers"]))
+        missing = sorted(set(v["officers"]) - {u.pk for u in officers})
+        if missing:
+            raise ValidationError({"officers": f"账号不存在或不在您的管辖范围内：{missing}"})
+        try:
+            eg = services.save_enforcement_grid(
+                request.user,
+                township=township,
+                code=v["code"],
+                name=v["name"],
+                micro_codes=v["micro_grids"],
+                officers=officers,
+            )
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc))
+        except DjangoValidationError as exc:
+            raise _django_errors(exc)
+        return Response(s.EnforcementGridSerializer(eg).data, status=status.HTTP_201_CREATED)
+
+
+class GridStaffViewSet(ScopedModelViewSet):
+    """网格人员任职（网格长、网格员、网格辅助员）。任命用 POST /api/grid/units/{id}/staff/，撤销用 DELETE。"""
+
+    queryset = GridStaff.objects.select_related("unit", "user").order_by("unit__code", "role")
+    serializer_class = s.GridStaffSerializer
+    http_method_names = ["get", "delete", "head", "options"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.request.query_params.get("unit"):
+            qs = qs.filter(unit__code=self.request.query_params["unit"])
+        return qs
+
+    def perform_destroy(self, instance):
+        try:
+            services.remove_staff(self.request.user, instance)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc))

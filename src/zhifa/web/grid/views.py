@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from zhifa.grid import coords
-from zhifa.grid.models import LEVEL_CHOICES, MICRO, Element, GridUnit
-from zhifa.org.models import Township
+from zhifa.grid.models import LEVEL_CHOICES, MICRO, Element, GridStaff, GridUnit
+from zhifa.org.models import Township, User
 
 
 @login_required
@@ -17,6 +17,14 @@ def grid_map(request):
     if level not in dict(LEVEL_CHOICES):
         level = MICRO
     township = request.GET.get("township") or (own.code if own else "")
+    can_manage = request.user.can("grid.manage")
+    candidates = []
+    if can_manage:
+        users = User.objects.restrict(request.user).filter(is_active=True, township__isnull=False)
+        candidates = [
+            {"id": u.id, "name": u.display_name, "township": u.township.code, "role": u.role_label}
+            for u in users.select_related("township").order_by("township__code", "username")[:2000]
+        ]
     return render(
         request,
         "web/grid/map.html",
@@ -28,5 +36,8 @@ def grid_map(request):
             "has_map": GridUnit.objects.restrict(request.user).exists(),
             "crs_labels": coords.CRS_LABELS.items(),
             "element_kinds": Element.KIND_CHOICES,
+            "can_manage": can_manage,
+            "candidates": candidates,
+            "staff_roles": dict(GridStaff.ROLE_CHOICES),
         },
     )

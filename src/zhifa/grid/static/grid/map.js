@@ -9,7 +9,7 @@
   var KIND_COLORS = { shop: "#0277bd", construction: "#ef6c00", risk: "#c62828", public_place: "#2e7d32" };
   var map = L.map(box, { attributionControl: false, zoomSnap: 0.25, minZoom: 6, maxZoom: 19 });
   map.setView([35.8, 112.9], 10);
-  var layer = null, selected = null, marker = null, elementLayer = null;
+  var layer = null, selected = null, marker = null, elementLayer = null, context = null, contextKey = null;
   var status = document.getElementById("grid-status");
   var detail = document.getElementById("grid-detail");
   var form = document.getElementById("grid-controls");
@@ -38,8 +38,23 @@
     return { color: c, weight: f.properties.level === "micro" ? 1 : 2, fillColor: c, fillOpacity: 0.08,
              className: "grid-unit grid-" + f.properties.code };
   }
+  function drawContext(q) {
+    // Township outlines under finer levels, so a few dedicated grids are not drawn in a void.
+    var key = q.level === "township" ? null : q.township;
+    if (key === contextKey && (context || key === null)) { return; }
+    if (context) { map.removeLayer(context); context = null; }
+    contextKey = key;
+    if (key === null) { return; }
+    getJSON(box.dataset.geojson + "?level=township" + (q.township ? "&township=" + encodeURIComponent(q.township) : ""))
+      .then(function (fc) {
+        if (contextKey !== key) { return; }
+        context = L.geoJSON(fc, { interactive: false, style: { color: "#777", weight: 1.5, dashArray: "4 4", fill: false } }).addTo(map);
+        context.bringToBack();
+      }).catch(function () { /* the context is decoration only */ });
+  }
   function load() {
     var q = current();
+    drawContext(q);
     var url = box.dataset.geojson + "?level=" + encodeURIComponent(q.level) +
       (q.township ? "&township=" + encodeURIComponent(q.township) : "");
     status.textContent = "正在加载网格……";
@@ -73,7 +88,7 @@
     });
     return d;
   }
-  function staffList(resp, target) {
+  function staffList(resp, target, ownUnit) {
     var any = false;
     (resp.levels || []).forEach(function (lv) {
       if (!lv.posts.length) { return; }
@@ -84,6 +99,13 @@
         var li = el("li"); li.appendChild(el("span", p.role_label + "：", "muted"));
         li.appendChild(el("strong", p.name, "staff-name"));
         if (p.phone) { li.appendChild(el("span", " " + p.phone, "muted")); }
+        if (box.dataset.canManage && ownUnit === lv.unit_id && p.post_id) {
+          var rm = el("button", "撤销", "link-button");
+          rm.type = "button";
+          rm.addEventListener("click", function () { removePost(p.post_id, ownUnit); });
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(rm);
+        }
         ul.appendChild(li);
       });
       target.appendChild(ul);
@@ -96,6 +118,55 @@
       target.appendChild(ul);
     }
     if (!any) { target.appendChild(el("p", "尚未配备网格人员。", "muted")); }
+  }
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function send(method, url, body) {
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json" },
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (r) {
+      if (r.status === 204) { return {}; }
+      return r.json().then(function (b) {
+        if (!r.ok) {
+          var extra = b.fields ? Object.values(b.fields).map(function (v) { return [].concat(v).join("；"); }).join("；") : "";
+          throw new Error((b.error || ("请求失败（" + r.status + "）")) + (extra ? "：" + extra : ""));
+        }
+        return b;
+      });
+    });
+  }
+  function removePost(postId, unitId) {
+    send("DELETE", box.dataset.staff + postId + "/").then(function () { showUnit(unitId); })
+      .catch(function (err) { alert("撤销失败：" + err.message); });
+  }
+  function staffForm(u) {
+    var people = JSON.parse((document.getElementById("grid-staff-candidates") || {}).textContent || "[]");
+    var roles = JSON.parse((document.getElementById("grid-staff-roles") || {}).textContent || "{}");
+    var f = el("form", null, "staff-form");
+    f.appendChild(el("h2", "任命网格人员"));
+    var who = el("select"); who.name = "user";
+    people.filter(function (p) { return p.township === u.township; }).forEach(function (p) {
+      var o = el("option", p.name + "（" + p.role + "）"); o.value = p.id; who.appendChild(o);
+    });
+    var role = el("select"); role.name = "role";
+    Object.keys(roles).forEach(function (k) {
+      var o = el("option", roles[k]); o.value = k; if (k === "worker") { o.selected = true; } role.appendChild(o);
+    });
+    var l1 = el("label", "人员 "); l1.appendChild(who); f.appendChild(l1);
+    var l2 = el("label", "岗位 "); l2.appendChild(role); f.appendChild(l2);
+    var btn = el("button", "任命", "primary"); btn.type = "submit"; f.appendChild(btn);
+    var msg = el("div"); f.appendChild(msg);
+    f.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      send("POST", box.dataset.units + u.id + "/staff/", { user: Number(who.value), role: role.value })
+        .then(function () { showUnit(u.id); })
+        .catch(function (err) { msg.textContent = ""; msg.appendChild(el("p", err.message, "errors")); });
+    });
+    return f;
   }
   function showUnit(id) {
     detail.textContent = "正在加载……";
@@ -110,8 +181,9 @@
       ]));
       var s = el("div", null, "responsible");
       s.appendChild(el("h2", "负责人员"));
-      staffList(u.responsible, s);
+      staffList(u.responsible, s, u.id);
       detail.appendChild(s);
+      if (box.dataset.canManage && u.level !== "township") { detail.appendChild(staffForm(u)); }
     }).catch(function (err) { detail.textContent = "无法加载网格信息：" + err.message; });
   }
   function locate(ev) {

@@ -1,0 +1,410 @@
+"""Benchmark of grid lookup (issue 3): a province-sized map of ~100,000 micro grids.
+
+Measured in one run, on one map:
+  - `zhifa import-grids` of the map into a fresh SQLite database (validation + write, one run);
+  - the in-process index (`zhifa.grid.index`): build time from the DB (median of runs), its memory
+    (resident-set growth while building it), batch rate of `locate_many` on random points, and the
+    latency of single lookups after warm-up (p50/p99, through the public `services.locate`);
+  - baseline: a naive loop over every polygon (`polygon.contains(point)`) on a sample of points;
+  - PostGIS (when the extension is installed): the same map in a table with a GiST index,
+    `ST_Contains` single lookups (p50/p99 over a Unix socket) and one batched query.
+
+Usage: .venv/bin/python bench/grid_bench.py [--communities 20 --grids 10 --micro 85]
+       [--points 1000000] [--runs 3] [--no-postgis] [--no-write] [--map FILE.geojson]
+The map is made by ../shared/benchmark/grids/make_grids.py (or zhifa.grid.generate) and cached
+under the system temp directory. Writes the "## Grid" section of BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+CACHE = Path(tempfile.gettempdir()) / "zhifa-grid-bench"
+
+
+def shared_dir() -> Path | None:
+    for cand in (ROOT.parent / "shared", Path("/work/shared")):
+        if (cand / "benchmark" / "grids" / "make_grids.py").exists():
+            return cand
+    return None
+
+
+def make_map(communities: int, grids: int, micro: int) -> Path:
+    CACHE.mkdir(exist_ok=True)
+    out = CACHE / f"grids-{communities}x{grids}x{micro}.geojson"
+    if out.exists():
+        return out
+    shared = shared_dir()
+    args = ["--communities", str(communities), "--grids", str(grids), "--micro", str(micro)]
+    if shared is not None:
+        cmd = [sys.executable, str(shared / "benchmark/grids/make_grids.py"), str(out), *args]
+    else:
+        cmd = [sys.executable, "-m", "zhifa.grid.generate", "bench", str(out), *args]
+    print("generating", out.name, "…", flush=True)
+    subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    return out
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def setup_django(var_dir: str) -> None:
+    os.environ["ZHIFA_VAR_DIR"] = var_dir
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def random_points(doc_bounds: tuple[float, float, float, float], n: int, seed: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = doc_bounds
+    return rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)
+
+
+def bench_postgis(path: Path, xs: np.ndarray, ys: np.ndarray, n_single: int, n_batch: int) -> dict | None:
+    from zhifa.testing.pgserver import PostgresUnavailable, temporary_server
+
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        server = temporary_server()
+        url = server.__enter__()
+    except (PostgresUnavailable, subprocess.CalledProcessError) as exc:
+        print("PostGIS: no PostgreSQL server:", exc)
+        return None
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            try:
+                conn.execute("CREATE EXTENSION postgis")
+            except psycopg.Error as exc:
+                print("PostGIS: extension not available:", exc)
+                return None
+            version = conn.execute("SELECT postgis_lib_version()").fetchone()[0]
+            feats = json.loads(path.read_text(encoding="utf-8"))["features"]
+            t0 = time.perf_counter()
+            conn.execute("CREATE TABLE units (code text, level text, geom geometry(Geometry, 4326))")
+            with conn.cursor().copy("COPY units (code, level, geom) FROM STDIN") as cp:
+                for f in feats:
+                    p = f["properties"]
+                    if p["level"] in ("micro", "dedicated"):
+                        gj = json.dumps(f["geometry"], separators=(",", ":"))
+                        cp.write_row((p["code"], p["level"], _ewkt(gj)))
+            t_load = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            conn.execute("CREATE INDEX units_geom ON units USING gist (geom)")
+            conn.execute("ANALYZE units")
+            t_index = time.perf_counter() - t0
+            q = (
+                "SELECT code, level FROM units"
+                " WHERE ST_Contains(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) "
+                "ORDER BY level = 'dedicated' DESC LIMIT 1"
+            )
+            cur = conn.cursor()
+            for i in range(200):  # warm-up
+                cur.execute(q, (float(xs[i]), float(ys[i])), prepare=True).fetchall()
+            lat = []
+            for i in range(n_single):
+                t = time.perf_counter_ns()
+                cur.execute(q, (float(xs[i]), float(ys[i])), prepare=True).fetchall()
+                lat.append((time.perf_counter_ns() - t) / 1e6)
+            bq = (
+                "SELECT p.i, u.code FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(x, y, i) "
+                "LEFT JOIN LATERAL (SELECT code FROM units WHERE ST_Contains(geom, "
+                "ST_SetSRID(ST_MakePoint(p.x, p.y), 4326))"
+                " ORDER BY level = 'dedicated' DESC LIMIT 1) u ON true"
+            )
+            t0 = time.perf_counter()
+            rows = cur.execute(bq, (xs[:n_batch].tolist(), ys[:n_batch].tolist())).fetchall()
+            t_batch = time.perf_counter() - t0
+            assert len(rows) == n_batch
+            return {
+                "version": version,
+                "load_s": t_load,
+                "index_s": t_index,
+                "p50_ms": pct(lat, 50),
+                "p99_ms": pct(lat, 99),
+                "batch_rate": n_batch / t_batch,
+                "n_batch": n_batch,
+                "n_single": n_single,
+            }
+    finally:
+        server.__exit__(None, None, None)
+
+
+def _ewkt(geojson: str) -> str:
+    import shapely
+
+    return "SRID=4326;" + shapely.to_wkt(shapely.from_geojson(geojson), rounding_precision=-1)
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--communities", type=int, default=20)
+    ap.add_argument("--grids", type=int, default=10)
+    ap.add_argument("--micro", type=int, default=85)
+    ap.add_argument("--map", default=None, help="use this GeoJSON instead of generating one")
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--single", type=int, default=20_000)
+    ap.add_argument("--naive", type=int, default=20, help="points for the naive baseline")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-postgis", action="store_true")
+    ap.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    a = ap.parse_args(argv)
+
+    load_before = os.getloadavg()[0]
+    path = Path(a.map) if a.map else make_map(a.communities, a.grids, a.micro)
+    var_dir = tempfile.mkdtemp(prefix="zhifa-grid-bench-")
+    setup_django(var_dir)
+    from zhifa.core import audit
+    from zhifa.grid import index, services
+    from zhifa.grid.importer import import_file
+    from zhifa.grid.models import GridUnit
+
+    print("importing", path.name, "…", flush=True)
+    t0 = time.perf_counter()
+    with audit.acting_as("基准测试"):
+        result = import_file(path)
+    t_import = time.perf_counter() - t0
+    counts = result.by_level
+    n_units = sum(counts.values())
+    print(f"import: {t_import:.1f} s ({result.summary()})", flush=True)
+
+    # memory first, in a clean heap: resident-set growth while building one index
+    gc.collect()
+    rss0 = rss_mb()
+    idx = index.build_from_db()
+    rss1 = rss_mb()
+    mem_mb = rss1 - rss0
+    del idx
+    gc.collect()
+
+    t_db, t_build = [], []
+    for _ in range(a.runs):
+        t0 = time.perf_counter()
+        rows = index.load_rows()
+        t1 = time.perf_counter()
+        idx = index.GridIndex(rows, "")
+        t2 = time.perf_counter()
+        t_db.append(t1 - t0)
+        t_build.append(t2 - t1)
+        del rows, idx
+        gc.collect()
+    t_total = [d + b for d, b in zip(t_db, t_build, strict=True)]
+    print(f"index build: {statistics.median(t_total):.2f} s (DB read {statistics.median(t_db):.2f} s)")
+
+    idx = index.get_index(force_check=True)
+    agg = GridUnit.objects.filter(level="township").values_list("minx", "miny", "maxx", "maxy")
+    bounds = (
+        min(r[0] for r in agg),
+        min(r[1] for r in agg),
+        max(r[2] for r in agg),
+        max(r[3] for r in agg),
+    )
+    xs, ys = random_points(bounds, a.points, seed=3)
+    batch = []
+    found = dedicated = 0
+    for _ in range(a.runs):
+        t0 = time.perf_counter()
+        locs = idx.locate_many(xs, ys)
+        batch.append(time.perf_counter() - t0)
+        found = sum(1 for loc in locs if loc is not None)
+        dedicated = sum(1 for loc in locs if loc is not None and loc.dedicated)
+        del locs
+    rate = a.points / statistics.median(batch)
+    print(f"batch: {rate:,.0f} points/s ({found:,} of {a.points:,} inside, {dedicated:,} in dedicated grids)")
+
+    for i in range(2000):  # warm-up
+        services.locate(xs[i], ys[i])
+    lat = []
+    for i in range(a.single):
+        x, y = float(xs[i]), float(ys[i])
+        t = time.perf_counter_ns()
+        services.locate(x, y)
+        lat.append((time.perf_counter_ns() - t) / 1e6)
+    lat_gcj = []
+    for i in range(a.single // 4):
+        x, y = float(xs[i]), float(ys[i])
+        t = time.perf_counter_ns()
+        services.locate(x, y, "gcj02")
+        lat_gcj.append((time.perf_counter_ns() - t) / 1e6)
+    print(f"single: p50 {pct(lat, 50) * 1000:.0f} µs, p99 {pct(lat, 99) * 1000:.0f} µs")
+
+    # baseline: every polygon tested in turn, no index at all
+    import shapely
+
+    leaves = [
+        (u.code, u.level, shapely.from_geojson(u.geometry))
+        for u in GridUnit.objects.filter(level__in=("micro", "dedicated")).only("code", "level", "geometry")
+    ]
+    leaves.sort(key=lambda r: r[1] != "dedicated")  # dedicated first, as the precedence rule wants
+    t0 = time.perf_counter()
+    agree = 0
+    for i in range(a.naive):
+        p = shapely.Point(xs[i], ys[i])
+        hit = None
+        for code, _, poly in leaves:
+            if poly.contains(p):
+                hit = code
+                break
+        loc = idx.locate(xs[i], ys[i])
+        agree += hit == (loc.dedicated or loc.micro if loc else None)
+    naive_s = (time.perf_counter() - t0) / a.naive
+    print(f"naive: {1 / naive_s:,.1f} points/s ({agree}/{a.naive} agree with the index)")
+    del leaves
+
+    pg = None if a.no_postgis else bench_postgis(path, xs, ys, n_single=min(a.single, 5000), n_batch=100_000)
+    if pg:
+        print(
+            f"PostGIS {pg['version']}: load {pg['load_s']:.1f} s, GiST {pg['index_s']:.1f} s, "
+            f"single p99 {pg['p99_ms']:.2f} ms, batch {pg['batch_rate']:,.0f} points/s"
+        )
+
+    a.load = (load_before, os.getloadavg()[0])
+    text = section(
+        a,
+        path,
+        counts,
+        n_units,
+        t_import,
+        t_db,
+        t_build,
+        mem_mb,
+        rate,
+        batch,
+        found,
+        dedicated,
+        lat,
+        lat_gcj,
+        naive_s,
+        agree,
+        pg,
+    )
+    if not a.no_write:
+        write_section(text)
+    else:
+        print(text)
+    return 0
+
+
+def section(a, path, counts, n_units, t_import, t_db, t_build, mem_mb, rate, batch, found, dedicated,
+            lat, lat_gcj, naive_s, agree, pg) -> str:  # fmt: skip
+    med = statistics.median
+    total = [d + b for d, b in zip(t_db, t_build, strict=True)]
+    machine = (
+        f"nproc = {os.cpu_count()}, {cpu_name()}, {platform.machine()}, CPython {platform.python_version()}"
+    )
+    lines = [
+        "## Grid",
+        "",
+        f"Point → grid lookup (issue 3). Measured {time.strftime('%Y-%m-%d')} by "
+        f"`.venv/bin/python bench/grid_bench.py --communities {a.communities} --grids {a.grids} "
+        f"--micro {a.micro} --points {a.points} --runs {a.runs}` on: {machine}. The machine is shared: "
+        f"1-minute load average {a.load[0]:.1f} at the start and {a.load[1]:.1f} at the end of the run, so "
+        "times are pessimistic.",
+        "",
+        f"Map: `{path.name}` from `make_grids.py` — "
+        + "，".join(f"{k} {v:,}" for k, v in counts.items())
+        + f" ({n_units:,} units). Imported with `zhifa import-grids` into a fresh SQLite database in "
+        f"{t_import:.0f} s (all validation checks + write + audit, one run).",
+        "",
+        "| what | target | median | runs |",
+        "|---|---|---|---|",
+        f"| index build (read {counts.get('micro', 0) + counts.get('dedicated', 0):,} leaf + coarser "
+        f"polygons from the DB, parse, STRtrees) | < 10 s | **{med(total):.2f} s** "
+        f"(DB read {med(t_db):.2f} s) | {', '.join(f'{t:.2f}' for t in total)} |",
+        f"| index memory (resident-set growth while building) | stated | **{mem_mb:.0f} MB** | 1 |",
+        f"| batch `locate_many`, {a.points:,} random points in the county's box "
+        f"({found:,} inside, {dedicated:,} in dedicated grids) | ≥ 100,000 points/s | "
+        f"**{rate:,.0f} points/s** | "
+        f"{', '.join(f'{a.points / t:,.0f}' for t in batch)} |",
+        f"| single `services.locate(lon, lat)` after warm-up, {len(lat):,} lookups | p99 < 1 ms | "
+        f"**p99 {pct(lat, 99) * 1000:.0f} µs** (p50 {pct(lat, 50) * 1000:.0f} µs, "
+        f"max {max(lat):.1f} ms) | 1 |",
+        f'| single `services.locate(lon, lat, "gcj02")` (iterative GCJ-02 inverse first), '
+        f"{len(lat_gcj):,} lookups | — | p99 {pct(lat_gcj, 99) * 1000:.0f} µs "
+        f"(p50 {pct(lat_gcj, 50) * 1000:.0f} µs) | 1 |",
+        "",
+        "Baselines in the same run:",
+        "",
+        f"- naive loop over all {counts.get('micro', 0) + counts.get('dedicated', 0):,} micro and dedicated "
+        f"polygons (`polygon.contains(point)` until one matches), on {a.naive} points: "
+        f"**{1 / naive_s:,.1f} points/s** ({naive_s * 1000:.0f} ms per point; "
+        f"{agree}/{a.naive} answers equal "
+        f"the index's) — {rate * naive_s:,.0f}× slower than the index in batch.",
+    ]
+    if pg:
+        lines.append(
+            f"- PostGIS {pg['version']} on a throw-away PostgreSQL 15 "
+            "(Unix socket, `zhifa.testing.pgserver`): "
+            f"loading the leaf polygons {pg['load_s']:.1f} s + GiST index {pg['index_s']:.1f} s; "
+            f"single `ST_Contains` query (prepared) p50 {pg['p50_ms']:.2f} ms, **p99 {pg['p99_ms']:.2f} ms** "
+            f"over {pg['n_single']:,} lookups; one batched query over {pg['n_batch']:,} points "
+            f"(`unnest … LEFT JOIN LATERAL … ST_Contains`): **{pg['batch_rate']:,.0f} points/s**."
+        )
+    else:
+        lines.append("- PostGIS: not measured in this run (extension or server not available).")
+    lines += [
+        "",
+        "Why in-process rather than PostGIS: see docs/architecture.md, “Grid lookup”.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    start = doc.find("\n## Grid\n")
+    if start < 0:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    else:
+        nxt = doc.find("\n## ", start + 1)
+        doc = doc[: start + 1] + text + (doc[nxt:] if nxt >= 0 else "")
+    if not doc.endswith("\n"):
+        doc += "\n"
+    path.write_text(doc, encoding="utf-8")
+    print(f"updated {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
