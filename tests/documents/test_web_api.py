@@ -192,3 +192,33 @@ def test_service_receipt_for_another_document(client, case, officer):
         for c in r.cells
     )
     assert f"《行政处罚事先告知书》（{notice.doc_no}）" in words
+
+
+def test_agency_profile_is_printed_on_new_documents(client, case, officer, make_user):
+    admin = make_user(roles.TOWNSHIP_ADMIN, township="T01")
+    client.force_login(admin)
+    assert "设置文书落款信息" in client.get("/documents/").content.decode()
+    page = client.get("/documents/settings/").content.decode()
+    assert "文书落款信息 · 东城街道" in page and "当前文书抬头：<strong>东城街道办事处</strong>" in page
+    response = client.post(
+        "/documents/settings/",
+        {
+            "township": "T01",
+            "phone": "0351-1234567",
+            "payment_place": "示范银行东城支行（代收罚款）",
+            "court": "",
+        },
+        follow=True,
+    )
+    assert "已保存东城街道的文书落款信息" in response.content.decode()
+    too_long = client.post("/documents/settings/", {"township": "T01", "phone": "1" * 41})
+    assert "联系电话：" in too_long.content.decode()
+    assert client.post("/documents/settings/", {"township": "T02", "phone": "x"}).status_code == 404
+    doc = services.generate(case, "penalty_decision", officer)
+    words = "\n".join(p.text for p in open_docx(io.BytesIO(services.read_file(doc, "docx"))).paragraphs)
+    assert "示范银行东城支行（代收罚款）" in words and "测试县人民法院" in words
+    assert doc.content["agency_phone"] == "0351-1234567"
+    client.force_login(officer)
+    assert client.get("/documents/settings/").status_code == 403
+    client.force_login(make_user(roles.ADMIN))
+    assert "北关街道" in client.get("/documents/settings/?township=T02").content.decode()

@@ -88,3 +88,58 @@ class Document(models.Model):
     def filename(self, fmt: str) -> str:
         """The download name: 行政处罚决定书（东城综执罚决字〔2026〕第7号）.pdf"""
         return f"{self.title}（{self.doc_no}）.{fmt}"
+
+
+class AgencyProfile(models.Model):
+    """What a township's documents print about the agency itself: name, address, phone, where fines are
+    paid, and the remedy bodies when they differ from the county government and the county court."""
+
+    township = models.OneToOneField(Township, on_delete=models.CASCADE, related_name="agency_profile")
+    agency_name = models.CharField(
+        "执法机关名称",
+        max_length=100,
+        blank=True,
+        help_text="留空：乡、镇为“××人民政府”，街道为“××街道办事处”",
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("联系电话", max_length=40, blank=True)
+    contact = models.CharField("联系人", max_length=50, blank=True)
+    payment_place = models.CharField(
+        "罚款缴纳银行或方式",
+        max_length=200,
+        blank=True,
+        help_text="如：××银行××支行（代收罚款）或非税收入缴款平台",
+    )
+    reconsideration_body = models.CharField(
+        "行政复议机关",
+        max_length=100,
+        blank=True,
+        help_text="留空：县（区）人民政府（《行政复议法》第二十四条）",
+    )
+    court = models.CharField("管辖人民法院", max_length=100, blank=True, help_text="留空：县（区）人民法院")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="township__county", township="township")
+
+    class Meta:
+        verbose_name = "文书落款信息"
+
+    def __str__(self) -> str:
+        return f"{self.township} 文书落款信息"
+
+    # Context keys of zhifa.documents.context, for the fields that are filled in.
+    CONTEXT_KEYS = {
+        "agency_name": "agency_name",
+        "address": "agency_address",
+        "phone": "agency_phone",
+        "contact": "agency_contact",
+        "payment_place": "payment_place",
+        "reconsideration_body": "reconsideration_body",
+        "court": "court",
+    }
+
+    def context(self) -> dict[str, str]:
+        return {
+            key: getattr(self, f).strip() for f, key in self.CONTEXT_KEYS.items() if getattr(self, f).strip()
+        }

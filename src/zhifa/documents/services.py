@@ -23,7 +23,7 @@ from django.utils import timezone
 from zhifa.core.calendar import work_calendar
 from zhifa.documents import forms, kinds
 from zhifa.documents.context import ContextError, context_from_casefile
-from zhifa.documents.models import Document, DocumentCounter
+from zhifa.documents.models import AgencyProfile, Document, DocumentCounter
 from zhifa.documents.render import render_both, title
 from zhifa.org.models import Township
 
@@ -88,6 +88,9 @@ def township_extra(township: Township, item_code: str | None) -> dict[str, Any]:
         "township_kind": township.kind,
         "county_name": township.county.name,
     }
+    profile = AgencyProfile.objects.filter(township=township).first()
+    if profile is not None:
+        extra.update(profile.context())
     item = Item.objects.filter(county_id=township.county_id, code=item_code).first() if item_code else None
     if item is not None:
         extra["item_name"] = item.name
@@ -220,3 +223,29 @@ def read_file(doc: Document, fmt: str) -> bytes:
     if sha256(data) != expected:
         raise DocumentError(f"文书{doc.doc_no}的{fmt.upper()}文件与生成时的SHA-256不一致，可能已被改动")
     return data
+
+
+def can_edit_profile(user, township: Township) -> bool:
+    """The township's administrator, or the county administrator, may set what documents print."""
+    if not user.can("documents.settings"):
+        return False
+    if user.is_superuser:
+        return True
+    if user.township_id is not None:
+        return user.township_id == township.pk
+    return user.county_id == township.county_id
+
+
+@transaction.atomic
+def save_profile(user, township: Township, data: dict[str, str]) -> AgencyProfile:
+    """Set the agency details printed on the township's documents (Chinese ValidationError if invalid)."""
+    if not can_edit_profile(user, township):
+        raise PermissionDenied("您无权修改该乡镇（街道）的文书落款信息")
+    profile = AgencyProfile.objects.select_for_update().filter(township=township).first() or AgencyProfile(
+        township=township
+    )
+    for field in AgencyProfile.CONTEXT_KEYS:
+        setattr(profile, field, (data.get(field) or "").strip())
+    profile.full_clean()
+    profile.save()
+    return profile

@@ -107,6 +107,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     "documents.generate": frozenset({OFFICER, SECONDED_OFFICER, LEGAL_REVIEWER, DECIDER, TOWNSHIP_ADMIN}),
+    "documents.settings": frozenset({TOWNSHIP_ADMIN, ADMIN}),
 }
 
 

@@ -8,6 +8,7 @@ app_name = "documents"
 urlpatterns = [
     path("", views.index, name="index"),
     path("case/<int:case_pk>/", views.case_documents, name="case"),
+    path("settings/", views.settings, name="settings"),
     path("<int:pk>/<str:fmt>/", views.download, name="download"),
 ]
 

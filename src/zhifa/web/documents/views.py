@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -53,6 +53,7 @@ def index(request):
             "errors": errors,
             "q": q,
             "number": number,
+            "can_settings": request.user.can("documents.settings"),
         },
     )
 
@@ -132,4 +133,62 @@ def download(request, pk: int, fmt: str):
 
     return FileResponse(
         io.BytesIO(data), as_attachment=True, filename=doc.filename(fmt), content_type=CONTENT_TYPES[fmt]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings(request):
+    if not request.user.can("documents.settings"):
+        raise PermissionDenied("您没有设置文书落款信息的权限。")
+    from zhifa.documents.context import complete
+    from zhifa.documents.models import AgencyProfile
+
+    townships = [
+        t for t in Township.objects.restrict(request.user) if services.can_edit_profile(request.user, t)
+    ]
+    if not townships:
+        raise Http404("没有可设置的乡镇（街道）")
+    code = request.POST.get("township") or request.GET.get("township")
+    township = next((t for t in townships if t.code == code), None) if code else townships[0]
+    if township is None:
+        raise Http404("该乡镇（街道）不存在或不在您的管辖范围内")
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.save_profile(request.user, township, request.POST)
+        except ValidationError as err:
+            errors = [
+                f"{AgencyProfile._meta.get_field(f).verbose_name}：{m}"
+                for f, ms in err.message_dict.items()
+                for m in ms
+            ]
+        else:
+            messages.success(request, f"已保存{township.name}的文书落款信息。")
+            return redirect(f"{request.path}?township={township.code}")
+    profile = AgencyProfile.objects.filter(township=township).first() or AgencyProfile(township=township)
+    fields = []
+    for name in AgencyProfile.CONTEXT_KEYS:
+        f = AgencyProfile._meta.get_field(name)
+        value = request.POST.get(name, "") if errors else getattr(profile, name)
+        fields.append(
+            {
+                "name": name,
+                "label": f.verbose_name,
+                "help": f.help_text,
+                "value": value,
+                "max_length": f.max_length,
+            }
+        )
+    preview = complete(services.township_extra(township, None))
+    return render(
+        request,
+        "web/documents/settings.html",
+        {
+            "township": township,
+            "townships": townships,
+            "fields": fields,
+            "errors": errors,
+            "preview": preview,
+        },
     )
