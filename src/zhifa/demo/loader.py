@@ -45,6 +45,12 @@ def _cases(county, log: Callable[[str], None]) -> None:
     step(county, log)
 
 
+def _documents(county, log: Callable[[str], None]) -> None:
+    from zhifa.demo.documents import step
+
+    step(county, log)
+
+
 def _dispatch(county, log: Callable[[str], None]) -> None:
     from zhifa.demo.dispatch import step
 
@@ -57,7 +63,7 @@ def _supervision(county, log: Callable[[str], None]) -> None:
     step(county, log)
 
 
-STEPS: list[Callable] = [_catalogue, _grid, _cases, _dispatch, _supervision]
+STEPS: list[Callable] = [_catalogue, _grid, _cases, _documents, _dispatch, _supervision]
 
 
 def load(log: Callable[[str], None] = print) -> None:
