@@ -52,6 +52,16 @@ def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user):
     page.wait_for_function("document.querySelector('#grid-detail .staff-name')?.textContent === '陈网格'")
     assert "刘网格" not in page.locator("#grid-detail .responsible").inner_text()
 
+    # register an element by picking its place on the map: it lands in the clicked micro grid
+    page.fill("#grid-element-form input[name=name]", "东城便民超市")
+    page.click("#grid-element-pick")
+    page.locator("#grid-map").scroll_into_view_if_needed()
+    box = page.locator("#grid-map").bounding_box()  # the page may have scrolled to the form
+    page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+    page.click("#grid-element-form button[type=submit]")
+    page.wait_for_selector("#grid-element-result .msg-ok")
+    assert "所在网格 T01-C01-G02-M03" in page.locator("#grid-element-result").inner_text()
+
     # switching level redraws; locating a point outside the county says so in Chinese
     page.check("input[name=level][value=community]")
     page.wait_for_function("document.getElementById('grid-map').dataset.loaded === 'community:8'")

@@ -37,6 +37,7 @@ def grid_map(request):
             "crs_labels": coords.CRS_LABELS.items(),
             "element_kinds": Element.KIND_CHOICES,
             "can_manage": can_manage,
+            "can_add_element": can_manage or request.user.can("dispatch.report"),
             "candidates": candidates,
             "staff_roles": dict(GridStaff.ROLE_CHOICES),
         },

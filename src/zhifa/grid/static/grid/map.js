@@ -75,6 +75,7 @@
     }).catch(function (err) { status.textContent = "加载失败：" + err.message; });
   }
   function select(lyr, id) {
+    if (picking) { return; }  // the click places an element; the map's handler takes it
     if (selected) { layer.resetStyle(selected); }
     selected = lyr;
     lyr.setStyle({ weight: 3, fillOpacity: 0.3 });
@@ -219,6 +220,41 @@
       });
       elementLayer.addTo(map);
     }).catch(function (err) { status.textContent = "要素加载失败：" + err.message; });
+  }
+  var picking = false;
+  function pickOnMap() {
+    picking = true;
+    box.style.cursor = "crosshair";
+    status.textContent = "请在地图上点击要素所在位置";
+  }
+  map.on("click", function (ev) {
+    if (!picking) { return; }
+    picking = false;
+    box.style.cursor = "";
+    var f = document.getElementById("grid-element-form");
+    f.lon.value = ev.latlng.lng.toFixed(6);
+    f.lat.value = ev.latlng.lat.toFixed(6);
+    f.crs.value = "wgs84";  // the map is drawn in the stored system
+    status.textContent = "已选定位置";
+  });
+  function addElement(ev) {
+    ev.preventDefault();
+    var f = ev.target, out = document.getElementById("grid-element-result");
+    send("POST", box.dataset.elements, {
+      kind: f.kind.value, name: f.name.value.trim(), address: f.address.value.trim(),
+      lon: f.lon.value.trim(), lat: f.lat.value.trim(), crs: f.crs.value
+    }).then(function (e) {
+      out.textContent = "";
+      out.appendChild(el("p", "已登记：" + e.kind_label + "“" + e.name + "”，所在网格 " + e.unit, "msg-ok"));
+      f.name.value = ""; f.address.value = "";
+      var cb = document.getElementById("grid-elements");
+      if (cb.checked) { toggleElements({ target: cb }); }
+    }).catch(function (err) { out.textContent = ""; out.appendChild(el("p", err.message, "errors")); });
+  }
+  var elementForm = document.getElementById("grid-element-form");
+  if (elementForm) {
+    elementForm.addEventListener("submit", addElement);
+    document.getElementById("grid-element-pick").addEventListener("click", pickOnMap);
   }
   form.addEventListener("change", function (ev) { if (ev.target.id !== "grid-elements") { load(); } });
   document.getElementById("grid-elements").addEventListener("change", toggleElements);
