@@ -37,7 +37,7 @@ def test_officer_generates_and_downloads_decision(county, make_user, page, login
     page.select_option("#kind", "penalty_decision")
     assert not page.is_visible("input[name=hearing_place]")
     page.fill("textarea[name=evidence]", "现场检查笔录\n现场照片6张")
-    page.click("#generate button[type=submit]")
+    page.click("#generate button.primary")
     page.wait_for_selector("text=已生成《行政处罚决定书》，文号东城综执罚决字〔2025〕第1号。")
     with page.expect_download() as info:
         page.click("#documents a:text-is('PDF')")

@@ -222,3 +222,18 @@ def test_agency_profile_is_printed_on_new_documents(client, case, officer, make_
     assert client.get("/documents/settings/").status_code == 403
     client.force_login(make_user(roles.ADMIN))
     assert "北关街道" in client.get("/documents/settings/?township=T02").content.decode()
+
+
+def test_preview_takes_no_number(client, case, officer, tmp_path):
+    import subprocess
+
+    client.force_login(officer)
+    response = client.post(f"/documents/case/{case.pk}/", {"kind": "prior_notice", "preview": "1"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "inline" in response["Content-Disposition"]
+    path = tmp_path / "draft.pdf"
+    path.write_bytes(b"".join(response.streaming_content))
+    words = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    assert "（草稿，未编号）" in words and "庞志勇" in words
+    assert not Document.objects.exists()
+    assert services.generate(case, "prior_notice", officer).seq == 1

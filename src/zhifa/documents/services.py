@@ -24,7 +24,7 @@ from zhifa.core.calendar import work_calendar
 from zhifa.documents import forms, kinds
 from zhifa.documents.context import ContextError, context_from_casefile
 from zhifa.documents.models import AgencyProfile, Document, DocumentCounter
-from zhifa.documents.render import render_both, title
+from zhifa.documents.render import render, render_both, title
 from zhifa.org.models import Township
 
 # The case event whose date a document bears (and whose year numbers it); today when not yet recorded.
@@ -202,6 +202,28 @@ def generate(case, kind: str, user, extra: dict | None = None, today: dt.date | 
             default_storage.delete(name)
         raise
     return doc
+
+
+PREVIEW_DOC_NO = "（草稿，未编号）"
+
+
+def preview(case, kind: str, user, extra: dict | None = None, today: dt.date | None = None) -> bytes:
+    """The PDF the document would be, marked as an unnumbered draft: no number is taken, nothing stored."""
+    try:
+        kinds.get(kind)
+    except ValueError as err:
+        raise DocumentError(str(err)) from None
+    if not can_generate(user, case):
+        raise PermissionDenied("您无权为该案件生成法律文书")
+    problems = forms.check_extra(extra or {})
+    if problems:
+        raise DocumentError("；".join(problems))
+    ctx = context_for_case(case, kind, extra, today)
+    ctx["doc_no"] = PREVIEW_DOC_NO
+    try:
+        return render(kind, ctx, "pdf")
+    except ContextError as err:
+        raise DocumentError(str(err)) from None
 
 
 def _jsonable(ctx: dict) -> dict:

@@ -75,7 +75,20 @@ def case_documents(request, case_pk: int):
             errors.append("请选择文书种类")
         else:
             extra, errors = forms.extra_from_post(kind, request.POST)
-        if not errors:
+        if not errors and request.POST.get("preview"):
+            try:
+                pdf = services.preview(case, kind, request.user, extra)
+            except services.DocumentError as err:
+                errors.append(str(err))
+            else:
+                import io
+
+                return FileResponse(
+                    io.BytesIO(pdf),
+                    filename=f"{kinds.get(kind).title}（草稿）.pdf",
+                    content_type=CONTENT_TYPES["pdf"],
+                )
+        elif not errors:
             try:
                 doc = services.generate(case, kind, request.user, extra)
             except services.DocumentError as err:
