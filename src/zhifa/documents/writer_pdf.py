@@ -9,6 +9,7 @@ from the system or the network. The font has no bold face: bold lines are drawn 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -106,7 +107,9 @@ class MinHeight(Flowable):
 
 
 def _markup(text: str) -> str:
-    return escape(text or "").replace("\n", "<br/>")
+    # Runs of spaces are room left for handwriting (签名、日期): keep them, as the DOCX does.
+    spaced = re.sub(r" {2,}", lambda m: "&nbsp;" * len(m.group()), escape(text or ""))
+    return spaced.replace("\n", "<br/>")
 
 
 class _Writer:
