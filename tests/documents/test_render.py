@@ -287,3 +287,16 @@ def test_checklist_follows_the_case_record():
         "closing_report": "已结案",
     }
     assert dict(expected_kinds(dev["T05-2025-0009"]))["no_penalty_decision"] == "已作出不予行政处罚决定"
+
+
+def test_case_cause_names_the_party_and_the_conduct():
+    from zhifa.documents.context import complete
+
+    def cause(item: str) -> str:
+        return complete({"party": {"name": "甲公司"}, "item_name": item})["case_cause"]
+
+    assert cause("对建筑施工企业未采取扬尘防治措施的处罚") == "甲公司未采取扬尘防治措施案"
+    assert cause("对排放油烟的餐饮服务业经营者未安装油烟净化设施或者超标排放油烟的处罚") == (
+        "甲公司未安装油烟净化设施或者超标排放油烟案"
+    )
+    assert cause("对擅自占用、挖掘城市道路的处罚") == "甲公司擅自占用、挖掘城市道路案"

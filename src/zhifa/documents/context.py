@@ -14,6 +14,7 @@ No Django import: this module is pure.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TypedDict
 
 from zhifa.documents import kinds
@@ -357,7 +358,11 @@ def _conduct(item_name: str) -> str:
         if s.endswith(tail):
             s = s[: -len(tail)]
             break
-    return s
+    # The item names its subject (建筑施工企业未采取…); the 案由 puts the party in its place.
+    return _SUBJECT.sub("", s, count=1)
+
+
+_SUBJECT = re.compile(r"^[^，。；]*?(?:企业|单位|经营者|业主|村民|摊贩|提供者|商铺)(?=未|违规|擅自|不|超|拒|违反)")
 
 
 def penalty_text(penalties: list[str], fine) -> str:
