@@ -51,6 +51,16 @@ def test_intake_is_idempotent_by_client_id(people, county):
     assert r.status == wf.RECEIVED and r.step_due_at is not None
     assert r.tracking_code.startswith("SJ") and len(r.tracking_code) == 12
     assert [t.action for t in r.transitions.all()] == ["intake"]
+    # Report, step and transition are in the audit chain (written as one batch).
+    from zhifa.core.models import AuditEntry
+
+    logged = set(
+        AuditEntry.objects.filter(action="create", model__startswith="dispatch.").values_list(
+            "model", "object_id"
+        )
+    )
+    assert {("dispatch.Report", str(r.pk)), ("dispatch.Transition", str(r.transitions.get().pk))} <= logged
+    assert ("dispatch.Step", str(r.steps.get().pk)) in logged
 
 
 def test_intake_errors_are_chinese_and_name_the_field(people, county):
