@@ -9,6 +9,7 @@ CHECK_SECONDS for single lookups, once per batch) or when `invalidate()` is call
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -68,14 +69,14 @@ class UnitRow:
 class GridIndex:
     def __init__(self, rows: Sequence[UnitRow], token: str = ""):
         self.token = token
-        chains = _chains(rows)
+        by_unit = _locations(rows)
         self.size = len(rows)
         self.levels: dict[str, _LevelTree] = {}
         all_locations: list[Location | None] = []
         for level in SEARCH_ORDER:
             members = sorted((r for r in rows if r.level == level), key=lambda r: r.code)
             if members:
-                locations = [_location(r, chains[r.id]) for r in members]
+                locations = [by_unit[r.id] for r in members]
                 self.levels[level] = _LevelTree(members, locations, offset=len(all_locations))
                 all_locations.extend(locations)
         # One object array of every answer, with None last: a batch maps result numbers to
@@ -200,52 +201,24 @@ class _LevelTree:
         return result
 
 
-def _chains(rows: Sequence[UnitRow]) -> dict[int, dict[str, UnitRow]]:
-    """Per unit its ancestors by level (itself included), built parents-first in one pass."""
-    by_id = {r.id: r for r in rows}
-    rank = {level: i for i, level in enumerate(reversed(SEARCH_ORDER))}  # township first
-    chains: dict[int, dict[str, UnitRow]] = {}
-    for r in sorted(rows, key=lambda r: rank.get(r.level, 99)):
-        parent = chains.get(r.parent_id) if r.parent_id else None
-        if parent is None and r.parent_id in by_id:  # parent of an unexpected level: walk up
-            parent = _walk(by_id[r.parent_id], by_id)
-        chain = dict(parent) if parent else {}
-        chain[r.level] = r
-        chains[r.id] = chain
-    return chains
+_SLOT = {TOWNSHIP: 0, COMMUNITY: 1, GRID: 2, MICRO: 3, DEDICATED: 4}
 
 
-def _walk(row: UnitRow, by_id: dict[int, UnitRow]) -> dict[str, UnitRow]:
-    chain: dict[str, UnitRow] = {}
-    cur: UnitRow | None = row
-    while cur is not None and cur.level not in chain:
-        chain[cur.level] = cur
-        cur = by_id.get(cur.parent_id) if cur.parent_id else None
-    return chain
-
-
-def _location(row: UnitRow, chain: dict[str, UnitRow]) -> Location:
-    def code(level: str) -> str | None:
-        unit = chain.get(level)
-        return unit.code if unit is not None else None
-
-    def uid(level: str) -> int | None:
-        unit = chain.get(level)
-        return unit.id if unit is not None else None
-
-    return Location(
-        township=code(TOWNSHIP),
-        community=code(COMMUNITY),
-        grid=code(GRID),
-        micro=code(MICRO),
-        dedicated=code(DEDICATED),
-        township_id=row.township_id,
-        micro_id=uid(MICRO),
-        community_id=uid(COMMUNITY),
-        grid_id=uid(GRID),
-        dedicated_id=uid(DEDICATED),
-        county_id=row.county_id,
-    )
+def _locations(rows: Sequence[UnitRow]) -> dict[int, Location]:
+    """Per unit the Location of its own area, built parents-first in one pass (each from its parent's)."""
+    codes: dict[int, list] = {}
+    ids: dict[int, list] = {}
+    out: dict[int, Location] = {}
+    empty = [None] * 5
+    for r in sorted(rows, key=lambda r: _SLOT.get(r.level, 9)):
+        c = list(codes.get(r.parent_id, empty)) if r.parent_id else list(empty)
+        i = list(ids.get(r.parent_id, empty)) if r.parent_id else list(empty)
+        slot = _SLOT.get(r.level)
+        if slot is not None:
+            c[slot], i[slot] = r.code, r.id
+        codes[r.id], ids[r.id] = c, i
+        out[r.id] = Location(c[0], c[1], c[2], c[3], c[4], r.township_id, i[3], i[1], i[2], i[4], r.county_id)
+    return out
 
 
 # ---- the per-process index ----------------------------------------------------------------------
@@ -286,7 +259,15 @@ def _parse(geometries: list[str | bytes]) -> np.ndarray:
 
 def build_from_db() -> GridIndex:
     token = _current_token()
-    return GridIndex(load_rows(), token)
+    # Hundreds of thousands of small objects that all stay alive: the cyclic collector would
+    # rescan them again and again while they are being made (a third of the build time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return GridIndex(load_rows(), token)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def get_index(force_check: bool = False) -> GridIndex:
