@@ -31,6 +31,9 @@ FIELD_WEIGHTS = {"name": 1.0, "violation": 1.5, "domain": 0.6, "law": 0.4}
 # cross-validation on the benchmark reports); a label's second and third items learn less.
 EXAMPLE_WEIGHT = 0.3
 SECONDARY_EXAMPLE_WEIGHT = 0.2
+# Service matters have nothing in common but being service matters: their examples' words
+# (邻居, 楼上, 小区) are incidental, so they teach the NONE class less than an item's examples do.
+NONE_EXAMPLE_WEIGHT = 0.15
 # Inspections and coercive measures follow from a violation; a report describes the violation,
 # so penalty items go first when both match equally.
 ACTION_PRIOR = {"行政处罚": 1.0, "行政强制": 0.88, "行政检查": 0.85}
@@ -146,7 +149,10 @@ class Router:
                 continue
             n_examples += 1
             for rank, code in enumerate(codes or [NONE]):
-                raw.append((code, EXAMPLE_WEIGHT if rank == 0 else SECONDARY_EXAMPLE_WEIGHT, f, False))
+                weight = EXAMPLE_WEIGHT if rank == 0 else SECONDARY_EXAMPLE_WEIGHT
+                if code == NONE:
+                    weight = NONE_EXAMPLE_WEIGHT
+                raw.append((code, weight, f, False))
         # idf over the catalogue documents only: examples repeat common report wording and would
         # otherwise make every colloquial word look rare.
         n = sum(1 for _, _, f, cat in raw if cat)
