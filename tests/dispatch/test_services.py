@@ -199,6 +199,9 @@ def test_return_extension_hold_reassign(people, county):
     )
     r.refresh_from_db()
     assert r.status == wf.HELD and r.step_due_at is None
+    assert s.remind_held(now=at("2026-11-30T09:00")) == []
+    assert s.remind_held(now=at("2026-12-01T09:00")) == [r.tracking_code]
+    assert s.remind_held(now=at("2026-12-01T15:00")) == []  # once per review date
     s.do_resume(people["td1"], r.pk)
     s.do_reassign(people["cd"], r.pk, department_code="D01", reason="改由县城管局办理")
     r.refresh_from_db()

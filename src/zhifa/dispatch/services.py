@@ -909,6 +909,7 @@ class UrgeSummary:
     urged: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     absent_calls: int = 0
+    held_due: list[str] = field(default_factory=list)
 
 
 def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummary:
@@ -942,7 +943,31 @@ def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummar
             report.step_due_at = wf.due_at(timezone.localtime(now), wf.URGE_GRACE, cal)
             report.save(update_fields=["step_due_at", "updated_at"])
     summary.absent_calls = mark_absent(now)
+    summary.held_due = remind_held(now)
     return summary
+
+
+def remind_held(now: dt.datetime | None = None) -> list[str]:
+    """挂账复查: a held report whose review date has come is urged once on that date."""
+    now = _now(now)
+    today = timezone.localdate(now)
+    codes = []
+    for rid in Report.objects.filter(status=wf.HELD, hold_review_on__lte=today).values_list("id", flat=True):
+        with transaction.atomic():
+            report = Report.objects.select_for_update(skip_locked=True).filter(pk=rid, status=wf.HELD).first()
+            if report is None:
+                continue
+            done = report.transitions.filter(action=wf.URGE, at__date__gte=report.hold_review_on).exists()
+            if done:
+                continue
+            _urge(
+                "督办程序",
+                report,
+                f"挂账复查日期{report.hold_review_on:%Y-%m-%d}已到，请复查能否恢复办理",
+                now,
+            )
+            codes.append(report.tracking_code)
+    return codes
 
 
 # ---- whistle -----------------------------------------------------------------------------------------
