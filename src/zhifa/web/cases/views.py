@@ -182,6 +182,11 @@ def case_detail(request, pk: int):
         except ValidationError as exc:
             errors = _messages(exc)
     today = timezone.localdate()
+    can_act = (
+        not case.imported
+        and Case.objects.restrict(user, "change").filter(pk=pk).exists()
+        and any(user.can(c) for c in ("cases.assist", "cases.decide", "cases.legal_review"))
+    )
     team = Officer.objects.filter(township=case.township, active=True).select_related("user")
     field_officers = [o for o in team if o.kind != Officer.AUXILIARY]
     leaders = User.objects.filter(township=case.township, role="decider", is_active=True)
@@ -214,9 +219,7 @@ def case_detail(request, pk: int):
                 "penalties": steps.PENALTY_CHOICES,
                 "circumstances": steps.CIRCUMSTANCE_CHOICES,
             },
-            "document_kinds": _document_kinds()
-            if steps.available(case, user) or user.can("cases.decide")
-            else None,
+            "document_kinds": _document_kinds() if can_act else None,
             "documents": _documents(case),
             "can_upload": bool(steps.available(case, user)),
         },
