@@ -118,6 +118,9 @@ def test_command_reports_every_error_in_chinese(county, county_doc, tmp_path, ca
     with pytest.raises(CommandError):
         call_command("import_grids", str(tmp_path / "x.geojson"))
     assert "不是有效的JSON" in capsys.readouterr().err
+    with pytest.raises(CommandError):
+        call_command("import_grids", str(tmp_path / "missing.geojson"))
+    assert "missing.geojson：文件不存在" in capsys.readouterr().err
 
 
 def test_never_imports_into_the_demo_county_implicitly(db, county_doc):

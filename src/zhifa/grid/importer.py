@@ -519,6 +519,8 @@ def import_file(path: str | Path, **kwargs) -> ImportResult:
     errors: list[str] = []
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise GridImportError([f"{path}：文件不存在"])
     except OSError as exc:
         raise GridImportError([f"{path}：无法读取文件（{exc.strerror}）"])
     features = parse(data, path.name, errors)

@@ -24,11 +24,15 @@ class Command(BaseCommand):
         src = sys.stdin if options["input"] == "-" else None
         try:
             inp = src or open(options["input"], encoding="utf-8")
+        except FileNotFoundError:
+            raise CommandError(f"{options['input']}：文件不存在")
         except OSError as exc:
             raise CommandError(f"{options['input']}：无法读取文件（{exc.strerror}）")
         out = self.stdout._out if options["output"] == "-" else open(options["output"], "w", encoding="utf-8")
         try:
-            stats = locate_jsonl(inp, out, batch=options["batch"], source=options["input"])
+            stats = locate_jsonl(
+                inp, out, batch=options["batch"], source="标准输入" if src else options["input"]
+            )
         finally:
             if inp is not sys.stdin:
                 inp.close()
