@@ -237,3 +237,28 @@ def test_preview_takes_no_number(client, case, officer, tmp_path):
     assert "（草稿，未编号）" in words and "庞志勇" in words
     assert not Document.objects.exists()
     assert services.generate(case, "prior_notice", officer).seq == 1
+
+
+def test_void_keeps_the_number_used(client, case, officer, make_user):
+    client.force_login(officer)
+    first = services.generate(case, "penalty_decision", officer)
+    url = f"/documents/case/{case.pk}/"
+    missing = client.post(url, {"action": "void", "document": first.pk, "reason": " "}, follow=True)
+    assert "请填写作废理由" in missing.content.decode()
+    done = client.post(url, {"action": "void", "document": first.pk, "reason": "罚款金额笔误"}, follow=True)
+    body = done.content.decode()
+    assert (
+        f"已作废《行政处罚决定书》{first.doc_no}，该文号不再使用。" in body and "已作废：罚款金额笔误" in body
+    )
+    second = services.generate(case, "penalty_decision", officer)
+    assert second.seq == 2  # the voided number is not reused
+    receipt = services.generate(case, "service_receipt", officer)
+    assert receipt.content["served_doc_no"] == second.doc_no  # the voided decision is not cited
+    again = client.post(url, {"action": "void", "document": first.pk, "reason": "再次"}, follow=True)
+    assert "已于" in again.content.decode() and "作废" in again.content.decode()
+    client.force_login(make_user(roles.PROCURATOR))
+    assert client.post(url, {"action": "void", "document": second.pk, "reason": "x"}).status_code == 403
+    client.force_login(make_user(roles.OFFICER, township="T02"))
+    assert client.post(url, {"action": "void", "document": second.pk, "reason": "x"}).status_code == 404
+    second.refresh_from_db()
+    assert not second.voided

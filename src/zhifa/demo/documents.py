@@ -29,7 +29,7 @@ def step(county, log: Callable[[str], None]) -> None:
         user = _author(case)
         if user is None:
             continue
-        have = set(case.documents.values_list("kind", flat=True))
+        have = set(case.documents.filter(voided_at__isnull=True).values_list("kind", flat=True))
         for kind, _why in services.expected_for(case):
             if kind in have:
                 continue

@@ -60,6 +60,16 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents_generated"
     )
     generated_at = models.DateTimeField("生成时间", default=timezone.now)
+    # A wrong document is voided, never deleted or renumbered: its 文号 stays accounted for.
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents_voided",
+    )
+    void_reason = models.CharField("作废理由", max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(county="township__county", township="township")
@@ -78,6 +88,10 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("web:documents:case", args=[self.case_id]) + f"#doc-{self.pk}"
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
 
     def path(self, fmt: str) -> str:
         return self.docx_path if fmt == "docx" else self.pdf_path

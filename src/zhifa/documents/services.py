@@ -107,7 +107,11 @@ def context_for_case(case, kind: str, extra: dict | None = None, today: dt.date 
     kinds.get(kind)
     base = township_extra(case.township, case.item_code)
     # The decision document generated here is the one the later documents cite.
-    decision = case.documents.filter(kind__in=DECISION_KINDS).order_by("-generated_at", "-id").first()
+    decision = (
+        case.documents.filter(kind__in=DECISION_KINDS, voided_at__isnull=True)
+        .order_by("-generated_at", "-id")
+        .first()
+    )
     if decision is not None:
         base["decision_doc_no"] = decision.doc_no
         base["served_doc_name"] = decision.title
@@ -245,6 +249,31 @@ def read_file(doc: Document, fmt: str) -> bytes:
     if sha256(data) != expected:
         raise DocumentError(f"文书{doc.doc_no}的{fmt.upper()}文件与生成时的SHA-256不一致，可能已被改动")
     return data
+
+
+@transaction.atomic
+def void(doc: Document, user, reason: str) -> Document:
+    """Void a document generated in error; the number stays used, with the reason on record."""
+    from zhifa.cases.models import Case
+
+    doc = Document.objects.select_for_update().get(pk=doc.pk)
+    if (
+        not user.can("documents.generate")
+        or not Case.objects.restrict(user, "change").filter(pk=doc.case_id).exists()
+    ):
+        raise PermissionDenied("您无权作废该文书")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DocumentError("请填写作废理由")
+    if len(reason) > 300:
+        raise DocumentError("作废理由过长（最多300字）")
+    if doc.voided:
+        raise DocumentError(f"文书{doc.doc_no}已于{timezone.localtime(doc.voided_at):%Y-%m-%d %H:%M}作废")
+    doc.voided_at = timezone.now()
+    doc.voided_by = user
+    doc.void_reason = reason
+    doc.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    return doc
 
 
 def can_edit_profile(user, township: Township) -> bool:

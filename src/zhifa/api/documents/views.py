@@ -40,6 +40,8 @@ class DocumentSerializer(serializers.ModelSerializer):
             "pdf_sha256",
             "generated_by",
             "generated_at",
+            "voided_at",
+            "void_reason",
         ]
 
 

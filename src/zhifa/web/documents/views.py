@@ -68,6 +68,17 @@ def case_documents(request, case_pk: int):
     can_generate = services.can_generate(request.user, case)
     errors: list[str] = []
     kind = request.POST.get("kind") or request.GET.get("kind") or "penalty_decision"
+    if request.method == "POST" and request.POST.get("action") == "void":
+        doc = get_object_or_404(
+            services.visible(request.user).filter(case=case), pk=request.POST.get("document") or 0
+        )
+        try:
+            services.void(doc, request.user, request.POST.get("reason", ""))
+        except services.DocumentError as err:
+            messages.error(request, str(err))
+        else:
+            messages.success(request, f"已作废《{doc.title}》{doc.doc_no}，该文号不再使用。")
+        return redirect("web:documents:case", case_pk=case.pk)
     if request.method == "POST":
         if not can_generate:
             raise PermissionDenied("您无权为该案件生成法律文书。")
@@ -99,7 +110,8 @@ def case_documents(request, case_pk: int):
     docs = list(services.visible(request.user).filter(case=case).order_by("kind", "year", "seq"))
     done: dict[str, list] = {}
     for d in docs:
-        done.setdefault(d.kind, []).append(d)
+        if not d.voided:
+            done.setdefault(d.kind, []).append(d)
     checklist = [
         {"kind": k, "title": kinds.get(k).title, "why": why, "docs": done.get(k, [])}
         for k, why in services.expected_for(case)
