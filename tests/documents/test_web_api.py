@@ -37,6 +37,7 @@ def test_case_page_generates_and_downloads(client, case, officer):
     body = page.content.decode()
     assert "该案件尚未生成法律文书" in body and "生成并编号" in body and "庞志勇" in body
     assert "本案应有文书" in body and "行政处罚事先告知书" in body and "未生成" in body
+    assert f'href="/cases/{case.pk}/"' in body
     response = client.post(
         url,
         {
