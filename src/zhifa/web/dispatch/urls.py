@@ -14,6 +14,8 @@ urlpatterns = [
     path("whistles/<int:pk>/", views.whistle, name="whistle"),
     path("whistles/absent/", views.absent, name="absent"),
     path("track/", views.track, name="track"),
+    path("board/", views.board, name="board"),
+    path("board/weekly.xlsx", views.weekly_export, name="weekly"),
     path("m/", views.mobile, name="mobile"),
     path("m/manifest.webmanifest", views.manifest, name="manifest"),
     path("m/sw.js", views.service_worker, name="sw"),
@@ -21,3 +23,4 @@ urlpatterns = [
 
 register("事件调度", "web:dispatch:queue", None)
 register("吹哨报到", "web:dispatch:whistles", None)
+register("调度看板", "web:dispatch:board", None)

@@ -440,3 +440,60 @@ def service_worker(request):
     response = HttpResponse(body, content_type="application/javascript")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+# ---- boards ---------------------------------------------------------------------------------------------
+
+
+def _day(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@login_required
+def board(request):
+    """On-time rates per township and department, and the map of open reports."""
+    from zhifa.dispatch import boards
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    start = _day(request.GET.get("from"), today - dt.timedelta(days=30))
+    end = _day(request.GET.get("to"), today) + dt.timedelta(days=1)
+    errors = []
+    if end <= start:
+        errors.append("结束日期不能早于开始日期")
+        start, end = today - dt.timedelta(days=30), today + dt.timedelta(days=1)
+    reports = Report.objects.restrict(request.user)
+    from zhifa.dispatch.models import Step
+
+    result = boards.on_time_rates(Step.objects.restrict(request.user), start, end, now)
+    return render(
+        request,
+        "web/dispatch/board.html",
+        {
+            "board": result,
+            "errors": errors,
+            "start": start,
+            "last": end - dt.timedelta(days=1),
+            "points": boards.open_points(reports, now),
+            "week": boards.week_of(today)[0],
+        },
+    )
+
+
+@login_required
+def weekly_export(request):
+    from zhifa.dispatch import boards
+
+    now = timezone.now()
+    start = _day(request.GET.get("week"), timezone.localdate(now))
+    monday = boards.week_of(start)[0]
+    data = boards.weekly_workbook(request.user, Report.objects.restrict(request.user), monday, now)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"dispatch-weekly-{monday:%Y-%m-%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

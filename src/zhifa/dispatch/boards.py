@@ -1,0 +1,211 @@
+"""Boards (督办问效): on-time rates per township and department, open reports for the map, and
+the weekly summary exported to Excel. Read-only; every queryset comes in already scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from zhifa.dispatch.models import Report, Step, Transition, WhistleCall
+from zhifa.rules import dispatch_workflow as wf
+
+# The steps a handling unit is answerable for (签收 and 处置, alone or jointly).
+UNIT_STEPS = (wf.ROUTED, wf.HANDLING, wf.JOINT)
+
+
+@dataclass
+class Rate:
+    key: str
+    label: str
+    on_time: int = 0
+    late: int = 0
+    open_overdue: int = 0
+    pending: int = 0
+
+    @property
+    def judged(self) -> int:
+        return self.on_time + self.late + self.open_overdue
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.judged if self.judged else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.rate is None else f"{100 * self.rate:.1f}%"
+
+
+@dataclass
+class Board:
+    start: dt.date
+    end: dt.date  # exclusive
+    townships: list[Rate] = field(default_factory=list)
+    departments: list[Rate] = field(default_factory=list)
+
+
+def _unit(report: Report) -> tuple[str, str, str]:
+    """(group, key, label) of the unit currently answerable for `report`."""
+    if report.handler_kind in (Report.TOWNSHIP, Report.SERVICE) and report.handler_township_id:
+        t = report.handler_township
+        return "township", t.code, t.name
+    if report.handler_kind == Report.DEPARTMENT and report.handler_department_id:
+        d = report.handler_department
+        return "department", d.code, d.name
+    return "none", "", "未分拨"
+
+
+def on_time_rates(steps: QuerySet[Step], start: dt.date, end: dt.date, now: dt.datetime) -> Board:
+    """On time: a unit step that ended by its due time. Late: ended after it, or still open past it."""
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end, dt.time.min, tzinfo=tz)
+    rows = (
+        steps.filter(state__in=UNIT_STEPS, started_at__gte=lo, started_at__lt=hi, due_at__isnull=False)
+        .select_related("report__handler_township", "report__handler_department")
+        .only(
+            "due_at",
+            "ended_at",
+            "report__handler_kind",
+            "report__handler_township__code",
+            "report__handler_township__name",
+            "report__handler_department__code",
+            "report__handler_department__name",
+        )
+    )
+    groups: dict[str, dict[str, Rate]] = {"township": {}, "department": {}}
+    for st in rows:
+        group, key, label = _unit(st.report)
+        if group not in groups:
+            continue
+        r = groups[group].setdefault(key, Rate(key, label))
+        if st.ended_at is not None:
+            if st.ended_at <= st.due_at:
+                r.on_time += 1
+            else:
+                r.late += 1
+        elif now > st.due_at:
+            r.open_overdue += 1
+        else:
+            r.pending += 1
+    return Board(
+        start,
+        end,
+        sorted(groups["township"].values(), key=lambda r: r.key),
+        sorted(groups["department"].values(), key=lambda r: r.key),
+    )
+
+
+def open_points(reports: QuerySet[Report], now: dt.datetime, limit: int = 2000) -> list[dict]:
+    """Open reports as plain data for the map (no reporter, ever)."""
+    out = []
+    qs = reports.filter(status__in=wf.OPEN_STATES | {wf.HELD}).only(
+        "id", "tracking_code", "text", "status", "wgs_lon", "wgs_lat", "step_due_at"
+    )
+    for r in qs.order_by("-created_at")[:limit]:
+        out.append(
+            {
+                "id": r.pk,
+                "code": r.tracking_code,
+                "text": r.text[:60],
+                "status": r.status_label,
+                "overdue": r.status in wf.OPEN_STATES and wf.is_overdue(r.step_due_at, now),
+                "lon": r.wgs_lon,
+                "lat": r.wgs_lat,
+            }
+        )
+    return out
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=7)
+
+
+def weekly_workbook(user, reports: QuerySet[Report], start: dt.date, now: dt.datetime) -> bytes:
+    """The weekly summary (周报) as an Excel workbook: summary, rates, and the week's reports."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    start, end = week_of(start)
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end, dt.time.min, tzinfo=tz)
+    week = list(
+        reports.filter(reported_at__gte=lo, reported_at__lt=hi)
+        .select_related("township", "handler_township", "handler_department")
+        .order_by("reported_at", "id")
+    )
+    closed = reports.filter(closed_at__gte=lo, closed_at__lt=hi).count()
+    urges = Transition.objects.filter(report__in=reports, action=wf.URGE, at__gte=lo, at__lt=hi).count()
+    absent = WhistleCall.objects.restrict(user).filter(
+        status=WhistleCall.ABSENT, whistle__respond_by__gte=lo, whistle__respond_by__lt=hi
+    )
+    board = on_time_rates(Step.objects.filter(report__in=reports), start, end, now)
+
+    wb = Workbook()
+    bold = Font(bold=True)
+    ws = wb.active
+    ws.title = "汇总"
+    ws.append([f"事件调度周报（{start:%Y-%m-%d}至{end - dt.timedelta(days=1):%Y-%m-%d}）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    ws.append(["上报事件", len(week)])
+    ws.append(["本周办结", closed])
+    ws.append(["疑似重复", sum(1 for r in week if r.duplicate_of_id)])
+    ws.append(["督办次数", urges])
+    ws.append(["部门未报到", absent.count()])
+    ws.append([])
+    ws.append(["按渠道", "件数"])
+    ws.cell(ws.max_row, 1).font = bold
+    labels = dict(Report.CHANNEL_CHOICES)
+    for ch, n in sorted(Counter(r.channel for r in week).items()):
+        ws.append([labels.get(ch, ch), n])
+    ws.append([])
+    ws.append(["按当前状态", "件数"])
+    ws.cell(ws.max_row, 1).font = bold
+    for st, n in sorted(Counter(r.status for r in week).items()):
+        ws.append([wf.STATE_LABELS.get(st, st), n])
+    ws.column_dimensions["A"].width = 30
+
+    for title, rows in (("乡镇按时率", board.townships), ("部门按时率", board.departments)):
+        sh = wb.create_sheet(title)
+        sh.append(["单位", "按时", "超时办结", "超期未办", "未到期", "按时率"])
+        for c in sh[1]:
+            c.font = bold
+        for r in rows:
+            sh.append([r.label, r.on_time, r.late, r.open_overdue, r.pending, r.rate])
+            if r.rate is not None:
+                sh.cell(sh.max_row, 6).number_format = "0.0%"
+        sh.column_dimensions["A"].width = 28
+
+    sh = wb.create_sheet("事件明细")
+    sh.append(
+        ["查询码", "上报时间", "渠道", "乡镇（街道）", "事件描述", "执法事项", "承办单位", "状态", "督办次数"]
+    )
+    for c in sh[1]:
+        c.font = bold
+    for r in week:
+        sh.append(
+            [
+                r.tracking_code,
+                timezone.localtime(r.reported_at).replace(tzinfo=None),
+                r.get_channel_display(),
+                r.township.name if r.township else "",
+                r.text,
+                r.item_code,
+                r.handler_label,
+                r.status_label,
+                r.urge_count,
+            ]
+        )
+        sh.cell(sh.max_row, 2).number_format = "yyyy-mm-dd hh:mm"
+    for col, width in zip("ABCDEFGHI", (16, 18, 10, 14, 60, 10, 30, 14, 8), strict=True):
+        sh.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
