@@ -76,7 +76,7 @@ class LexiconEntry:
         if "…" not in self.phrase:
             return None
         parts = [re.escape(p) for p in self.phrase.split("…") if p]
-        return re.compile(".{0,8}?".join(parts))
+        return re.compile(".{0,10}?".join(parts))
 
 
 @dataclass
