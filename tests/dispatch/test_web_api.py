@@ -57,7 +57,12 @@ def test_queue_is_scoped_and_filters(people, county, client):
 
 def test_queue_query_count_does_not_grow_with_rows(people, county, client):
     for i in range(3):
-        _report(people, county, text=f"占道摆摊{i}号", point=(T01_POINT[0] + i * 0.01, T01_POINT[1]))
+        _report(
+            people,
+            county,
+            text=["占道摆摊", "后山砍树", "路灯坏了"][i],
+            point=(T01_POINT[0] + i * 0.01, T01_POINT[1]),
+        )
     client.force_login(people["cd"])
     with CaptureQueriesContext(connection) as few:
         assert client.get("/dispatch/").status_code == 200

@@ -231,6 +231,14 @@ class Transition(models.Model):
         return f"{self.action_label}：{self.actor_name}"
 
     @property
+    def from_label(self) -> str:
+        return wf.STATE_LABELS.get(self.from_status, self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return wf.STATE_LABELS.get(self.to_status, self.to_status)
+
+    @property
     def action_label(self) -> str:
         return wf.ACTION_LABELS.get(
             self.action, {"intake": "受理", "whistle": "吹哨"}.get(self.action, self.action)

@@ -55,6 +55,21 @@ def _county(user) -> County:
     return county
 
 
+def _handler_labels(refs) -> dict[str, str]:
+    """Readable names for handler references such as township:T01 or department:D05."""
+    refs = {r for r in refs if r}
+    t_codes = {r.split(":", 1)[1] for r in refs if r.startswith("township:")}
+    d_codes = {r.split(":", 1)[1] for r in refs if r.startswith("department:")}
+    out = {"none": "服务类事项队列（非执法事项）"}
+    if t_codes:
+        for code, name in Township.objects.filter(code__in=t_codes).values_list("code", "name"):
+            out[f"township:{code}"] = f"{name}综合行政执法队"
+    if d_codes:
+        for code, name in Department.objects.filter(code__in=d_codes).values_list("code", "name"):
+            out[f"department:{code}"] = f"{name}（经县指挥中心转办）"
+    return out
+
+
 def _item_names(codes) -> dict[str, str]:
     codes = {c for c in codes if c}
     if not codes:
@@ -92,7 +107,10 @@ def queue(request):
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     names = _item_names([r.item_code or (r.suggestion or {}).get("item") for r in rows])
+    handlers = _handler_labels((r.suggestion or {}).get("handler") for r in rows)
     for r in rows:
+        ref = (r.suggestion or {}).get("handler") or ""
+        r.suggested_handler = handlers.get(ref, ref)
         r.item_display = r.item_code or (r.suggestion or {}).get("item") or ""
         r.item_name = names.get(r.item_display, "")
         r.is_late = r.late == 0
@@ -215,6 +233,8 @@ def detail(request, pk: int):
     for c in candidates:
         c["name"] = names.get(c.get("item") or "", "非执法事项（服务类）")
         c["percent"] = round(100 * float(c.get("score") or 0), 1)
+    ref = suggestion.get("handler") or "none"
+    suggested_handler = _handler_labels([ref]).get(ref, ref)
     is_dispatcher = wf.DISPATCHER in kinds
     show_reporter = is_dispatcher or (not report.anonymous and wf.HANDLER in kinds)
     return render(
@@ -238,6 +258,7 @@ def detail(request, pk: int):
             and request.user.township_id == report.township_id,
             "now": timezone.now(),
             "escalation": wf.escalation_label(report.escalation_level),
+            "suggested_handler": suggested_handler,
         },
     )
 
