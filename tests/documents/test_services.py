@@ -9,7 +9,7 @@ import time
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.db import close_old_connections, connection
+from django.db import connection
 from docx import Document as open_docx
 
 from zhifa.documents import services
@@ -188,7 +188,7 @@ def test_concurrent_generation_gives_distinct_gapless_numbers(county, make_user)
         except BaseException as err:
             failures.append(err)
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own connection: do not leave it open
 
     threads = [threading.Thread(target=work, args=(u,)) for u in users]
     for t in threads:
