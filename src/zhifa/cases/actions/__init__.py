@@ -37,6 +37,7 @@ __all__ = [
     "do_file",
     "do_legal_review",
     "do_open_case",
+    "do_open_case_from_report",
     "do_transfer",
 ]
 
@@ -213,6 +214,10 @@ def do_open_case(
     the handler and must hold a valid certificate; the township must hold the item."""
     if not user.can("cases.handle"):
         _refuse("只有持证执法人员可以办理案件。")
+    if procedure not in cf.PROCEDURES:
+        _refuse("请选择程序（简易程序、普通程序、行政强制或行政检查）。")
+    if not (item_code or "").strip():
+        _refuse("请选择执法事项。")
     township = township or user.township
     if township is None:
         _refuse("您的账号未关联乡镇（街道），不能办理案件。")
@@ -255,6 +260,58 @@ def do_open_case(
         _check_dict(to_casefile(case), "")
         refresh_findings(case)
     return case
+
+
+def _report_source(report) -> str:
+    """The exchange format's discovery source for a dispatch report."""
+    if report.source in cf.DISCOVERY_SOURCES:
+        return report.source
+    if report.channel == "hotline":
+        return "12345热线"
+    role = getattr(report.reported_by, "role", "")
+    if role == "grid_worker":
+        return "网格员上报"
+    if role in ("patroller", "officer", "seconded_officer", "auxiliary"):
+        return "巡查发现"
+    return "群众举报"
+
+
+def do_open_case_from_report(
+    user,
+    tracking_code: str,
+    *,
+    procedure: str,
+    party: dict[str, Any],
+    opened_on: dt.date,
+    violation: dict[str, Any] | None = None,
+    item_code: str | None = None,
+    summary: str | None = None,
+) -> Case:
+    """Open a case from a report the dispatch routed to the user's township (its item code,
+    source and description carry over; the report's tracking code is kept on the case)."""
+    from zhifa.dispatch.models import Report
+
+    report = Report.objects.restrict(user).filter(tracking_code=(tracking_code or "").strip()).first()
+    if report is None:
+        _refuse(f"事件“{tracking_code}”不存在或不在您的管辖范围内。")
+    if report.handler_township_id is not None and report.handler_township_id != user.township_id:
+        _refuse(f"事件{report.tracking_code}已分拨给{report.handler_township}，不能由本乡镇（街道）立案。")
+    if Case.objects.filter(source_report=report.tracking_code, township=user.township).exists():
+        _refuse(f"事件{report.tracking_code}已经立案，不能重复立案。")
+    code = item_code or report.item_code
+    if not code:
+        _refuse(f"事件{report.tracking_code}尚未确定执法事项，请选择执法事项。")
+    return do_open_case(
+        user,
+        item_code=code,
+        procedure=procedure,
+        party=party,
+        opened_on=opened_on,
+        source=_report_source(report),
+        violation=violation,
+        summary=summary or report.text[:300],
+        source_report=report.tracking_code,
+    )
 
 
 def _same_township_obj(user, township) -> None:

@@ -77,7 +77,7 @@ def case_new(request):
 
     today = timezone.localdate()
     errors: list[str] = []
-    data = request.POST if request.method == "POST" else {}
+    data = request.POST if request.method == "POST" else {"source_report": request.GET.get("report", "")}
     if request.method == "POST":
         opened_on = _date(data.get("opened_on"))
         if opened_on is None:
@@ -94,24 +94,33 @@ def case_new(request):
                     "grave_harm": bool(data.get("grave_harm")),
                 }
         if not errors:
+            party = {
+                "kind": data.get("party_kind", ""),
+                "name": data.get("party_name", "").strip(),
+                "address": data.get("party_address", "").strip(),
+                "id_number": data.get("party_id_number", "").strip(),
+                "phone": data.get("party_phone", "").strip(),
+            }
+            common = {
+                "procedure": data.get("procedure", ""),
+                "party": party,
+                "opened_on": opened_on,
+                "violation": violation,
+                "summary": data.get("summary", "").strip() or None,
+            }
             try:
-                case = A.do_open_case(
-                    user,
-                    item_code=data.get("item_code", ""),
-                    procedure=data.get("procedure", ""),
-                    party={
-                        "kind": data.get("party_kind", ""),
-                        "name": data.get("party_name", "").strip(),
-                        "address": data.get("party_address", "").strip(),
-                        "id_number": data.get("party_id_number", "").strip(),
-                        "phone": data.get("party_phone", "").strip(),
-                    },
-                    opened_on=opened_on,
-                    source=data.get("source", ""),
-                    violation=violation,
-                    summary=data.get("summary", "").strip() or None,
-                    source_report=data.get("source_report", "").strip(),
-                )
+                if data.get("source_report", "").strip():
+                    # From a routed report: its item, source and description carry over.
+                    case = A.do_open_case_from_report(
+                        user,
+                        data["source_report"].strip(),
+                        item_code=data.get("item_code") or None,
+                        **common,
+                    )
+                else:
+                    case = A.do_open_case(
+                        user, item_code=data.get("item_code", ""), source=data.get("source", ""), **common
+                    )
             except ValidationError as exc:
                 errors = _messages(exc)
             else:
