@@ -33,6 +33,7 @@ __all__ = [
     "Responsibility",
     "add_element",
     "assign_staff",
+    "expand_micro_codes",
     "locate",
     "locate_many",
     "location_of_unit",
@@ -244,12 +245,42 @@ def remove_staff(actor, post: GridStaff) -> None:
         post.delete()
 
 
+def expand_micro_codes(township, text: str) -> list[str]:
+    """Micro grid codes from free text (spaces, commas, new lines); `T01-C01-*` means every micro
+    grid whose code starts with `T01-C01-`. Unknown plain codes are kept, for the error message."""
+    codes: list[str] = []
+    for token in text.replace("，", ",").replace(",", " ").split():
+        if token.endswith("*"):
+            prefix = token[:-1]
+            found = GridUnit.objects.filter(township=township, level=MICRO, code__startswith=prefix)
+            matched = list(found.order_by("code").values_list("code", flat=True))
+            codes.extend(matched or [token])
+        else:
+            codes.append(token)
+    return codes
+
+
 def save_enforcement_grid(
     actor, *, township, code: str, name: str, micro_codes: Iterable[str], officers: Iterable
 ) -> EnforcementGrid:
     """Create or replace the enforcement grid `code`: its micro grids and officers."""
     _require_manage(actor, township.id)
+    errors: dict[str, str] = {}
+    if not code.strip():
+        errors["code"] = "请填写执法网格编码"
+    if not name.strip():
+        errors["name"] = "请填写执法网格名称"
+    if errors:
+        raise ValidationError(errors)
+    code, name = code.strip(), name.strip()
+    other = (
+        EnforcementGrid.objects.filter(county=township.county, code=code).exclude(township=township).first()
+    )
+    if other is not None:
+        raise ValidationError({"code": f"编码“{code}”已被{other.township}的执法网格使用"})
     codes = sorted(set(micro_codes))
+    if not codes:
+        raise ValidationError({"micro_grids": "请至少选择一个微网格"})
     micros = list(GridUnit.objects.filter(township=township, level=MICRO, code__in=codes))
     missing = sorted(set(codes) - {m.code for m in micros})
     if missing:

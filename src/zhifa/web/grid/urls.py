@@ -7,6 +7,7 @@ app_name = "grid"
 
 urlpatterns = [
     path("", views.grid_map, name="map"),
+    path("enforcement/", views.enforcement_grids, name="enforcement"),
 ]
 
 register("网格地图", "web:grid:map", None)

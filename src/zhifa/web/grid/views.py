@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
 
-from zhifa.grid import coords
-from zhifa.grid.models import LEVEL_CHOICES, MICRO, Element, GridStaff, GridUnit
+from zhifa.grid import coords, services
+from zhifa.grid.models import LEVEL_CHOICES, MICRO, Element, EnforcementGrid, GridStaff, GridUnit
+from zhifa.org import roles
 from zhifa.org.models import Township, User
 
 
@@ -40,5 +43,63 @@ def grid_map(request):
             "can_add_element": can_manage or request.user.can("dispatch.report"),
             "candidates": candidates,
             "staff_roles": dict(GridStaff.ROLE_CHOICES),
+        },
+    )
+
+
+@login_required
+def enforcement_grids(request):
+    """执法网格: list, and for grid managers a form that creates or replaces one by its code."""
+    grids = (
+        EnforcementGrid.objects.restrict(request.user)
+        .select_related("township")
+        .prefetch_related("micro_grids", "officers")
+    )
+    can_manage = request.user.can("grid.manage")
+    townships = Township.objects.restrict(request.user, "change") if can_manage else Township.objects.none()
+    officers = (
+        User.objects.restrict(request.user)
+        .filter(is_active=True, role__in=[roles.OFFICER, roles.SECONDED_OFFICER], township__in=townships)
+        .select_related("township")
+        .order_by("township__code", "username")
+    )
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("您没有管理网格的权限。")
+        township = townships.filter(code=data.get("township", "")).first()
+        if township is None:
+            errors.append("请选择乡镇（街道）")
+        else:
+            chosen = list(officers.filter(pk__in=[v for v in data.getlist("officers") if v.isdigit()]))
+            try:
+                eg = services.save_enforcement_grid(
+                    request.user,
+                    township=township,
+                    code=data.get("code", ""),
+                    name=data.get("name", ""),
+                    micro_codes=services.expand_micro_codes(township, data.get("micro_grids", "")),
+                    officers=chosen,
+                )
+            except ValidationError as exc:
+                errors = [m for msgs in exc.message_dict.values() for m in msgs]
+            else:
+                messages.success(
+                    request,
+                    f"执法网格“{eg.name}”已保存：{eg.micro_grids.count()}个微网格，{len(chosen)}名执法人员。",
+                )
+                return redirect("web:grid:enforcement")
+    return render(
+        request,
+        "web/grid/enforcement.html",
+        {
+            "grids": grids,
+            "can_manage": can_manage,
+            "townships": townships,
+            "officers": officers,
+            "errors": errors,
+            "data": data,
+            "chosen_officers": data.getlist("officers") if data else [],
         },
     )
