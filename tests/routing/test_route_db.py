@@ -163,3 +163,14 @@ def test_train_router_rejects_unknown_codes_and_writes_nothing(bench_county, tmp
     with pytest.raises(CommandError, match="未写入任何样本"):
         call_command("train_router", str(p))
     assert not RoutingExample.objects.exists() and not RouterModel.objects.exists()
+
+
+def test_an_edited_catalogue_is_used_without_retraining(bench_county):
+    from zhifa.catalogue.models import Item
+
+    text = "有人在河边放羊啃坏了树苗"
+    assert routing.suggest(text, *IN_T04).item != "Z038"
+    item = Item.objects.get(county=bench_county, code="Z038")
+    item.violation += "；放羊啃食树苗"
+    item.save()
+    assert routing.suggest(text, *IN_T04).item == "Z038"

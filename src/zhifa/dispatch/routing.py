@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from zhifa.catalogue.models import CatalogueVersion, Entrustment, Item
@@ -93,8 +94,16 @@ def resolve_county(county: County | str | int | None = None) -> County:
 
 
 def _catalogue_key(county: County) -> tuple:
-    agg = Item.objects.filter(county=county).aggregate(n=Count("id"), m=Max("id"), r=Max("revoked_on"))
-    return (agg["n"], agg["m"], str(agg["r"]))
+    """A cheap fingerprint of what the router reads from the catalogue: items added or removed,
+    revoked, or their texts or departments edited (the lengths and department ids change)."""
+    agg = Item.objects.filter(county=county).aggregate(
+        n=Count("id"),
+        m=Max("id"),
+        r=Max("revoked_on"),
+        t=Sum(Length("name") + Length("violation") + Length("domain") + Length("legal_basis")),
+        d=Sum("department_id"),
+    )
+    return (agg["n"], agg["m"], str(agg["r"]), agg["t"], agg["d"])
 
 
 def _state_key(county: County) -> tuple:
