@@ -61,6 +61,7 @@ def step(county, log: Callable[[str], None]) -> None:
     if not points:
         log("事件调度：网格地图为空，跳过演示事件")
         return
+    _playbook(county, users)
     created = 0
     now = timezone.now()
     for n, tcode, text, stage in REPORTS:
@@ -100,6 +101,28 @@ def step(county, log: Callable[[str], None]) -> None:
             report_id=r.pk if r else None,
         )
     log(f"事件调度：新建演示事件{created}件")
+
+
+def _playbook(county, users) -> None:
+    """One plan for the demo: street vending on roads (the demo catalogue's S024), if present."""
+    from zhifa.catalogue.models import Item
+    from zhifa.dispatch import playbooks
+
+    if users.get("county_dispatch") is None or not Item.objects.filter(county=county, code="S024").exists():
+        return
+    playbooks.save_playbook(
+        users["county_dispatch"],
+        county=county,
+        code="YA-01",
+        name="流动摊贩占道经营整治预案",
+        item_codes=["S024"],
+        steps=playbooks.parse_steps(
+            "现场劝离并登记摊主信息|乡镇（街道）执法队|1\n"
+            "引导入市或设置便民疏导点|乡镇（街道）|3\n"
+            "连续三日复查，防止反弹|网格员|5"
+        ),
+        priority="urgent",
+    )
 
 
 def _advance(report, stage: str, users, services) -> None:

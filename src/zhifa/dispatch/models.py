@@ -90,6 +90,9 @@ class Report(models.Model):
     service_queue = models.BooleanField("服务类事项", default=False)
     assist_township = models.BooleanField("乡镇协助（联合处置）", default=False)
 
+    playbook = models.ForeignKey(
+        "Playbook", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="possible_duplicates"
     )
@@ -241,7 +244,8 @@ class Transition(models.Model):
     @property
     def action_label(self) -> str:
         return wf.ACTION_LABELS.get(
-            self.action, {"intake": "受理", "whistle": "吹哨"}.get(self.action, self.action)
+            self.action,
+            {"intake": "受理", "whistle": "吹哨", "playbook": "启用智能预案"}.get(self.action, self.action),
         )
 
 
@@ -267,6 +271,57 @@ class TimeLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} {self.amount}{self.get_unit_display()}"
+
+
+class Playbook(models.Model):
+    """智能预案: a predefined plan for a kind of matter, applied when a report is routed to one of
+    its items: the steps (what, which unit, how many working days), a priority, units to call."""
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="playbooks")
+    code = models.CharField("预案编号", max_length=30)
+    name = models.CharField("预案名称", max_length=100)
+    item_codes = models.JSONField("适用执法事项", default=list)
+    priority = models.CharField("紧急程度", max_length=10, choices=wf.PRIORITY_CHOICES, blank=True)
+    steps = models.JSONField("处置步骤", default=list)  # [{"title", "unit", "days"}]
+    call_departments = models.JSONField("需召集部门", default=list)
+    active = models.BooleanField("启用", default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="county", public_read=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["county", "code"], name="dispatch_playbook_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PlanTask(models.Model):
+    """One step of a playbook applied to a report, with its due time and who completed it."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="plan_tasks")
+    playbook = models.ForeignKey(Playbook, on_delete=models.PROTECT, related_name="tasks")
+    order = models.PositiveSmallIntegerField("序号")
+    title = models.CharField("步骤", max_length=200)
+    unit = models.CharField("责任单位", max_length=100, blank=True)
+    due_at = models.DateTimeField("期限", null=True, blank=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField("完成情况", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(
+        county="report__county", township="report__township", department="report__handler_department"
+    )
+
+    class Meta:
+        ordering = ["report_id", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
 
 
 class Whistle(models.Model):

@@ -596,8 +596,17 @@ def do_route(
             reason or choice.reason,
             {"item": item_code, "handler": handler_ref(report), "corrected": corrected},
         )
+        _apply_playbook(actor, report, now)
         transaction.on_commit(lambda: _record_confirmation(report, item_code))
     return report
+
+
+def _apply_playbook(actor, report: Report, now: dt.datetime) -> None:
+    from zhifa.dispatch import playbooks
+
+    pb = playbooks.apply(actor, report, now)
+    if pb is not None:
+        _log(report, actor, "playbook", report.status, report.status, now, pb.name, {"playbook": pb.code})
 
 
 def handler_ref(report: Report) -> str:
@@ -631,6 +640,7 @@ def do_reassign(
         wf.check(report.status, wf.REASSIGN, actor_kinds(actor, report))
         _set_handler(report, choice, code)
         _apply(actor, report, wf.REASSIGN, now, reason, {"item": code, "handler": handler_ref(report)})
+        _apply_playbook(actor, report, now)
     return report
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("whistles/absent/", views.absent, name="absent"),
     path("track/", views.track, name="track"),
     path("board/", views.board, name="board"),
+    path("playbooks/", views.playbook_list, name="playbooks"),
     path("board/weekly.xlsx", views.weekly_export, name="weekly"),
     path("m/", views.mobile, name="mobile"),
     path("m/manifest.webmanifest", views.manifest, name="manifest"),

@@ -216,6 +216,15 @@ def detail(request, pk: int):
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
+            if action == "complete_task":
+                from zhifa.dispatch.playbooks import do_complete_task
+
+                task = report.plan_tasks.filter(pk=request.POST.get("task") or 0).first()
+                if task is None:
+                    raise ValidationError("预案步骤不存在")
+                do_complete_task(request.user, task.pk, note=request.POST.get("note", ""))
+                messages.success(request, f"已完成预案步骤：{task.title}。")
+                return redirect("web:dispatch:detail", pk=report.pk)
             services.perform(request.user, report.pk, action, request.POST.dict())
         except (wf.TransitionRefused, PermissionDenied) as exc:
             errors = [str(exc)]
@@ -253,6 +262,8 @@ def detail(request, pk: int):
             "transitions": report.transitions.select_related(None),
             "photos": report.photos.all(),
             "subtasks": report.subtasks.all(),
+            "plan_tasks": report.plan_tasks.select_related("done_by"),
+            "can_complete": bool(kinds & {wf.HANDLER, wf.DISPATCHER}) and report.is_open,
             "show_reporter": show_reporter,
             "can_whistle": request.user.can("dispatch.whistle")
             and request.user.township_id == report.township_id,
@@ -518,3 +529,52 @@ def weekly_export(request):
     name = f"dispatch-weekly-{monday:%Y-%m-%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# ---- playbooks ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def playbook_list(request):
+    from zhifa.dispatch import playbooks
+    from zhifa.dispatch.models import Playbook
+
+    user = request.user
+    county = _county(user)
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else {}
+    can_edit = user.can("dispatch.playbooks")
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("只有县级调度员或管理员可以维护智能预案。")
+        try:
+            steps = playbooks.parse_steps(data.get("steps", ""))
+            pb = playbooks.save_playbook(
+                user,
+                county=county,
+                code=data.get("code", ""),
+                name=data.get("name", ""),
+                item_codes=data.getlist("item_codes"),
+                steps=steps,
+                priority=data.get("priority", ""),
+                call_departments=data.getlist("call_departments"),
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, f"智能预案“{pb.name}”已保存。")
+            return redirect("web:dispatch:playbooks")
+    return render(
+        request,
+        "web/dispatch/playbooks.html",
+        {
+            "playbooks": Playbook.objects.restrict(user).filter(county=county),
+            "errors": errors,
+            "data": data,
+            "can_edit": can_edit,
+            "items": Item.objects.filter(county=county).only("code", "name"),
+            "departments": Department.objects.filter(county=county),
+            "priorities": wf.PRIORITY_CHOICES,
+            "names": dict(Item.objects.filter(county=county).values_list("code", "name")),
+        },
+    )
