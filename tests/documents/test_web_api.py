@@ -129,8 +129,25 @@ def test_api_list_download_generate(client, case, officer, make_user):
         content_type="application/json",
     )
     assert denied.status_code == 404
+    voided = client.post(
+        f"/api/documents/documents/{data['id']}/void/", {"reason": "x"}, content_type="application/json"
+    )
+    assert voided.status_code == 404  # another township's document
     client.force_login(make_user(roles.PROCURATOR))
     assert client.get("/api/documents/documents/").json()["count"] == 1
+    refused_void = client.post(
+        f"/api/documents/documents/{data['id']}/void/", {"reason": "x"}, content_type="application/json"
+    )
+    assert (
+        refused_void.status_code == 404
+    )  # the API looks writes up in the change scope: none for a procurator
+    client.force_login(officer)
+    done = client.post(
+        f"/api/documents/documents/{data['id']}/void/",
+        {"reason": "当事人名称有误"},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["void_reason"] == "当事人名称有误"
     refused = client.post(
         "/api/documents/documents/generate/",
         {"case": case.pk, "kind": "prior_notice"},

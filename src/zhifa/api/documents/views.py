@@ -53,6 +53,10 @@ class GenerateSerializer(serializers.Serializer):
     )
 
 
+class VoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="作废理由")
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("case", int, description="只列该案件的文书")])
 )
@@ -92,6 +96,20 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         return self._file("pdf")
+
+    @extend_schema(request=VoidSerializer, responses={200: DocumentSerializer})
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        ser = VoidSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        doc = self.get_object()
+        try:
+            doc = services.void(doc, request.user, ser.validated_data["reason"])
+        except DjangoPermissionDenied as err:
+            raise PermissionDenied(str(err)) from None
+        except services.DocumentError as err:
+            raise ValidationError({"detail": str(err)}) from None
+        return Response(DocumentSerializer(doc).data)
 
     @extend_schema(request=GenerateSerializer, responses={201: DocumentSerializer})
     @action(detail=False, methods=["post"])
