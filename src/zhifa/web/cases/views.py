@@ -17,7 +17,7 @@ from django.utils import timezone
 from zhifa.cases import actions as A
 from zhifa.cases import evidence as E
 from zhifa.cases import services, steps
-from zhifa.cases.models import Case, Evidence, Officer
+from zhifa.cases.models import Case, Evidence, Officer, Squad
 from zhifa.org.models import Township, User
 from zhifa.rules import casefile as cf
 from zhifa.rules.review._base import RULES
@@ -289,27 +289,103 @@ def my_deadlines(request):
 
 @login_required
 def team(request):
+    from zhifa.cases import team as T
+    from zhifa.org.models import Department
+
+    user = request.user
     today = timezone.localdate()
+    errors: list[str] = []
+    manage = user.can("cases.manage_team")
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied("您没有管理执法队伍的权限。")
+        p = request.POST
+        try:
+            if p.get("action") == "squad":
+                township = get_object_or_404(
+                    Township.objects.restrict(user, "change"), pk=p.get("township") or 0
+                )
+                sq = T.do_create_squad(user, township, p.get("name", ""), p.get("domain", ""))
+                messages.success(request, f"已新建{sq}。")
+            else:
+                member = get_object_or_404(User.objects.restrict(user, "change"), pk=p.get("member") or 0)
+                valid_from, valid_to = _date(p.get("cert_valid_from")), _date(p.get("cert_valid_to"))
+                if (p.get("cert_valid_from") and valid_from is None) or (
+                    p.get("cert_valid_to") and valid_to is None
+                ):
+                    raise ValidationError("证件有效期：日期格式应为YYYY-MM-DD。")
+                off = T.do_save_officer(
+                    user,
+                    member,
+                    kind=p.get("kind", ""),
+                    cert_no=p.get("cert_no", ""),
+                    cert_valid_from=valid_from,
+                    cert_valid_to=valid_to,
+                    home_department=Department.objects.filter(pk=p.get("home_department") or 0).first(),
+                    squad=Squad.objects.restrict(user).filter(pk=p.get("squad") or 0).first(),
+                    active=bool(p.get("active")),
+                )
+                messages.success(request, f"已保存{off}的执法队员信息。")
+            return redirect(request.get_full_path())
+        except ValidationError as exc:
+            errors = _messages(exc)
     month = _date((request.GET.get("month") or "") + "-01") or today.replace(day=1)
-    officers = Officer.objects.restrict(request.user).select_related(
-        "user", "township", "squad", "home_department"
-    )
-    townships = Township.objects.restrict(request.user).filter(pk__in=officers.values("township"))
+    officers = Officer.objects.restrict(user).select_related("user", "township", "squad", "home_department")
+    townships = Township.objects.restrict(user).filter(pk__in=officers.values("township"))
     rates = [(t, services.activity_rate(t, month)) for t in townships]
-    return render(
-        request,
-        "web/cases/team.html",
-        {"officers": officers, "rates": rates, "month": month, "today": today},
-    )
+    ctx = {
+        "officers": officers,
+        "rates": rates,
+        "month": month,
+        "today": today,
+        "errors": errors,
+        "manage": manage,
+    }
+    if manage:
+        ctx.update(
+            members=User.objects.restrict(user, "change")
+            .filter(role__in=["officer", "seconded_officer", "auxiliary", "legal_reviewer", "decider"])
+            .exclude(township=None)
+            .order_by("township__code", "username"),
+            kinds=Officer.KIND_CHOICES,
+            departments=Department.objects.restrict(user).order_by("code"),
+            squads=Squad.objects.restrict(user).select_related("township"),
+            manage_townships=Township.objects.restrict(user, "change"),
+        )
+    return render(request, "web/cases/team.html", ctx)
 
 
 @login_required
 def officer_detail(request, pk: int):
+    from zhifa.cases import team as T
+
     officer = get_object_or_404(
         Officer.objects.restrict(request.user).select_related("user", "township", "squad"), pk=pk
     )
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            on = _date(request.POST.get("date"))
+            if on is None:
+                raise ValidationError("培训日期：格式应为YYYY-MM-DD。")
+            T.do_add_training(
+                request.user,
+                officer,
+                date=on,
+                title=request.POST.get("title", ""),
+                hours=request.POST.get("hours", ""),
+            )
+            messages.success(request, "已登记培训记录。")
+            return redirect("web:cases:officer", pk=pk)
+        except ValidationError as exc:
+            errors = _messages(exc)
     return render(
         request,
         "web/cases/officer.html",
-        {"rec": services.officer_record(officer), "today": timezone.localdate()},
+        {
+            "rec": services.officer_record(officer),
+            "today": timezone.localdate(),
+            "errors": errors,
+            "manage": request.user.can("cases.manage_team"),
+        },
     )
