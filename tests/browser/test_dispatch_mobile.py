@@ -1,4 +1,5 @@
-"""The mobile reporting app: a grid worker's report followed to closure; offline, then sent once."""
+"""The mobile reporting app: a grid worker's report (real demo grid and router) followed to closure;
+offline, then sent once."""
 
 from __future__ import annotations
 
@@ -50,12 +51,48 @@ def _act(page, action: str, **fields):
     page.wait_for_selector(".messages, .errors")
 
 
-def test_grid_worker_report_to_closure_with_callback(page, login, setup):
+@pytest.fixture
+def demo(settings):
+    """The demo county's real catalogue and grid map: no stub between the phone and the queue."""
+    import json
+
+    from shapely.geometry import shape
+
+    from zhifa.core import audit
+    from zhifa.demo import loader
+    from zhifa.grid.models import MICRO, GridUnit
+    from zhifa.org.models import User
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with audit.acting_as("演示数据"):
+        county = loader._county()
+        loader._catalogue(county, lambda m: None)
+        loader._grid(county, lambda m: None)
+    t01 = county.townships.get(code="T01")
+    for name, role, township in (
+        ("gw", "grid_worker", t01),
+        ("td1", "township_dispatcher", t01),
+        ("o1", "officer", t01),
+    ):
+        User.objects.create_user(
+            username=name,
+            password="Zhifa-test-2026",
+            role=role,
+            county=county,
+            township=township,
+            full_name=name,
+        )
+    unit = GridUnit.objects.filter(county=county, level=MICRO, township=t01).order_by("code")[0]
+    p = shape(json.loads(unit.geometry)).representative_point()
+    return {"lon": p.x, "lat": p.y, "micro": unit.code}
+
+
+def test_grid_worker_report_to_closure_with_callback(page, login, demo):
     login("gw")
     page.context.grant_permissions(["geolocation"])
-    page.context.set_geolocation({"longitude": T01_POINT[0], "latitude": T01_POINT[1]})
+    page.context.set_geolocation({"longitude": demo["lon"], "latitude": demo["lat"]})
     page.goto("/dispatch/m/")
-    page.fill("#text", "幸福里小区门口十几个菜摊占道经营，老人推车过不去")
+    page.fill("#text", "文化路一处工地晚上十一点还在打桩施工，噪音很大，居民睡不着")
     page.set_input_files("#photos", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": _png()}])
     page.click("#gps")
     page.wait_for_function("document.getElementById('lon').value !== ''")
@@ -64,28 +101,30 @@ def test_grid_worker_report_to_closure_with_callback(page, login, setup):
     code = page.locator("#sent .tracking-code").first.inner_text()
     report = Report.objects.get(tracking_code=code)
     assert report.channel == Report.MOBILE and report.photos.count() == 1
-    assert report.township.code == "T01" and abs(report.wgs_lon - T01_POINT[0]) < 1e-6
+    assert report.township.code == "T01" and report.micro_code == demo["micro"]
+    assert report.suggestion["item"] == "S021"  # night-time construction noise, held by T01
 
     _switch(page, login, "td1")
     page.goto("/dispatch/")
     row = page.locator(f"tr[data-code={code}]")
-    assert "Z001" in row.inner_text() and "已受理待分拨" in row.inner_text()
+    assert "S021" in row.inner_text() and "已受理待分拨" in row.inner_text()
+    assert "城关街道综合行政执法队" in row.inner_text()
     row.locator("a").first.click()
-    assert "对擅自占道经营的处罚" in page.locator("#suggestion").inner_text()
+    assert "夜间施工" in page.locator("#suggestion").inner_text()
     _act(page, "route")
-    assert "东城街道综合行政执法队（市容中队）" in page.locator("#handler").inner_text()
+    assert "城关街道综合行政执法队（生态环境中队）" in page.locator("#handler").inner_text()
 
     _switch(page, login, "o1")
     page.goto(f"/dispatch/{report.pk}/")
     _act(page, "accept")
-    _act(page, "finish", reason="已劝离摊贩，设置便民疏导点")
+    _act(page, "finish", reason="已责令夜间停工，设置便民疏导点")
     assert page.locator("#status").inner_text() == "待核查回访"
 
     _switch(page, login, "td1")
     page.goto(f"/dispatch/{report.pk}/")
     _act(page, "close")
     assert "尚未进行现场核查" in page.locator(".errors").inner_text()
-    _act(page, "verify", reason="现场复核无摊贩")
+    _act(page, "verify", reason="夜间复查已停工")
     _act(page, "callback", callback="satisfied", reason="举报人表示满意")
     _act(page, "close")
     assert page.locator("#status").inner_text() == "已办结"
@@ -95,7 +134,7 @@ def test_grid_worker_report_to_closure_with_callback(page, login, setup):
     page.context.clear_cookies()
     page.goto(f"/dispatch/track/?code={code}")
     text = page.locator("#track-result").inner_text()
-    assert "已办结" in text and "设置便民疏导点" in text and "小王" not in text
+    assert "已办结" in text and "设置便民疏导点" in text and "gw" not in text
 
 
 def test_offline_report_is_sent_once_when_back_online(page, login, setup):

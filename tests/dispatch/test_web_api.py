@@ -8,6 +8,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -239,3 +240,25 @@ def test_open311_round_trip_over_http(people, county, live_server):
     status, err = _http("GET", base + "requests.xml")
     assert status == 400 and "JSON" in err[0]["description"]
     assert Report.objects.get(tracking_code=code).channel == Report.OPEN311
+
+
+def test_photos_are_stored_once_with_digest_and_scoped(people, county, client):
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 128, 0)).save(buf, format="PNG")
+    png = buf.getvalue()
+    photo = s.PhotoIn("a.png", png, "image/png")
+    r = _report(people, county, photos=[photo, photo])
+    p = r.photos.get()
+    assert p.sha256 == hashlib.sha256(png).hexdigest()
+    client.force_login(people["td2"])
+    assert client.get(f"/dispatch/photos/{p.pk}/").status_code == 404
+    client.force_login(people["td1"])
+    resp = client.get(f"/dispatch/photos/{p.pk}/")
+    assert resp.status_code == 200 and b"".join(resp.streaming_content) == png
+    with pytest.raises(ValidationError, match="不是图片"):
+        _report(people, county, text="附件", photos=[s.PhotoIn("x.exe", b"MZ", "application/octet-stream")])
