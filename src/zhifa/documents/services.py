@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -231,8 +232,6 @@ def preview(case, kind: str, user, extra: dict | None = None, today: dt.date | N
 
 
 def _jsonable(ctx: dict) -> dict:
-    import json
-
     return json.loads(json.dumps(ctx, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 

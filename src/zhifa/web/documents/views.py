@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -92,8 +94,6 @@ def case_documents(request, case_pk: int):
             except services.DocumentError as err:
                 errors.append(str(err))
             else:
-                import io
-
                 return FileResponse(
                     io.BytesIO(pdf),
                     filename=f"{kinds.get(kind).title}（草稿）.pdf",
@@ -154,8 +154,6 @@ def download(request, pk: int, fmt: str):
     except services.DocumentError as err:
         messages.error(request, str(err))
         return redirect("web:documents:case", case_pk=doc.case_id)
-    import io
-
     return FileResponse(
         io.BytesIO(data), as_attachment=True, filename=doc.filename(fmt), content_type=CONTENT_TYPES[fmt]
     )
