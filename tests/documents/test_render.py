@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -300,3 +301,12 @@ def test_case_cause_names_the_party_and_the_conduct():
         "甲公司未安装油烟净化设施或者超标排放油烟案"
     )
     assert cause("对擅自占用、挖掘城市道路的处罚") == "甲公司擅自占用、挖掘城市道路案"
+
+
+def test_renderer_is_pure():
+    # `zhifa.documents.render` works from a plain dict without Django (e.g. in a worker or a script).
+    code = (
+        "import sys; from zhifa.documents import render, context, checklist; "
+        "assert not [m for m in sys.modules if m == 'django' or m.startswith('django.')], 'django imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
