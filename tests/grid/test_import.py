@@ -52,6 +52,7 @@ def test_county_map_counts_links_and_second_import_changes_nothing(county, count
     micro = GridUnit.objects.get(code="T01-C01-G01-M01")
     assert (micro.parent.code, micro.township.code, micro.households) == ("T01-C01-G01", "T01", 327)
     assert GridUnit.objects.filter(level="dedicated").exclude(kind="").count() == 12
+    assert county.townships.get(code="T02").communities.count() == 8  # org.Community kept in step
 
     from zhifa.core.models import AuditEntry
 
@@ -130,3 +131,11 @@ def test_never_imports_into_the_demo_county_implicitly(db, county_doc):
     with pytest.raises(GridImportError, match="只有演示县"):
         import_features(_features(_township_only(county_doc, "T06")), source="map.geojson")
     assert GridUnit.objects.count() == 0
+
+
+def test_townships_of_another_county_are_refused(county, county_doc):
+    from zhifa.org.models import County
+
+    other = County.objects.create(code="C02", name="邻县")
+    errors = _refused(_township_only(county_doc, "T01"), other)
+    assert errors == ["map.geojson:第1个要素（T01）：乡镇（街道）“T01”已属于其他区县（测试县）"]

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from zhifa.core import audit
 from zhifa.grid import index as grid_index
 from zhifa.grid.models import (
+    COMMUNITY,
     DEDICATED,
     LEVEL_LABELS,
     LEVELS,
@@ -36,7 +37,7 @@ from zhifa.grid.models import (
     GridIndexVersion,
     GridUnit,
 )
-from zhifa.org.models import CommandCentre, County, Township
+from zhifa.org.models import CommandCentre, Community, County, Township
 
 DEFAULT_TOLERANCE_M2 = 50.0
 DEMO_COUNTY_CODE = "DEMO"  # zhifa.demo.loader.DEMO_COUNTY
@@ -72,13 +73,21 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     townships_created: list[str] = field(default_factory=list)
+    communities_created: int = 0
+    communities_updated: int = 0
     by_level: dict[str, int] = field(default_factory=dict)
     not_in_file: int = 0
     county: County | None = None
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.townships_created)
+        return bool(
+            self.created
+            or self.updated
+            or self.townships_created
+            or self.communities_created
+            or self.communities_updated
+        )
 
     def summary(self) -> str:
         counts = "，".join(f"{LEVEL_LABELS[lv]}{self.by_level.get(lv, 0)}个" for lv in LEVELS)
@@ -87,6 +96,8 @@ class ImportResult:
             parts.append(f"新增{self.created}个、更新{self.updated}个网格")
             if self.townships_created:
                 parts.append("新建乡镇（街道）：" + "、".join(self.townships_created))
+            if self.communities_created or self.communities_updated:
+                parts.append(f"社区（村）新增{self.communities_created}个、更新{self.communities_updated}个")
         else:
             parts.append("数据与现有内容一致，未作任何修改")
         if self.not_in_file:
@@ -416,12 +427,16 @@ def import_features(
     checker.run()
     if county is None:
         county = resolve_county(county_code)
+    # Codes of townships and communities are unique in the whole database (org models).
+    foreign = Township.objects.filter(code__in=[f.code for f in features if f.level == TOWNSHIP])
+    taken = Community.objects.filter(code__in=[f.code for f in features if f.level == COMMUNITY])
     if county is not None:
-        foreign = Township.objects.filter(code__in=[f.code for f in features if f.level == TOWNSHIP]).exclude(
-            county=county
-        )
-        for t in foreign:
-            checker.err(checker.by_code[t.code], f"乡镇（街道）“{t.code}”已属于其他区县（{t.county}）")
+        foreign = foreign.exclude(county=county)
+        taken = taken.exclude(township__county=county)
+    for t in foreign.select_related("county"):
+        checker.err(checker.by_code[t.code], f"乡镇（街道）“{t.code}”已属于其他区县（{t.county}）")
+    for c in taken.select_related("township"):
+        checker.err(checker.by_code[c.code], f"社区（村）编码“{c.code}”已被其他区县的{c.township}使用")
     if checker.errors:
         raise GridImportError(checker.errors)
 
@@ -450,6 +465,20 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
                 county=county, code=f.code, name=name, kind=_township_kind(name)
             )
             result.townships_created.append(f.code)
+    # First-level grids are the communities (社区/村) of the organisation: keep org.Community in step.
+    communities = {c.code: c for c in Community.objects.filter(township__county=county)}
+    for f in features:
+        if f.level != COMMUNITY:
+            continue
+        township = towns[checker.township_of(f) or ""]
+        c = communities.get(f.code)
+        if c is None:
+            Community.objects.create(code=f.code, township=township, name=f.name)
+            result.communities_created += 1
+        elif (c.township_id, c.name) != (township.id, f.name or c.name):
+            c.township, c.name = township, f.name or c.name
+            c.save()
+            result.communities_updated += 1
     existing = {u.code: u for u in GridUnit.objects.filter(county=county)}
     in_file = {f.code for f in features}
     result.not_in_file = sum(1 for code in existing if code not in in_file)
