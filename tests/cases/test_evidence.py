@@ -70,9 +70,8 @@ def test_size_limit(case, settings):
         do_add_evidence(case.team.o1, case, io.BytesIO(JPEG), name="big.jpg", date=D(2026, 9, 1))
     assert "大小上限" in exc.value.messages[0]
     assert Evidence.objects.count() == 0
-    assert not list((settings.MEDIA_ROOT / "evidence").rglob("*"))[1:] or all(
-        p.is_dir() for p in (settings.MEDIA_ROOT / "evidence").rglob("*")
-    )
+    # Nothing is left behind: no file, no partial upload.
+    assert [p for p in (settings.MEDIA_ROOT / "evidence").rglob("*") if p.is_file()] == []
 
 
 def test_full_record_lists_events_and_evidence(case):
@@ -87,3 +86,25 @@ def test_full_record_lists_events_and_evidence(case):
 def test_other_township_cannot_add(case):
     with pytest.raises(A.StepRefused):
         do_add_evidence(case.team.other, case, io.BytesIO(JPEG), name="x.jpg", date=D(2026, 9, 1))
+
+
+def test_api_upload(case):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    c = Client()
+    c.force_login(case.team.o1)
+    r = c.post(
+        f"/api/cases/cases/{case.pk}/evidence/",
+        {"file": SimpleUploadedFile("rec.mp4", MP4), "date": "2026-09-01"},
+    )
+    assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(MP4).hexdigest()
+    r = c.post(
+        f"/api/cases/cases/{case.pk}/evidence/",
+        {"file": SimpleUploadedFile("x.pdf", b"MZ.."), "date": "2026-09-01"},
+    )
+    assert r.status_code == 400 and "无法识别" in r.json()["error"]
+    other = Client()
+    other.force_login(case.team.other)
+    r = other.post(f"/api/cases/cases/{case.pk}/evidence/", {"file": SimpleUploadedFile("a.mp4", MP4)})
+    assert r.status_code == 404

@@ -130,3 +130,26 @@ def test_court_application_needs_reminder_and_window(team):
     court = {"court": "测试县人民法院", "amount": 1000, "surcharge": 0}
     msg = refused(A.do_add_event, team.o1, case, "court_application", D(2026, 3, 2), fields=court)
     assert "第五十三条" in msg or "第五十四条" in msg
+
+
+def test_refresh_command_turns_missed_deadline_into_defect(team):
+    import io
+
+    from django.core.management import call_command
+
+    case = filed(team, D(2026, 9, 1))
+    A.do_add_event(team.o1, case, "investigated", D(2026, 9, 2), actors=[team.o1, team.o2])
+    A.do_add_event(
+        team.o1,
+        case,
+        "notice_served",
+        D(2026, 9, 3),
+        fields={"proposed_fine": 1000, "statement_days": 3, "hearing_right": False},
+    )
+    A.do_decide(team.decider, case, D(2026, 9, 9), fine=1000)
+    Case.objects.filter(pk=case.pk).update(findings=[])  # as if reviewed before the deadline passed
+    out = io.StringIO()
+    call_command("refresh_case_findings", stdout=out)
+    assert "已审查1件未结案件" in out.getvalue()
+    rules = {f["rule"] for f in Case.objects.get(pk=case.pk).findings if f["severity"] == "defect"}
+    assert {"PEN-SERVICE-7WD"} <= rules

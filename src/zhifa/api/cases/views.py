@@ -12,11 +12,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from zhifa.api.base import ScopedReadOnlyViewSet
 from zhifa.cases import actions as A
 from zhifa.cases import services, steps
+from zhifa.cases.evidence import do_add_evidence
 from zhifa.cases.models import Case, Officer
 
 
@@ -158,6 +160,35 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         case.refresh_from_db()
         return Response(
             {"message": msg, "case": CaseDetailSerializer(case).data}, status=status.HTTP_201_CREATED
+        )
+
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def evidence(self, request, pk=None):
+        """上传证据（multipart：file、date、description）；按文件内容识别类型，原样保存并返回SHA-256。"""
+        case = get_object_or_404(Case.objects.restrict(request.user), pk=pk)
+        if not Case.objects.restrict(request.user, "change").filter(pk=pk).exists():
+            raise PermissionDenied("您只能查看本案，不能办理。")
+        upload = request.FILES.get("file")
+        try:
+            on = dt.date.fromisoformat(str(request.data.get("date") or timezone.localdate()))
+        except ValueError:
+            return Response({"error": "date：日期格式应为YYYY-MM-DD"}, status=status.HTTP_400_BAD_REQUEST)
+        if upload is None:
+            return Response({"error": "file：请上传证据文件"}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            ev = do_add_evidence(
+                request.user,
+                case,
+                upload,
+                name=upload.name,
+                date=on,
+                description=request.data.get("description", ""),
+            )
+        except ValidationError as exc:
+            return _refused(exc)
+        return Response(
+            {"id": ev.pk, "kind": ev.kind, "mime": ev.mime, "size": ev.size, "sha256": ev.sha256},
+            status=status.HTTP_201_CREATED,
         )
 
 
