@@ -65,6 +65,16 @@ def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user):
     # switching level redraws; locating a point outside the county says so in Chinese
     page.check("input[name=level][value=community]")
     page.wait_for_function("document.getElementById('grid-map').dataset.loaded === 'community:8'")
+    # finding a grid by code switches to its level and shows it
+    page.fill("#grid-search input[name=q]", "T01-C02-G01-M02")
+    page.click("#grid-search button[type=submit]")
+    page.click("#grid-search-results a")
+    page.wait_for_function(
+        "document.querySelector('#grid-detail .unit-title')?.textContent.includes('T01-C02-G01-M02')"
+        " || document.querySelector('#grid-detail dd')?.textContent === 'T01-C02-G01-M02'"
+    )
+    assert page.locator("input[name=level][value=micro]").is_checked()
+
     page.fill("#grid-locate input[name=lon]", "100")
     page.fill("#grid-locate input[name=lat]", "30")
     page.click("#grid-locate button[type=submit]")

@@ -45,6 +45,8 @@ def test_units_are_scoped_to_the_township(client, people):
     assert c.get(f"/api/grid/units/{other.id}/").status_code == 404
     county = _client(client, people["dispatcher"]).get("/api/grid/units/?level=micro&limit=1")
     assert county.json()["count"] == 1536
+    found = _client(client, people["dispatcher"]).get("/api/grid/units/?q=t05-c02-g03-m0").json()
+    assert found["count"] == 8 and all(u["code"].startswith("T05-C02-G03-M0") for u in found["results"])
 
 
 def test_unit_detail_shows_base_data_and_staff(client, people):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -30,7 +31,7 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
 class GridUnitViewSet(ScopedReadOnlyViewSet):
     """网格（乡镇、一级网格、二级网格、微网格、专属网格）。
 
-    可按 level、township（代码）、parent（代码）、code 筛选。
+    可按 level、township（代码）、parent（代码）、code 筛选；q 按编码前缀或名称查找。
     """
 
     queryset = (
@@ -51,6 +52,8 @@ class GridUnitViewSet(ScopedReadOnlyViewSet):
             qs = qs.filter(parent__code=p["parent"])
         if p.get("code"):
             qs = qs.filter(code=p["code"])
+        if p.get("q"):
+            qs = qs.filter(Q(code__istartswith=p["q"].strip()) | Q(name__icontains=p["q"].strip()))
         return qs
 
     def get_serializer_class(self):

@@ -9,6 +9,7 @@
   var KIND_COLORS = { shop: "#0277bd", construction: "#ef6c00", risk: "#c62828", public_place: "#2e7d32" };
   var map = L.map(box, { attributionControl: false, zoomSnap: 0.25, minZoom: 6, maxZoom: 19 });
   map.setView([35.8, 112.9], 10);
+  var byId = {};
   var layer = null, selected = null, marker = null, elementLayer = null, context = null, contextKey = null;
   var status = document.getElementById("grid-status");
   var detail = document.getElementById("grid-detail");
@@ -58,12 +59,14 @@
     var url = box.dataset.geojson + "?level=" + encodeURIComponent(q.level) +
       (q.township ? "&township=" + encodeURIComponent(q.township) : "");
     status.textContent = "正在加载网格……";
-    getJSON(url).then(function (fc) {
+    return getJSON(url).then(function (fc) {
       if (layer) { map.removeLayer(layer); }
       selected = null;
+      byId = {};
       layer = L.geoJSON(fc, {
         style: style,
         onEachFeature: function (f, lyr) {
+          byId[f.properties.id] = lyr;
           lyr.bindTooltip(el("span", f.properties.name + "（" + f.properties.code + "）"), { sticky: true });
           lyr.on("click", function () { select(lyr, f.properties.id); });
         }
@@ -256,6 +259,33 @@
     elementForm.addEventListener("submit", addElement);
     document.getElementById("grid-element-pick").addEventListener("click", pickOnMap);
   }
+  function search(ev) {
+    ev.preventDefault();
+    var q = ev.target.q.value.trim(), list = document.getElementById("grid-search-results");
+    list.textContent = "";
+    if (!q) { return; }
+    getJSON(box.dataset.units + "?limit=20&q=" + encodeURIComponent(q)).then(function (page) {
+      if (!page.results.length) { list.appendChild(el("li", "没有找到“" + q + "”", "muted")); return; }
+      page.results.forEach(function (u) {
+        var li = el("li"), a = el("a", (u.name || u.code) + "（" + u.code + "，" + u.level_label + "）");
+        a.href = "#";
+        a.addEventListener("click", function (e2) { e2.preventDefault(); list.textContent = ""; goTo(u); });
+        li.appendChild(a); list.appendChild(li);
+      });
+    }).catch(function (err) { list.appendChild(el("li", "查找失败：" + err.message, "errors")); });
+  }
+  function goTo(u) {
+    form.querySelector("input[name=level][value=" + u.level + "]").checked = true;
+    var sel = document.getElementById("grid-township");
+    if (sel.value && sel.value !== u.township) { sel.value = u.township; }
+    load().then(function () {
+      var lyr = byId[u.id];
+      if (!lyr) { return; }
+      map.fitBounds(lyr.getBounds(), { maxZoom: 16, animate: false });
+      select(lyr, u.id);
+    });
+  }
+  document.getElementById("grid-search").addEventListener("submit", search);
   form.addEventListener("change", function (ev) { if (ev.target.id !== "grid-elements") { load(); } });
   document.getElementById("grid-elements").addEventListener("change", toggleElements);
   document.getElementById("grid-locate").addEventListener("submit", locate);
