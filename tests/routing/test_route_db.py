@@ -174,3 +174,12 @@ def test_an_edited_catalogue_is_used_without_retraining(bench_county):
     item.violation += "；放羊啃食树苗"
     item.save()
     assert routing.suggest(text, *IN_T04).item == "Z038"
+
+
+def test_before_the_first_published_version_the_imported_list_counts(bench_county):
+    # The fixture's lists take effect on 2020-01-01; `zhifa import-county` without
+    # --effective-date would make them effective on the import day, after most reports.
+    early = dt.date(2019, 6, 1)
+    assert routing.suggest("菜摊占着人行道卖菜", *IN_T01, on=early).handler == "township:T01"
+    # Z005 is entrusted to T01 only from 2025-01-01: not on that day
+    assert routing.suggest("小区有住户装修把承重墙砸了", *IN_T01, on=early).handler == "department:D04"

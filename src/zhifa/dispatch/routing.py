@@ -23,7 +23,7 @@ from django.db.models import Count, Max, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from zhifa.catalogue.models import CatalogueVersion, Entrustment, Item
+from zhifa.catalogue.models import ENTRUSTED, CatalogueVersion, Entrustment, Item
 from zhifa.catalogue.services import held_item_codes, items_for_routing
 from zhifa.core import audit
 from zhifa.dispatch.models_router import RouterModel, RoutingExample
@@ -257,11 +257,18 @@ class HeldItems:
     and an entrustment's first day or the day after its last; between two such days the answer is
     the same, so a year of reports costs a few dozen catalogue lookups instead of one per day.
     The rule itself stays in `zhifa.catalogue.services.held_item_codes`.
+
+    Before a township's first published version the catalogue holds nothing, yet reports from
+    those days still need a handler: importing a county's list (`zhifa import-county`, effective
+    "today" by default) records a list that was already in force, so for a day before the first
+    version the first version's items count, each entrusted item only if an entrustment of it to
+    the township is valid on that day. Later versions are followed exactly.
     """
 
     def __init__(self) -> None:
         self._breaks: dict[str, list[dt.date]] = {}
         self._held: dict[tuple[str, dt.date | None], set[str]] = {}
+        self._first: dict[str, CatalogueVersion | None] = {}
 
     def _breakpoints(self, township: str) -> list[dt.date]:
         days = set(
@@ -288,8 +295,33 @@ class HeldItems:
         i = bisect_right(breaks, day)
         key = (township, breaks[i - 1] if i else None)
         if key not in self._held:
-            self._held[key] = held_item_codes(township, day)
+            first = self._first_version(township)
+            if first is not None and day < first.effective_date:
+                self._held[key] = self._before_first(township, first, day)
+            else:
+                self._held[key] = held_item_codes(township, day)
         return self._held[key]
+
+    def _first_version(self, township: str) -> CatalogueVersion | None:
+        if township not in self._first:
+            self._first[township] = (
+                CatalogueVersion.objects.filter(township__code=township, status=CatalogueVersion.PUBLISHED)
+                .exclude(effective_date=None)
+                .order_by("effective_date", "number")
+                .first()
+            )
+        return self._first[township]
+
+    def _before_first(self, township: str, first: CatalogueVersion, day: dt.date) -> set[str]:
+        """The first version's items as held on `day` (see the class note)."""
+        on_first_day = held_item_codes(township, first.effective_date)
+        entrusted = set(first.entries.filter(source=ENTRUSTED).values_list("item__code", flat=True))
+        covered = set(
+            Entrustment.objects.filter(
+                township__code=township, valid_from__lte=day, valid_to__gte=day, items__code__in=entrusted
+            ).values_list("items__code", flat=True)
+        )
+        return (on_first_day - entrusted) | (entrusted & covered)
 
 
 def _locate_many(points: list[tuple[float, float, str]]):
