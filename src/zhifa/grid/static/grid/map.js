@@ -281,7 +281,7 @@
     load().then(function () {
       var lyr = byId[u.id];
       if (!lyr) { return; }
-      map.fitBounds(lyr.getBounds(), { maxZoom: 16, animate: false });
+      map.fitBounds(lyr.getBounds().pad(0.6), { maxZoom: 16, animate: false });
       select(lyr, u.id);
     });
   }
