@@ -62,3 +62,20 @@ def test_enforcement_grid_form(client, make_user, t01_map):
     page = client.get("/grid/enforcement/").content.decode()
     assert "第一执法网格" in page and "新建或修改执法网格" not in page
     assert client.post("/grid/enforcement/", {"code": "x"}).status_code == 403
+
+
+def test_unit_page_shows_base_data_staff_and_children(client, make_user, t01_map):
+    from zhifa.grid import services
+    from zhifa.grid.models import GridStaff, GridUnit
+
+    admin = make_user("township_admin", township="T01", username="a1")
+    worker = make_user("grid_worker", township="T01", username="w", full_name="刘网格")
+    micro = GridUnit.objects.get(code="T01-C01-G01-M01")
+    services.assign_staff(admin, micro, worker, GridStaff.WORKER)
+    client.force_login(worker)
+    page = client.get(f"/grid/units/{micro.pk}/").content.decode()
+    assert "T01-C01-G01-M01" in page and f"<td>{micro.households}</td>" in page and "刘网格" in page
+    grid = client.get(f"/grid/units/{micro.parent_id}/").content.decode()
+    assert "下级网格（8个）" in grid
+    client.force_login(make_user("grid_worker", township="T02", username="w2"))
+    assert client.get(f"/grid/units/{micro.pk}/").status_code == 404

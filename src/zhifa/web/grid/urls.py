@@ -8,6 +8,7 @@ app_name = "grid"
 urlpatterns = [
     path("", views.grid_map, name="map"),
     path("enforcement/", views.enforcement_grids, name="enforcement"),
+    path("units/<int:pk>/", views.unit_detail, name="unit"),
 ]
 
 register("网格地图", "web:grid:map", None)

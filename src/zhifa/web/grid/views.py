@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from zhifa.grid import coords, services
 from zhifa.grid.models import LEVEL_CHOICES, MICRO, Element, EnforcementGrid, GridStaff, GridUnit
@@ -101,5 +101,34 @@ def enforcement_grids(request):
             "errors": errors,
             "data": data,
             "chosen_officers": data.getlist("officers") if data else [],
+        },
+    )
+
+
+@login_required
+def unit_detail(request, pk: int):
+    """One grid unit without JavaScript: base data, staff by level, officers, sub-grids, elements."""
+    unit = get_object_or_404(
+        GridUnit.objects.restrict(request.user).select_related("township", "parent").defer("geometry_wkb"),
+        pk=pk,
+    )
+    ancestors = []
+    cur = unit.parent
+    while cur is not None:
+        ancestors.append(cur)
+        cur = cur.parent
+    children = unit.children.order_by("code").defer("geometry", "geometry_wkb")
+    return render(
+        request,
+        "web/grid/unit.html",
+        {
+            "unit": unit,
+            "ancestors": list(reversed(ancestors)),
+            "duty": services.responsible(services.location_of_unit(unit)),
+            "children": children[:500],
+            "child_count": children.count(),
+            "elements": Element.objects.restrict(request.user)
+            .filter(unit=unit)
+            .order_by("kind", "name")[:500],
         },
     )

@@ -177,6 +177,8 @@
     getJSON(box.dataset.units + id + "/").then(function (u) {
       detail.textContent = "";
       detail.appendChild(el("h2", u.name || u.code, "unit-title"));
+      var page = el("a", "详情页"); page.href = box.dataset.unitPage.replace("/0/", "/" + u.id + "/");
+      detail.appendChild(page);
       detail.appendChild(dl([
         ["编码", u.code], ["层级", u.level_label], ["乡镇（街道）", u.township_name],
         ["上级网格", u.ancestors.map(function (a) { return a.name; }).join(" / ")],
