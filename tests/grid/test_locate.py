@@ -182,3 +182,16 @@ def test_index_falls_back_to_geojson_text_without_wkb(imported_map):
     idx = index.build_from_db()
     assert idx.locate(112.90, 35.80).micro == "T05-C02-G03-M03"
     assert idx.locate_many([112.90], [35.80])[0].micro == "T05-C02-G03-M03"
+
+
+def test_index_reloads_when_another_process_imported(imported_map, monkeypatch):
+    from zhifa.grid import index
+    from zhifa.grid.models import GridIndexVersion
+
+    monkeypatch.setattr(index, "CHECK_SECONDS", 3600.0)  # no check by the clock during the test
+    first = index.get_index(force_check=True)
+    assert index.get_index() is first  # cached between checks
+    GridIndexVersion.objects.update_or_create(pk=1, defaults={"token": "another-process"})
+    assert index.get_index() is first  # not yet checked again
+    fresh = index.get_index(force_check=True)
+    assert fresh is not first and fresh.token == "another-process"
