@@ -14,7 +14,8 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 COUNTY_GEOJSON = (SHARED if SHARED.exists() else Path("/work/shared")) / "benchmark/grids/county.geojson"
 
 
-def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user):
+def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # four accounts
     from zhifa.grid import services
     from zhifa.grid.importer import import_features, parse
     from zhifa.grid.models import GridStaff, GridUnit

@@ -47,3 +47,9 @@ def imported_map(django_db_setup, django_db_blocker, county_doc):
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
             index.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Accounts are made in many tests here; the production hasher costs a fraction of a second each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
