@@ -362,7 +362,9 @@ def _conduct(item_name: str) -> str:
     return _SUBJECT.sub("", s, count=1)
 
 
-_SUBJECT = re.compile(r"^[^，。；]*?(?:企业|单位|经营者|业主|村民|摊贩|提供者|商铺)(?=未|违规|擅自|不|超|拒|违反)")
+_SUBJECT = re.compile(
+    r"^[^，。；]*?(?:企业|单位|经营者|业主|村民|摊贩|提供者|商铺)(?=未|违规|擅自|不|超|拒|违反)"
+)
 
 
 def penalty_text(penalties: list[str], fine) -> str:
