@@ -183,3 +183,18 @@ def test_before_the_first_published_version_the_imported_list_counts(bench_count
     assert routing.suggest("菜摊占着人行道卖菜", *IN_T01, on=early).handler == "township:T01"
     # Z005 is entrusted to T01 only from 2025-01-01: not on that day
     assert routing.suggest("小区有住户装修把承重墙砸了", *IN_T01, on=early).handler == "department:D04"
+
+
+def test_dev_set_end_to_end(bench_county, dev_reports):
+    """Grid lookup, catalogue and holdings together on the whole dev set (catalogue-only model)."""
+    from routing.conftest import DEV
+    from zhifa.dispatch.reports_io import read_reports
+
+    rows = read_reports(DEV)
+    out = routing.route_many([(r.text, r.lon, r.lat, r.crs, r.on) for r in rows])
+    expected = {r["id"]: r for r in dev_reports}
+    n = len(rows)
+    same_township = sum(s.township == expected[r.id]["township"] for r, s in zip(rows, out, strict=True))
+    handler = sum(s.handler == expected[r.id]["expected"]["handler"] for r, s in zip(rows, out, strict=True))
+    assert same_township == n  # the file's township field is never read, the point decides
+    assert handler / n >= 0.9
