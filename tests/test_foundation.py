@@ -119,3 +119,16 @@ def test_database_engine_is_the_one_this_run_asked_for(db):
 
     expected = "postgresql" if os.environ.get("ZHIFA_TEST_POSTGRES") == "1" else "sqlite"
     assert connection.vendor == expected
+
+
+def test_audit_snapshot_of_a_file_field_is_its_path():
+    from django.db.models.fields.files import FieldFile
+
+    from zhifa.core.audit import _jsonable
+
+    class Fake(FieldFile):
+        def __init__(self, name):
+            self.name = name
+
+    assert _jsonable(Fake("evidence/2026/a.jpg")) == "evidence/2026/a.jpg"
+    assert _jsonable(Fake("")) is None

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
@@ -78,6 +79,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, FieldFile):
+        return value.name or None  # the stored path; the file's own hash is the model's business
     return value
 
 
