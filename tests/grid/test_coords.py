@@ -44,3 +44,17 @@ def test_outside_china_and_crs_names():
     assert coords.to_wgs84(112.9, 35.8, None) == (112.9, 35.8)
     with pytest.raises(coords.UnknownCRS, match="不支持的坐标系“utm50”"):
         coords.to_wgs84(112.9, 35.8, "utm50")
+
+
+def test_vectorised_conversion_equals_the_scalar_one():
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    lon = np.concatenate([rng.uniform(74, 134, 300), [2.35, -74.0]])  # two points outside China
+    lat = np.concatenate([rng.uniform(19, 52, 300), [48.85, 40.7]])
+    for crs in ("gcj02", "bd09", "wgs84"):
+        xs, ys = coords.to_wgs84_many(lon, lat, crs)
+        for i in range(len(lon)):
+            assert (xs[i], ys[i]) == pytest.approx(coords.to_wgs84(lon[i], lat[i], crs), abs=1e-9)
+    gx, gy = coords.wgs84_to_gcj02_many(lon, lat)
+    assert (gx[-1], gy[-1]) == (-74.0, 40.7)

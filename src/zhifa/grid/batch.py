@@ -9,7 +9,7 @@ from typing import IO
 
 from zhifa.grid import coords
 from zhifa.grid.index import get_index
-from zhifa.grid.services import _checked
+from zhifa.grid.services import _checked, to_wgs84_grouped
 
 OUT_KEYS = ("township", "community", "grid", "micro", "dedicated")
 
@@ -22,7 +22,7 @@ class BatchStats:
     errors: list[str] = field(default_factory=list)
 
 
-def _parse(n: int, line: str, source: str) -> tuple[object, float, float] | str:
+def _parse(n: int, line: str, source: str) -> tuple[object, float, float, str] | str:
     try:
         rec = json.loads(line)
     except ValueError:
@@ -36,10 +36,10 @@ def _parse(n: int, line: str, source: str) -> tuple[object, float, float] | str:
             return f"{source}:{n}：缺少{key}（id={rec['id']}）"
     try:
         x, y = _checked(rec["lon"], rec["lat"])
-        x, y = coords.to_wgs84(x, y, rec.get("crs"))
+        crs = coords.normalise_crs(rec.get("crs"))
     except ValueError as exc:
         return f"{source}:{n}：{exc}（id={rec['id']}）"
-    return rec["id"], x, y
+    return rec["id"], x, y, crs
 
 
 def locate_jsonl(
@@ -48,13 +48,16 @@ def locate_jsonl(
     """Write one output line per good input line, in input order; bad lines go to `errors`."""
     stats = BatchStats()
     index = get_index(force_check=True)
-    pending: list[tuple[object, float, float]] = []
+    pending: list[tuple[object, float, float, str]] = []
 
     def flush() -> None:
         if not pending:
             return
-        locs = index.locate_many([p[1] for p in pending], [p[2] for p in pending])
-        for (pid, _, _), loc in zip(pending, locs, strict=True):
+        lons, lats = to_wgs84_grouped(
+            [p[1] for p in pending], [p[2] for p in pending], [p[3] for p in pending]
+        )
+        locs = index.locate_many(lons, lats)
+        for (pid, *_), loc in zip(pending, locs, strict=True):
             codes = loc.codes() if loc is not None else dict.fromkeys(OUT_KEYS)
             if loc is None:
                 stats.outside += 1

@@ -139,3 +139,82 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+# ---- vectorised forms for batches (numpy arrays of lon, lat) -------------------------------------
+
+
+def _np():
+    import numpy as np  # imported lazily: single conversions need only `math`
+
+    return np
+
+
+def _transform_lat_v(x, y):
+    np = _np()
+    ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+    ret += (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    ret += (20.0 * np.sin(y * math.pi) + 40.0 * np.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    ret += (160.0 * np.sin(y / 12.0 * math.pi) + 320 * np.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    return ret
+
+
+def _transform_lon_v(x, y):
+    np = _np()
+    ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+    ret += (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    ret += (20.0 * np.sin(x * math.pi) + 40.0 * np.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    ret += (150.0 * np.sin(x / 12.0 * math.pi) + 300.0 * np.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    return ret
+
+
+def _out_of_china_v(lon, lat):
+    return ~((lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271))
+
+
+def wgs84_to_gcj02_many(lon, lat):
+    np = _np()
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    dlat = _transform_lat_v(lon - 105.0, lat - 35.0)
+    dlon = _transform_lon_v(lon - 105.0, lat - 35.0)
+    radlat = lat / 180.0 * math.pi
+    magic = 1 - _EE * np.sin(radlat) ** 2
+    sqrtmagic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrtmagic) * math.pi)
+    dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * math.pi)
+    outside = _out_of_china_v(lon, lat)
+    return np.where(outside, lon, lon + dlon), np.where(outside, lat, lat + dlat)
+
+
+def gcj02_to_bd09_many(lon, lat):
+    np = _np()
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def _invert_many(forward, lon, lat, steps: int = 30):
+    np = _np()
+    x, y = np.array(lon, dtype=float), np.array(lat, dtype=float)
+    for _ in range(steps):
+        fx, fy = forward(x, y)
+        dx, dy = fx - lon, fy - lat
+        x, y = x - dx, y - dy
+        if np.all(np.abs(dx) < 1e-10) and np.all(np.abs(dy) < 1e-10):
+            break
+    return x, y
+
+
+def to_wgs84_many(lon, lat, crs: str | None = WGS84):
+    """Arrays of (lon, lat) in one `crs` converted to WGS-84; same results as `to_wgs84` per point."""
+    np = _np()
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    name = normalise_crs(crs)
+    if name in (WGS84, CGCS2000):
+        return lon, lat
+    if name == BD09:
+        lon, lat = _invert_many(gcj02_to_bd09_many, lon, lat)
+    outside = _out_of_china_v(lon, lat)
+    x, y = _invert_many(wgs84_to_gcj02_many, lon, lat)
+    return np.where(outside, lon, x), np.where(outside, lat, y)

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -80,14 +81,26 @@ def locate_many(points: Iterable[Sequence], crs: str = coords.WGS84) -> list[Loc
     """Batch form: each point is (lon, lat) or (lon, lat, crs); the default `crs` applies otherwise."""
     xs: list[float] = []
     ys: list[float] = []
+    names: list[str] = []
+    default = coords.normalise_crs(crs)
     for p in points:
         x, y = _checked(p[0], p[1])
-        point_crs = p[2] if len(p) > 2 and p[2] else crs
-        if coords.normalise_crs(point_crs) not in (coords.WGS84, coords.CGCS2000):
-            x, y = coords.to_wgs84(x, y, point_crs)
         xs.append(x)
         ys.append(y)
-    return get_index(force_check=True).locate_many(xs, ys)
+        names.append(coords.normalise_crs(p[2]) if len(p) > 2 and p[2] else default)
+    lons, lats = to_wgs84_grouped(xs, ys, names)
+    return get_index(force_check=True).locate_many(lons, lats)
+
+
+def to_wgs84_grouped(xs: Sequence[float], ys: Sequence[float], crs_names: Sequence[str]):
+    """Arrays in WGS-84 from points whose CRS may differ point by point (converted per CRS, vectorised)."""
+    lons = np.asarray(xs, dtype=float)
+    lats = np.asarray(ys, dtype=float)
+    names = np.asarray(crs_names, dtype=object)
+    for name in set(crs_names) - {coords.WGS84, coords.CGCS2000}:
+        sel = names == name
+        lons[sel], lats[sel] = coords.to_wgs84_many(lons[sel], lats[sel], name)
+    return lons, lats
 
 
 def outside_message(lon: float, lat: float, crs: str = coords.WGS84) -> str:
