@@ -223,7 +223,7 @@ class Router:
         bigrams: dict[str, float] = {}
         for key, qv in q.items():
             dv = doc.vec.get(key)
-            if dv and not key.startswith("@"):
+            if dv:
                 s = surf.get(key, key)
                 into = bigrams if key.startswith("c:") else contrib
                 into[s] = into.get(s, 0.0) + qv * dv
@@ -234,6 +234,8 @@ class Router:
             if not contrib:
                 contrib[s] = v
         ordered = sorted(contrib.items(), key=lambda kv: -kv[1])
+        if sum(len(w) > 1 for w, _ in ordered) >= 2:
+            ordered = [(w, v) for w, v in ordered if len(w) > 1]  # "小", "往" explain nothing
         out: list[str] = []
         for s, _ in ordered:
             # A bigram inside a word already shown adds nothing for the reader.

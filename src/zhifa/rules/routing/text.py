@@ -110,19 +110,22 @@ class Lexicon:
 
     def matches(self, text: str) -> list[tuple[str, LexiconEntry]]:
         """(surface, entry) for every entry found in `text`."""
-        found = []
+        found: list[tuple[int, str, LexiconEntry]] = []
         for ch in set(text):
             for phrase, pat, parts, e in self._by_first.get(ch, ()):
                 if pat is None:
                     if phrase in text:
-                        found.append((phrase, e))
+                        found.append((text.find(phrase), phrase, e))
                 elif all(p in text for p in parts):
                     m = pat.search(text)
                     if m:
-                        found.append((m.group(0), e))
+                        span = m.group(0)
+                        # A long span reads better as its parts: "一楼…饭店", not the whole clause.
+                        shown = span if len(span) <= sum(map(len, parts)) + 2 else "…".join(parts)
+                        found.append((m.start(), shown, e))
         # Same order for the same text, whatever the set's iteration order: features are summed in it.
-        found.sort(key=lambda f: (text.find(f[0]), f[0]))
-        return found
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [(shown, e) for _, shown, e in found]
 
     def to_lines(self) -> list[str]:
         return [f"{w} => ={r}" for w, r in self.corrections] + [
