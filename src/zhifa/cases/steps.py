@@ -179,6 +179,8 @@ def available(case: Case, user) -> list[Step]:
             continue
         if s.action == "file" and case.procedure not in ("general", "coercive"):
             continue
+        if et in ("inspected", "reinspected") and case.procedure in ("general", "coercive"):
+            continue  # 行政检查 is its own procedure; a penalty case investigates
         out.append(s)
     return out
 
