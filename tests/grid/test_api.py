@@ -161,3 +161,14 @@ def test_enforcement_grids_and_staff_removal(client, people):
     assert _client(client, people["worker5"]).delete(f"/api/grid/staff/{post['id']}/").status_code == 403
     assert _client(client, people["admin5"]).delete(f"/api/grid/staff/{post['id']}/").status_code == 204
     assert not GridStaff.objects.exists()
+
+
+def test_geojson_layers_are_cached_until_the_map_changes(client, people):
+    c = _client(client, people["dispatcher"])
+    first = c.get("/api/grid/geojson/?level=dedicated").json()
+    assert len(first["features"]) == 12
+    unit = GridUnit.objects.get(code=first["features"][0]["properties"]["code"])
+    unit.name = "城关第一中学"
+    unit.save()  # an edit in this process drops the cached layers
+    again = c.get("/api/grid/geojson/?level=dedicated").json()
+    assert again["features"][0]["properties"]["name"] == "城关第一中学"

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 
 from zhifa.core import audit
 from zhifa.grid import index as grid_index
+from zhifa.grid.geojson import clear_cache
 from zhifa.grid.models import (
     COMMUNITY,
     DEDICATED,
@@ -453,6 +454,7 @@ def import_features(
             GridIndexVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
             transaction.on_commit(grid_index.invalidate)
     grid_index.invalidate()
+    clear_cache()
     return result
 
 

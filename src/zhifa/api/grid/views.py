@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from zhifa.api.base import ScopedModelViewSet, ScopedReadOnlyViewSet
 from zhifa.api.grid import serializers as s
 from zhifa.grid import coords, services
-from zhifa.grid.geojson import MAX_FEATURES, feature_collection
+from zhifa.grid.geojson import MAX_FEATURES, features_for
 from zhifa.grid.models import LEVEL_LABELS, Element, EnforcementGrid, GridStaff, GridUnit
 from zhifa.org.models import Township, User
 
@@ -101,17 +101,13 @@ def geojson(request):
     level = request.query_params.get("level", "township")
     if level not in LEVEL_LABELS:
         raise ValidationError({"level": f"层级“{level}”无效，应为 {'、'.join(LEVEL_LABELS)}"})
-    qs = (
-        GridUnit.objects.restrict(request.user)
-        .filter(level=level)
-        .select_related("township")
-        .defer("geometry_wkb")
-    )
+    qs = GridUnit.objects.restrict(request.user).filter(level=level)
     if request.query_params.get("township"):
         qs = qs.filter(township__code=request.query_params["township"])
     if qs.count() > MAX_FEATURES:
         raise ValidationError({"township": f"该层级网格超过{MAX_FEATURES}个，请指定乡镇（township）"})
-    return Response(feature_collection(qs.order_by("code")))
+    townships = sorted(set(qs.order_by().values_list("township_id", flat=True)))
+    return Response({"type": "FeatureCollection", "features": features_for(level, townships)})
 
 
 def _location_data(request, loc) -> dict:
