@@ -49,6 +49,7 @@ def locate_jsonl(
     stats = BatchStats()
     index = get_index(force_check=True)
     pending: list[tuple[object, float, float, str]] = []
+    tails: dict[int, str] = {}
 
     def flush() -> None:
         if not pending:
@@ -57,14 +58,23 @@ def locate_jsonl(
             [p[1] for p in pending], [p[2] for p in pending], [p[3] for p in pending]
         )
         locs = index.locate_many(lons, lats)
+        lines = []
         for (pid, *_), loc in zip(pending, locs, strict=True):
-            codes = loc.codes() if loc is not None else dict.fromkeys(OUT_KEYS)
+            # Many points share a grid: its part of the line is serialised once per batch.
+            key = id(loc)
+            tail = tails.get(key)
+            if tail is None:
+                codes = loc.codes() if loc is not None else dict.fromkeys(OUT_KEYS)
+                tail = tails[key] = json.dumps(codes, ensure_ascii=False)[1:]
             if loc is None:
                 stats.outside += 1
             else:
                 stats.found += 1
-            out.write(json.dumps({"id": pid, **codes}, ensure_ascii=False) + "\n")
+            head = str(pid) if type(pid) is int else json.dumps(pid, ensure_ascii=False)
+            lines.append('{"id": ' + head + ", " + tail + "\n")
+        out.write("".join(lines))
         pending.clear()
+        tails.clear()  # ids of Location objects are only stable while `locs` holds them
 
     for n, line in enumerate(lines, start=1):
         if not line.strip():
