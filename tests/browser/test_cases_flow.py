@@ -100,3 +100,7 @@ def test_general_case_from_filing_to_closing(page, login, county):
     doc = Document.objects.filter(case=case).latest("id")
     resp = page.request.get(f"/documents/{doc.pk}/pdf/")
     assert resp.status == 200 and resp.body()[:5] == b"%PDF-"
+    # From now on the case file carries the document's 文号.
+    from zhifa.cases.services import to_casefile
+
+    assert to_casefile(Case.objects.get(pk=case.pk))["decision"]["doc_no"] == doc.doc_no

@@ -153,3 +153,23 @@ def test_refresh_command_turns_missed_deadline_into_defect(team):
     assert "已审查1件未结案件" in out.getvalue()
     rules = {f["rule"] for f in Case.objects.get(pk=case.pk).findings if f["severity"] == "defect"}
     assert {"PEN-SERVICE-7WD"} <= rules
+
+
+def test_late_payment_surcharge_capped(team):
+    case = filed(team, D(2026, 1, 5))
+    A.do_add_event(team.o1, case, "investigated", D(2026, 1, 6), actors=[team.o1, team.o2])
+    A.do_add_event(
+        team.o1,
+        case,
+        "notice_served",
+        D(2026, 1, 7),
+        fields={"proposed_fine": 1000, "statement_days": 3, "hearing_right": False},
+    )
+    A.do_decide(team.decider, case, D(2026, 1, 13), fine=1000)
+    A.do_add_event(team.o1, case, "served", D(2026, 1, 14), fields={"method": "mail"})
+    # Due 2026-01-29 (served + 15 days); paid 2026-02-03 = 5 days late: at most 3 % × 5 × 1000 = 150.
+    msg = refused(
+        A.do_add_event, team.o1, case, "paid", D(2026, 2, 3), fields={"amount": 1000, "surcharge": 300}
+    )
+    assert "第七十二条" in msg
+    A.do_add_event(team.o1, case, "paid", D(2026, 2, 3), fields={"amount": 1000, "surcharge": 150})
