@@ -258,6 +258,7 @@ FIRST_RUNS = [
     ("82.2%", "73"),
     ("92.9%", "70, terse official wording"),
     ("85.9%", "78"),
+    ("94.3%", "53, hotline and sensor summaries"),
 ]
 
 
@@ -314,7 +315,7 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int)
         "",
         "Written for the tests, none taken from the dev set; they cover items the dev set never "
         "mentions, more service matters, sensor and letter wording, typos and long reports. They were "
-        "written in nineteen batches; each batch's first run, before the lexicon was extended for it, "
+        "written in twenty batches; each batch's first run, before the lexicon was extended for it, "
         "gave a top-1 of " + ", ".join(f"{a} ({b})" for a, b in FIRST_RUNS) + " from the catalogue "
         f"alone, {first_run_mean():.1f}% over all {first_run_total()} reports: the honest estimate for "
         "wording nobody has seen yet (the rows below are after the extensions). No location: item "
