@@ -309,3 +309,21 @@ def test_whistle_absent_department_and_proposal(people, county):
     assert p.call_id == c2.pk
     # The department sees the whistles that call it, not others.
     assert list(WhistleCall.objects.restrict(people["d2"])) == [c2]
+
+
+def test_assign_respects_holdings(people, county):
+    r = intake(people, county, text="有人砍了山上的树").report  # Z002: T01 does not hold it
+    with pytest.raises(ValidationError, match="东城街道不能办理事项Z002"):
+        s.do_assign(people["cd"], r.pk, unit="township:T01")
+    with pytest.raises(ValidationError, match="承办单位“T01”无效"):
+        s.do_assign(people["cd"], r.pk, unit="T01")
+    s.do_assign(people["cd"], r.pk, unit="department:D01", reason="由自然资源局牵头")
+    r.refresh_from_db()
+    assert (r.status, s.handler_ref(r), r.item_code) == (wf.ROUTED, "department:D01", "Z002")
+    s.do_assign(people["cd"], r.pk, unit="township:T01", item_code="Z001", reason="实为占道经营")
+    r.refresh_from_db()
+    assert (r.status, s.handler_ref(r), r.squad) == (wf.ROUTED, "township:T01", "市容")
+    assert [t.action for t in r.transitions.all()][-2:] == [wf.ROUTE, wf.REASSIGN]
+    s.do_assign(people["cd"], r.pk, unit="service", reason="经核实为维修事项")
+    r.refresh_from_db()
+    assert r.service_queue and r.item_code == ""

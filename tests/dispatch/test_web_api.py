@@ -262,3 +262,15 @@ def test_photos_are_stored_once_with_digest_and_scoped(people, county, client):
     assert resp.status_code == 200 and b"".join(resp.streaming_content) == png
     with pytest.raises(ValidationError, match="不是图片"):
         _report(people, county, text="附件", photos=[s.PhotoIn("x.exe", b"MZ", "application/octet-stream")])
+
+
+def test_dispatcher_assigns_a_unit_from_the_detail_page(people, county, client):
+    r = _report(people, county, text="后山有人砍树")
+    client.force_login(people["cd"])
+    body = client.post(
+        f"/dispatch/{r.pk}/", {"action": "route", "item": "__suggested__", "unit": "township:T01"}
+    )
+    assert "东城街道不能办理事项Z002" in body.content.decode()
+    client.post(f"/dispatch/{r.pk}/", {"action": "route", "item": "__suggested__", "unit": "department:D01"})
+    r.refresh_from_db()
+    assert r.handler_department.code == "D01" and r.status == wf.ROUTED

@@ -644,6 +644,75 @@ def do_reassign(
     return report
 
 
+def do_assign(
+    actor,
+    report_id: int,
+    *,
+    unit: str,
+    item_code: str | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Report:
+    """指派: the dispatcher names the unit ("township:T01", "department:D03" or "service").
+
+    A township team may only be given a matter whose item its township holds on the day
+    (the catalogue decides, not the dispatcher); a department may be named for any item.
+    Unrouted reports are routed (rule route), routed ones reassigned (rule reassign).
+    """
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        code = (
+            (report.item_code or (report.suggestion or {}).get("item") or "")
+            if item_code is None
+            else item_code
+        )
+        code = (code or "").strip()
+        kind, _, ref = unit.partition(":")
+        base = decide_handler(report, code, timezone.localdate(now))
+        if kind == "township":
+            from zhifa.catalogue.services import holding_on
+
+            township = Township.objects.filter(county_id=report.county_id, code=ref).first()
+            if township is None:
+                raise ValidationError({"unit": f"乡镇（街道）“{ref}”不存在"})
+            if not code:
+                raise ValidationError({"unit": "指派给乡镇执法队须先确定执法事项"})
+            auth = holding_on(township, code, timezone.localdate(now))
+            if not auth.held:
+                raise ValidationError({"unit": f"{township.name}不能办理事项{code}：{auth.reason}"})
+            choice = HandlerChoice(Report.TOWNSHIP, township=township, squad=base.squad, reason="调度员指派")
+        elif kind == "department":
+            dept = Department.objects.filter(county_id=report.county_id, code=ref).first()
+            if dept is None:
+                raise ValidationError({"unit": f"部门“{ref}”不存在"})
+            choice = HandlerChoice(Report.DEPARTMENT, department=dept, squad=base.squad, reason="调度员指派")
+        elif kind == "service":
+            choice = HandlerChoice(
+                Report.SERVICE, township=report.township, reason="非执法事项，转服务类事项队列"
+            )
+            code = ""
+        else:
+            raise ValidationError(
+                {"unit": f"承办单位“{unit}”无效，应为 township:代码、department:代码 或 service"}
+            )
+        action = wf.ROUTE if report.status == wf.RECEIVED else wf.REASSIGN
+        wf.check(report.status, action, actor_kinds(actor, report))
+        _set_handler(report, choice, code)
+        _apply(
+            actor,
+            report,
+            action,
+            now,
+            reason or choice.reason,
+            {"item": code, "handler": handler_ref(report)},
+        )
+        _apply_playbook(actor, report, now)
+        if action == wf.ROUTE:
+            transaction.on_commit(lambda: _record_confirmation(report, code))
+    return report
+
+
 # ---- the loop --------------------------------------------------------------------------------------
 
 
@@ -1127,6 +1196,16 @@ def _date(value: Any) -> dt.date | None:
 def perform(actor, report_id: int, action: str, data: dict[str, Any], now: dt.datetime | None = None):
     """Run `action` with form/API `data` (reason, item, department, days, review_on, parts, into …)."""
     reason = str(data.get("reason") or "")
+    if action in (wf.ROUTE, wf.REASSIGN) and data.get("unit"):
+        item = data.get("item")
+        return do_assign(
+            actor,
+            report_id,
+            unit=str(data["unit"]),
+            item_code=None if item in (None, "__suggested__") else str(item),
+            reason=reason,
+            now=now,
+        )
     if action == wf.ROUTE:
         item = data.get("item")
         kwargs: dict[str, Any] = {"department_code": str(data.get("department") or "")}

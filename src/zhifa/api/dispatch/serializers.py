@@ -119,6 +119,12 @@ class ActionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     item = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     department = serializers.CharField(required=False, allow_blank=True, default="")
+    unit = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="指派：township:T01、department:D03 或 service",
+    )
     callback = serializers.CharField(required=False, allow_blank=True, default="")
     review_on = serializers.DateField(required=False, allow_null=True, default=None)
     days = serializers.IntegerField(required=False, default=0)

@@ -257,6 +257,7 @@ def detail(request, pk: int):
             "forms": _action_forms(report, kinds),
             "items": Item.objects.filter(county_id=report.county_id).only("code", "name"),
             "departments": Department.objects.filter(county_id=report.county_id),
+            "townships": Township.objects.filter(county_id=report.county_id),
             "callbacks": Report.CALLBACK_CHOICES,
             "steps": report.steps.all(),
             "transitions": report.transitions.select_related(None),
