@@ -274,3 +274,33 @@ def test_dispatcher_assigns_a_unit_from_the_detail_page(people, county, client):
     client.post(f"/dispatch/{r.pk}/", {"action": "route", "item": "__suggested__", "unit": "department:D01"})
     r.refresh_from_db()
     assert r.handler_department.code == "D01" and r.status == wf.ROUTED
+
+
+def test_time_limit_page(people, county, client):
+    from zhifa.dispatch.models import TimeLimit
+
+    client.force_login(people["td1"])
+    assert (
+        client.post("/dispatch/limits/", {"step": "handling", "amount": 3, "unit": "workdays"}).status_code
+        == 403
+    )
+    client.force_login(people["cd"])
+    body = client.get("/dispatch/limits/").content.decode()
+    assert "5个工作日" in body and "尚未设置" in body
+    body = client.post(
+        "/dispatch/limits/", {"step": "closed", "amount": 0, "unit": "weeks", "item_code": "Z9"}
+    )
+    text = body.content.decode()
+    assert "请选择环节" in text and "时限应为1至365" in text and "单位应为" in text and "Z9" in text
+    r = client.post(
+        "/dispatch/limits/", {"step": "handling", "amount": 3, "unit": "workhours", "item_code": "Z001"}
+    )
+    assert r.status_code == 302
+    row = TimeLimit.objects.get()
+    assert (row.item_code, row.priority, row.amount, row.unit) == ("Z001", "", 3, "workhours")
+    client.post(
+        "/dispatch/limits/", {"step": "handling", "amount": 4, "unit": "workhours", "item_code": "Z001"}
+    )
+    assert TimeLimit.objects.get().amount == 4  # same key: updated, not duplicated
+    client.post("/dispatch/limits/", {"delete": row.pk})
+    assert not TimeLimit.objects.exists()

@@ -81,6 +81,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "dispatch.whistle": frozenset({TOWNSHIP_DISPATCHER, TOWNSHIP_ADMIN, DECIDER}),
     "dispatch.discipline": frozenset({COUNTY_DISPATCHER, SUPERVISOR, ADMIN}),
     "dispatch.playbooks": frozenset({COUNTY_DISPATCHER, ADMIN}),
+    "dispatch.limits": frozenset({COUNTY_DISPATCHER, ADMIN}),
     "cases.handle": frozenset({OFFICER, SECONDED_OFFICER}),
     "cases.assist": frozenset({OFFICER, SECONDED_OFFICER, AUXILIARY}),
     "cases.legal_review": frozenset({LEGAL_REVIEWER}),

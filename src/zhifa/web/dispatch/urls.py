@@ -16,6 +16,7 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("board/", views.board, name="board"),
     path("playbooks/", views.playbook_list, name="playbooks"),
+    path("limits/", views.limit_list, name="limits"),
     path("board/weekly.xlsx", views.weekly_export, name="weekly"),
     path("m/", views.mobile, name="mobile"),
     path("m/manifest.webmanifest", views.manifest, name="manifest"),

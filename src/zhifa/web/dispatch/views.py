@@ -579,3 +579,57 @@ def playbook_list(request):
             "names": dict(Item.objects.filter(county=county).values_list("code", "name")),
         },
     )
+
+
+# ---- time limits -------------------------------------------------------------------------------------------
+
+
+@login_required
+def limit_list(request):
+    from zhifa.dispatch import limits
+    from zhifa.dispatch.models import TimeLimit
+
+    user = request.user
+    county = _county(user)
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            if data.get("delete"):
+                limits.delete_limit(user, county, int(data["delete"]))
+                messages.success(request, "已删除该时限设置。")
+            else:
+                limits.save_limit(
+                    user,
+                    county=county,
+                    step=data.get("step", ""),
+                    amount=data.get("amount"),
+                    unit=data.get("unit", ""),
+                    item_code=data.get("item_code", ""),
+                    priority=data.get("priority", ""),
+                )
+                messages.success(request, "时限已保存，此后开始的环节按新时限计算。")
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except ValueError:
+            errors = ["要删除的时限设置编号无效"]
+        else:
+            return redirect("web:dispatch:limits")
+    steps = [(s, wf.STATE_LABELS[s]) for s in (wf.RECEIVED, wf.ROUTED, wf.HANDLING, wf.JOINT, wf.VERIFYING)]
+    return render(
+        request,
+        "web/dispatch/limits.html",
+        {
+            "rows": TimeLimit.objects.restrict(user)
+            .filter(county=county)
+            .order_by("item_code", "priority", "step"),
+            "defaults": limits.defaults_table(),
+            "steps": steps,
+            "units": list(limits.UNITS.items()),
+            "priorities": wf.PRIORITY_CHOICES,
+            "items": Item.objects.filter(county=county).only("code", "name"),
+            "errors": errors,
+            "data": data,
+            "can_edit": user.can("dispatch.limits"),
+        },
+    )
