@@ -381,3 +381,22 @@ def test_dates_in_order_and_not_in_future(team):
     assert "不能晚于今天" in refused(
         A.do_add_event, team.o1, case, "investigated", D(2099, 1, 2), actors=[team.o1, team.o2]
     )
+
+
+def test_open_case_input_errors_in_chinese(team):
+    msg = refused(
+        A.do_open_case,
+        team.o1,
+        item_code="Z028",
+        procedure="general",
+        party={"kind": "x", "name": " "},
+        opened_on=D(2026, 9, 1),
+        violation={"began": "2026-09-05", "ended": "2026-09-01", "grave_harm": False},
+    )
+    assert (
+        "当事人类型" in msg and "当事人姓名或名称" in msg and "晚于受理日期" in msg and "早于开始日期" in msg
+    )
+    assert "请选择程序" in refused(
+        A.do_open_case, team.o1, item_code="Z028", procedure="fast", party=SHOP, opened_on=D(2026, 9, 1)
+    )
+    assert Case.objects.count() == 0

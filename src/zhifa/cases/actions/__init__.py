@@ -218,6 +218,19 @@ def do_open_case(
         _refuse("请选择程序（简易程序、普通程序、行政强制或行政检查）。")
     if not (item_code or "").strip():
         _refuse("请选择执法事项。")
+    problems = []
+    if (party or {}).get("kind") not in cf.PARTY_KINDS:
+        problems.append("当事人类型：请选择公民或法人（其他组织）。")
+    if not str((party or {}).get("name") or "").strip():
+        problems.append("当事人姓名或名称：请填写。")
+    if violation:
+        began, ended = violation.get("began"), violation.get("ended")
+        if began and began > opened_on.isoformat():
+            problems.append(f"违法行为开始日期{began}晚于受理日期{opened_on}。")
+        if began and ended and ended < began:
+            problems.append(f"违法行为结束日期{ended}早于开始日期{began}。")
+    if problems:
+        _refuse(*problems)
     township = township or user.township
     if township is None:
         _refuse("您的账号未关联乡镇（街道），不能办理案件。")
