@@ -130,6 +130,9 @@ def test_grid_worker_report_to_closure_with_callback(page, login, demo):
     assert page.locator("#status").inner_text() == "已办结"
     report.refresh_from_db()
     assert report.status == wf.CLOSED and report.callback == Report.SATISFIED
+    page.goto("/dispatch/board/")
+    assert "城关街道" in page.locator("#rates-township").inner_text()
+    page.wait_for_selector("#dispatch-map .leaflet-container, #dispatch-map.leaflet-container")
 
     page.context.clear_cookies()
     page.goto(f"/dispatch/track/?code={code}")
