@@ -327,3 +327,13 @@ def test_assign_respects_holdings(people, county):
     s.do_assign(people["cd"], r.pk, unit="service", reason="经核实为维修事项")
     r.refresh_from_db()
     assert r.service_queue and r.item_code == ""
+
+
+def test_simultaneous_resend_loses_the_race_and_returns_the_winner(people, county, monkeypatch):
+    first = intake(people, county, client_id="race-1").report
+    # The second request checked before the first committed: it saw nothing and inserts too.
+    monkeypatch.setattr(s, "_existing", lambda client_id: None)
+    again = intake(people, county, client_id="race-1", text="同一事件的第二次发送")
+    assert not again.created and again.report.pk == first.pk
+    assert Report.objects.filter(client_id="race-1").count() == 1
+    assert Transition.objects.filter(report=first).count() == 1

@@ -389,7 +389,7 @@ def do_intake(
     if client_id:
         if len(client_id) > 80:
             raise ValidationError({"client_id": "客户端编号不能超过80个字符"})
-        existing = Report.objects.filter(client_id=client_id).first()
+        existing = _existing(client_id)
         if existing is not None:
             return IntakeResult(existing, created=False)
     errors, lon_f, lat_f, crs_n = validate_intake(
@@ -476,6 +476,10 @@ def do_intake(
                 return IntakeResult(existing, created=False)
         raise
     return IntakeResult(report, created=True, warnings=warnings)
+
+
+def _existing(client_id: str) -> Report | None:
+    return Report.objects.filter(client_id=client_id).first()
 
 
 def _add_photo(report: Report, p: PhotoIn) -> ReportPhoto:
