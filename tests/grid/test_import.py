@@ -139,3 +139,22 @@ def test_townships_of_another_county_are_refused(county, county_doc):
     other = County.objects.create(code="C02", name="邻县")
     errors = _refused(_township_only(county_doc, "T01"), other)
     assert errors == ["map.geojson:第1个要素（T01）：乡镇（街道）“T01”已属于其他区县（测试县）"]
+
+
+def test_reimport_with_new_boundaries_relinks_elements(county, county_doc):
+    from zhifa.grid.models import Element
+
+    doc = _township_only(county_doc)
+    import_features(_features(doc), source="map.geojson", county=county)
+    m1, m2 = GridUnit.objects.get(code="T01-C01-G01-M01"), GridUnit.objects.get(code="T01-C01-G01-M02")
+    p = shape(json.loads(m2.geometry)).representative_point()
+    # linked to M01 as an older map had it; the point lies in M02 on the map being imported
+    e = Element.objects.create(
+        county=county, township=m1.township, unit=m1, kind="shop", name="便民超市", lon=p.x, lat=p.y
+    )
+    _find(doc, "T01-C01-G01-M01")["properties"]["households"] = 999  # any change of the map
+    result = import_features(_features(doc), source="map.geojson", county=county)
+    assert result.updated == 1 and result.elements_moved == 1
+    assert "1个网格要素按新边界改归所在网格" in result.summary()
+    e.refresh_from_db()
+    assert e.unit_id == m2.id

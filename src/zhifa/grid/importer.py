@@ -35,6 +35,7 @@ from zhifa.grid.models import (
     MICRO,
     PARENT_LEVEL,
     TOWNSHIP,
+    Element,
     GridIndexVersion,
     GridUnit,
 )
@@ -76,6 +77,8 @@ class ImportResult:
     townships_created: list[str] = field(default_factory=list)
     communities_created: int = 0
     communities_updated: int = 0
+    elements_moved: int = 0
+    elements_outside: int = 0
     by_level: dict[str, int] = field(default_factory=dict)
     not_in_file: int = 0
     county: County | None = None
@@ -101,6 +104,10 @@ class ImportResult:
                 parts.append(f"社区（村）新增{self.communities_created}个、更新{self.communities_updated}个")
         else:
             parts.append("数据与现有内容一致，未作任何修改")
+        if self.elements_moved:
+            parts.append(f"{self.elements_moved}个网格要素按新边界改归所在网格")
+        if self.elements_outside:
+            parts.append(f"{self.elements_outside}个网格要素已不在任何网格内，保留原归属，请核对")
         if self.not_in_file:
             parts.append(f"库中另有{self.not_in_file}个网格不在文件中，已保留未删除")
         return "；".join(parts)
@@ -453,6 +460,7 @@ def import_features(
         if result.changed:
             GridIndexVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
             transaction.on_commit(grid_index.invalidate)
+            _relink_elements(county, result)
     grid_index.invalidate()
     clear_cache()
     return result
@@ -533,6 +541,32 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
         result.created += len(new)
         result.updated += len(changed)
     audit.record_many(changes)
+
+
+def _relink_elements(county: County, result: ImportResult) -> None:
+    """Elements follow the new polygons: each is linked again to the grid its point now lies in."""
+    elements = list(Element.objects.filter(county=county).select_related("unit"))
+    if not elements:
+        return
+    idx = grid_index.build_from_db()  # this transaction's rows, not another process's view
+    locs = idx.locate_many([e.lon for e in elements], [e.lat for e in elements])
+    moved, changes = [], []
+    for e, loc in zip(elements, locs, strict=True):
+        if loc is None:
+            result.elements_outside += 1  # kept on their old grid; the map no longer covers them
+            continue
+        unit_id = loc.unit_id
+        if unit_id != e.unit_id:
+            before = audit.snapshot(e)
+            e.unit_id, e.township_id = unit_id, loc.township_id
+            moved.append(e)
+            changes.append(
+                audit.Change("update", "grid.Element", str(e.id), str(e), before, audit.snapshot(e))
+            )
+    if moved:
+        Element.objects.bulk_update(moved, ["unit", "township"], batch_size=1000)
+        audit.record_many(changes)
+    result.elements_moved = len(moved)
 
 
 def _insert(units: list[GridUnit]) -> None:
