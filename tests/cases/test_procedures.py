@@ -173,3 +173,32 @@ def test_late_payment_surcharge_capped(team):
     )
     assert "第七十二条" in msg
     A.do_add_event(team.o1, case, "paid", D(2026, 2, 3), fields={"amount": 1000, "surcharge": 150})
+
+
+def test_demolition_order_from_filing_to_closing(team):
+    case = filed(team, D(2026, 1, 5), procedure="coercive")
+    A.do_add_event(team.o1, case, "investigated", D(2026, 1, 6), actors=[team.o1, team.o2])
+    A.do_legal_review(team.reviewer, case, D(2026, 1, 15))
+    A.do_add_event(team.decider, case, "collective_discussion", D(2026, 1, 16), actors=[team.decider2])
+    A.do_decide(
+        team.decider,
+        case,
+        D(2026, 1, 20),
+        kind="demolition_order",
+        penalties=[],
+        circumstance=None,
+        major=True,
+    )
+    A.do_add_event(team.o1, case, "served", D(2026, 1, 21), fields={"method": "in_person"})
+    # The party's remedy periods run until 2026-07-21; then public notice with a time limit.
+    A.do_add_event(team.o1, case, "demolition_notice", D(2026, 7, 22), fields={"deadline": "2026-08-05"})
+    A.do_add_event(team.o1, case, "reminder_served", D(2026, 7, 22), fields={"deadline": "2026-08-05"})
+    msg = refused(
+        A.do_add_event, team.o1, case, "demolition_executed", D(2026, 8, 5), actors=[team.o1, team.o2]
+    )
+    assert "第四十四条" in msg
+    A.do_add_event(team.o1, case, "demolition_executed", D(2026, 8, 10), actors=[team.o1, team.o2])
+    A.do_close(team.o1, case, D(2026, 8, 11))
+    case.refresh_from_db()
+    assert case.status == Case.CLOSED
+    assert [f["rule"] for f in case.findings if f["severity"] == "defect"] == []
