@@ -23,8 +23,13 @@ def t01_map(county, county_doc):
 
 
 def test_map_page_in_chinese_with_vendored_leaflet(client, make_user, t01_map):
-    client.force_login(make_user("grid_worker", township="T01", username="w"))
+    from zhifa.grid.models import GridStaff, GridUnit
+
+    worker = make_user("grid_worker", township="T01", username="w")
+    GridStaff.objects.create(unit=GridUnit.objects.get(code="T01-C01-G01-M01"), user=worker, role="worker")
+    client.force_login(worker)
     html = client.get("/grid/").content.decode()
+    assert "我负责的网格" in html and "网格员：<a" in html
     assert "网格地图" in html and "grid/leaflet/leaflet.js" in html
     assert "http://" not in html.split("<body>")[0] and "https://" not in html  # no CDN, no tiles
     assert "任命网格人员" not in html and 'data-can-manage=""' in html

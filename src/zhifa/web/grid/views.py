@@ -41,6 +41,11 @@ def grid_map(request):
             "element_kinds": Element.KIND_CHOICES,
             "can_manage": can_manage,
             "can_add_element": can_manage or request.user.can("dispatch.report"),
+            "my_posts": GridStaff.objects.filter(user=request.user)
+            .select_related("unit")
+            .defer("unit__geometry", "unit__geometry_wkb")
+            .order_by("unit__code"),
+            "my_enforcement_grids": EnforcementGrid.objects.filter(officers=request.user).order_by("code"),
             "candidates": candidates,
             "staff_roles": dict(GridStaff.ROLE_CHOICES),
         },
