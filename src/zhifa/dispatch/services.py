@@ -1171,9 +1171,19 @@ def absent_departments(user, qs=None) -> list[dict[str, Any]]:
     for c in calls:
         r = rows.setdefault(
             c.department_id,
-            {"department": c.department, "called": 0, "responded": 0, "late": 0, "absent": 0, "open": []},
+            {
+                "department": c.department,
+                "called": 0,
+                "waiting": 0,
+                "responded": 0,
+                "late": 0,
+                "absent": 0,
+                "open": [],
+            },
         )
         r["called"] += 1
+        if c.status == WhistleCall.CALLED:
+            r["waiting"] += 1
         if c.status == WhistleCall.RESPONDED:
             r["responded"] += 1
             if c.responded_at and c.responded_at > c.whistle.respond_by:
