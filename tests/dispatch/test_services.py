@@ -298,6 +298,8 @@ def test_whistle_absent_department_and_proposal(people, county):
     with pytest.raises(PermissionDenied):
         s.do_respond(people["d2"], c1.pk, response="到场")
     s.do_respond(people["d1"], c1.pk, response="执法大队2人到场", now=at("2026-09-30T09:00"))
+    logged = r.transitions.get(action="whistle_response")
+    assert logged.reason == "执法大队2人到场" and logged.data == {"department": "D01", "late": False}
     assert s.mark_absent(now=at("2026-10-09T18:00")) == 1
     c2.refresh_from_db()
     assert c2.status == WhistleCall.ABSENT

@@ -192,6 +192,21 @@ def test_whistle_pages(people, county, client):
     client.force_login(people["d2"])
     page = client.get(r["Location"]).content.decode()
     assert "联合拆除违建" in page and "报到</button>" in page
+    # With a report: the called department reads the matter on the whistle page.
+    report = _report(people, county, text="河道边违建一处")
+    client.force_login(people["td1"])
+    r2 = client.post(
+        "/dispatch/whistles/",
+        {
+            "subject": "河道违建",
+            "departments": ["D02"],
+            "respond_by": "2099-01-01T09:00",
+            "report": report.tracking_code,
+        },
+    )
+    client.force_login(people["d2"])
+    assert "河道边违建一处" in client.get(r2["Location"]).content.decode()
+    assert client.get(f"/dispatch/{report.pk}/").status_code == 404
     client.force_login(people["td2"])
     assert client.get(r["Location"]).status_code == 404
     client.force_login(people["sup"])

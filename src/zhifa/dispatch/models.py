@@ -245,7 +245,12 @@ class Transition(models.Model):
     def action_label(self) -> str:
         return wf.ACTION_LABELS.get(
             self.action,
-            {"intake": "受理", "whistle": "吹哨", "playbook": "启用智能预案"}.get(self.action, self.action),
+            {
+                "intake": "受理",
+                "whistle": "吹哨",
+                "whistle_response": "部门报到",
+                "playbook": "启用智能预案",
+            }.get(self.action, self.action),
         )
 
 

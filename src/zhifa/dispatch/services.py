@@ -1118,7 +1118,12 @@ def do_respond(actor, call_id: int, *, response: str, now: dt.datetime | None = 
     if not response.strip():
         raise ValidationError({"response": "请填写报到情况（到场人员、处置措施）"})
     with transaction.atomic():
-        call = WhistleCall.objects.select_for_update().select_related("whistle").filter(pk=call_id).first()
+        call = (
+            WhistleCall.objects.select_for_update()
+            .select_related("whistle__report", "department")
+            .filter(pk=call_id)
+            .first()
+        )
         if call is None or not (actor.is_superuser or actor.department_id == call.department_id):
             raise PermissionDenied("只有被召集的部门可以报到。")
         if call.status == WhistleCall.RESPONDED:
@@ -1128,6 +1133,18 @@ def do_respond(actor, call_id: int, *, response: str, now: dt.datetime | None = 
         call.responded_at = now
         call.responded_by = actor
         call.save()
+        report = call.whistle.report
+        if report is not None:
+            _log(
+                report,
+                actor,
+                "whistle_response",
+                report.status,
+                report.status,
+                now,
+                call.response,
+                {"department": call.department.code, "late": now > call.whistle.respond_by},
+            )
     return call
 
 

@@ -348,7 +348,10 @@ def whistles(request):
 
 @login_required
 def whistle(request, pk: int):
-    w = get_object_or_404(Whistle.objects.restrict(request.user).select_related("township", "report"), pk=pk)
+    # A called department sees the matter here even though the report is not routed to it.
+    w = get_object_or_404(
+        Whistle.objects.restrict(request.user).select_related("township", "report__township"), pk=pk
+    )
     errors: list[str] = []
     if request.method == "POST":
         try:
