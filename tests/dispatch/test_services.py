@@ -339,3 +339,18 @@ def test_simultaneous_resend_loses_the_race_and_returns_the_winner(people, count
     assert not again.created and again.report.pk == first.pk
     assert Report.objects.filter(client_id="race-1").count() == 1
     assert Transition.objects.filter(report=first).count() == 1
+
+
+def test_joint_action_led_by_a_department_asks_the_township_to_assist(people, county):
+    r = intake(people, county, text="有人砍了山上的树").report
+    s.do_route(people["cd"], r.pk)
+    s.do_accept(people["d2"], r.pk)
+    with pytest.raises(ValidationError, match="理由"):
+        s.do_start_joint(people["d2"], r.pk, reason="")
+    s.do_start_joint(people["d2"], r.pk, reason="需街道协助查找责任人")
+    r.refresh_from_db()
+    assert r.status == wf.JOINT and r.assist_township
+    assert Report.objects.restrict(people["td1"]).filter(pk=r.pk).exists()
+    s.do_finish(people["d2"], r.pk, result="已立案查处")
+    r.refresh_from_db()
+    assert r.status == wf.VERIFYING

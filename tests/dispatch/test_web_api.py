@@ -54,6 +54,9 @@ def test_queue_is_scoped_and_filters(people, county, client):
     body = client.get("/dispatch/?township=T02").content.decode()
     assert other.tracking_code in body and mine.tracking_code not in body
     assert mine.tracking_code not in client.get("/dispatch/?overdue=1").content.decode()
+    s.do_route(people["cd"], other.pk, item_code="", reason="维修类")
+    body = client.get("/dispatch/?handler=service").content.decode()
+    assert other.tracking_code in body and mine.tracking_code not in body
 
 
 def test_queue_query_count_does_not_grow_with_rows(people, county, client):

@@ -734,7 +734,19 @@ def _simple(action: str):
 
 
 do_accept = _simple(wf.ACCEPT)
-do_start_joint = _simple(wf.START_JOINT)
+
+
+def do_start_joint(actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None) -> Report:
+    """协调联动: several units on one matter, the current handler leads. When a department leads,
+    the township where the matter lies is asked to assist (it sees the report by its location)."""
+    now = _now(now)
+    with transaction.atomic():
+        report = _locked(actor, report_id)
+        report.assist_township = report.handler_kind == Report.DEPARTMENT and report.township_id is not None
+        _apply(actor, report, wf.START_JOINT, now, reason, {"assist_township": report.assist_township})
+    return report
+
+
 do_archive = _simple(wf.ARCHIVE)
 do_resume = _simple(wf.RESUME)
 do_dismiss = _simple(wf.DISMISS)

@@ -93,6 +93,8 @@ def queue(request):
         reports = reports.filter(status=status)
     if request.GET.get("township"):
         reports = reports.filter(township__code=request.GET["township"])
+    if request.GET.get("handler") in dict(Report.HANDLER_CHOICES):
+        reports = reports.filter(handler_kind=request.GET["handler"])
     if request.GET.get("overdue"):
         reports = reports.filter(status__in=wf.OPEN_STATES, step_due_at__lt=now)
     if request.GET.get("q"):
@@ -121,6 +123,7 @@ def queue(request):
             "page": page,
             "rows": rows,
             "statuses": wf.STATE_CHOICES,
+            "handler_kinds": Report.HANDLER_CHOICES,
             "status": status,
             "townships": Township.objects.restrict(request.user).filter(county=_county(request.user)),
             "can_report": request.user.can("dispatch.report"),
