@@ -87,6 +87,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "cases.legal_review": frozenset({LEGAL_REVIEWER}),
     "cases.decide": frozenset({DECIDER}),
     "cases.manage_team": frozenset({TOWNSHIP_ADMIN, ADMIN}),
+    "cases.deadlines": frozenset({OFFICER, SECONDED_OFFICER, AUXILIARY, LEGAL_REVIEWER, DECIDER}),
     "supervision.review": frozenset({SUPERVISOR, ADMIN}),
     "supervision.procuratorate": frozenset({PROCURATOR}),
     "supervision.letters": frozenset({SUPERVISOR, PROCURATOR}),

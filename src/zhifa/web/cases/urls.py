@@ -16,5 +16,5 @@ urlpatterns = [
 ]
 
 register("案件", "web:cases:list", None)
-register("我的期限", "web:cases:deadlines", "cases.assist")
+register("我的期限", "web:cases:deadlines", "cases.deadlines")
 register("执法队伍", "web:cases:team", None)
