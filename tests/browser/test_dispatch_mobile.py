@@ -27,6 +27,7 @@ def _png() -> bytes:
 def setup(county, make_user, monkeypatch, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(s, "locate", fake_locate)
+    monkeypatch.setattr(s, "suggest_many", lambda reports: [s.suggest(r) for r in reports])
     monkeypatch.setattr(s, "suggest", lambda report: fake_suggestion("Z001"))
     make_items(county, make_user("township_admin", township="T01", username="ta1"))
     make_user("grid_worker", township="T01", username="gw", full_name="网格员小王")
@@ -102,10 +103,11 @@ def test_grid_worker_report_to_closure_with_callback(page, login, demo):
     report = Report.objects.get(tracking_code=code)
     assert report.channel == Report.MOBILE and report.photos.count() == 1
     assert report.township.code == "T01" and report.micro_code == demo["micro"]
-    assert report.suggestion["item"] == "S021"  # night-time construction noise, held by T01
 
     _switch(page, login, "td1")
     page.goto("/dispatch/")
+    report.refresh_from_db()
+    assert report.suggestion["item"] == "S021"  # night-time construction noise, held by T01
     row = page.locator(f"tr[data-code={code}]")
     assert "S021" in row.inner_text() and "已受理待分拨" in row.inner_text()
     assert "城关街道综合行政执法队" in row.inner_text()

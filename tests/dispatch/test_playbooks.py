@@ -15,6 +15,7 @@ from zhifa.rules import dispatch_workflow as wf
 @pytest.fixture
 def people(make_user, county, monkeypatch):
     monkeypatch.setattr(s, "locate", fake_locate)
+    monkeypatch.setattr(s, "suggest_many", lambda reports: [s.suggest(r) for r in reports])
     monkeypatch.setattr(s, "suggest", lambda report: fake_suggestion("Z001"))
     make_items(county, make_user("township_admin", township="T01", username="ta1"))
     return {

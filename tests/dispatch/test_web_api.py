@@ -22,6 +22,7 @@ from zhifa.rules import dispatch_workflow as wf
 @pytest.fixture
 def people(make_user, county, monkeypatch):
     monkeypatch.setattr(s, "locate", fake_locate)
+    monkeypatch.setattr(s, "suggest_many", lambda reports: [s.suggest(r) for r in reports])
     monkeypatch.setattr(
         s, "suggest", lambda report: fake_suggestion("Z002" if "树" in report.text else "Z001")
     )

@@ -112,6 +112,7 @@ def parse(path: Path) -> list[tuple[int, dict[str, Any]]]:
 def import_reports(path: Path, county: County, actor="命令行") -> ImportResult:
     rows = parse(path)
     result = ImportResult()
+    new: list[Report] = []
     with transaction.atomic():
         for n, obj in rows:
             try:
@@ -129,6 +130,7 @@ def import_reports(path: Path, county: County, actor="命令行") -> ImportResul
                     address=str(obj.get("address") or ""),
                     priority=obj.get("priority") or wf.NORMAL,
                     reported_at=obj["reported_at"],
+                    route_suggestion=False,
                 )
             except ValidationError as exc:  # checked above; kept so that nothing half-imports
                 raise ImportFileError([f"{path.name}第{n}行：{'；'.join(exc.messages)}"]) from None
@@ -136,6 +138,9 @@ def import_reports(path: Path, county: County, actor="命令行") -> ImportResul
                 result.created += 1
                 result.codes.append(out.report.tracking_code)
                 result.duplicates += out.report.duplicate_of_id is not None
+                new.append(out.report)
             else:
                 result.existing += 1
+        # One routing batch for the whole file instead of one call per line.
+        services.fill_suggestions(new)
     return result

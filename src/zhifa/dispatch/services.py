@@ -285,6 +285,68 @@ def suggest(report: Report):
         return None
 
 
+def suggest_many(reports: list[Report]) -> list:
+    """The router's suggestions for several reports in one batch per county (one grid pass,
+    held items looked up once per township and day): how deferred suggestions are filled."""
+    try:
+        from zhifa.dispatch import routing
+    except ImportError:
+        return [None] * len(reports)
+    out: list = [None] * len(reports)
+    by_county: dict[int, list[int]] = {}
+    for i, r in enumerate(reports):
+        by_county.setdefault(r.county_id, []).append(i)
+    for county_id, idx in by_county.items():
+        rows = [
+            (
+                reports[i].text,
+                reports[i].wgs_lon,
+                reports[i].wgs_lat,
+                "wgs84",
+                timezone.localdate(reports[i].reported_at) if reports[i].reported_at else None,
+            )
+            for i in idx
+        ]
+        try:
+            found = routing.route_many(rows, county=county_id)
+        except Exception:  # one bad row must not hold back the others: fall back to one by one
+            log.exception("batch routing failed; suggesting one report at a time")
+            found = [suggest(reports[i]) for i in idx]
+        for i, sug in zip(idx, found, strict=True):
+            out[i] = sug
+    return out
+
+
+def fill_suggestions(reports: Iterable[Report]) -> int:
+    """Compute the routing suggestion of reports taken in without one (API, Open311, import)."""
+    todo = [r for r in reports if not r.suggestion]
+    if not todo:
+        return 0
+    changed, changes = [], []
+    for r, sug in zip(todo, suggest_many(todo), strict=True):
+        data = _suggestion_dict(sug)
+        if not data:
+            continue
+        r.suggestion = data
+        changed.append(r)
+        changes.append(
+            audit.Change(
+                "update",
+                "dispatch.Report",
+                str(r.pk),
+                str(r),
+                {"suggestion": {}},
+                {"suggestion": data},
+                "转办建议",
+            )
+        )
+    if changed:
+        with transaction.atomic():
+            Report.objects.bulk_update(changed, ["suggestion"])
+            audit.record_many(changes)
+    return len(changed)
+
+
 def _suggestion_dict(s) -> dict[str, Any]:
     if s is None:
         return {}
@@ -579,6 +641,8 @@ def do_route(
     now = _now(now)
     with transaction.atomic():
         report = _locked(actor, report_id)
+        if not report.suggestion:
+            report.suggestion = _suggestion_dict(suggest(report))
         if item_code is _UNSET:
             item_code = (report.suggestion or {}).get("item") or ""
         item_code = (item_code or "").strip()
@@ -1005,6 +1069,7 @@ class UrgeSummary:
     escalated: list[str] = field(default_factory=list)
     absent_calls: int = 0
     held_due: list[str] = field(default_factory=list)
+    suggested: int = 0
 
 
 def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummary:
@@ -1039,6 +1104,8 @@ def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummar
             report.save(update_fields=["step_due_at", "updated_at"])
     summary.absent_calls = mark_absent(now)
     summary.held_due = remind_held(now)
+    pending = list(Report.objects.filter(status=wf.RECEIVED, suggestion={}).order_by("id")[:limit])
+    summary.suggested = fill_suggestions(pending)
     return summary
 
 
@@ -1131,7 +1198,7 @@ def do_respond(actor, call_id: int, *, response: str, now: dt.datetime | None = 
         raise ValidationError({"response": "请填写报到情况（到场人员、处置措施）"})
     with transaction.atomic():
         call = (
-            WhistleCall.objects.select_for_update()
+            WhistleCall.objects.select_for_update(of=("self",))
             .select_related("whistle__report", "department")
             .filter(pk=call_id)
             .first()

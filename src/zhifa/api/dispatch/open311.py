@@ -231,6 +231,7 @@ def _create(request) -> JsonResponse:
                 address=p.get("address_string", ""),
                 source=client.name,
                 external_id=p.get("device_id", "")[:60],
+                route_suggestion=False,  # filled in batches, as for the REST API
             )
     except ValidationError as exc:
         fields = {"text": "description", "lon": "long", "lat": "lat"}

@@ -96,6 +96,9 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 priority=d.get("priority") or wf.NORMAL,
                 reported_at=d.get("reported_at"),
                 photos=photos,
+                # The router's suggestion is filled in batches (dispatch worker, queue page):
+                # intake is the busiest path and the phone does not wait for it.
+                route_suggestion=False,
             )
         except ValidationError as exc:
             raise _api_error(exc) from None

@@ -108,6 +108,9 @@ def queue(request):
     ).order_by("late", "step_due_at", "-created_at")
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    # Reports taken in through the API get their routing suggestion in a batch: here at the
+    # latest, for the rows a dispatcher is looking at (the dispatch worker fills the rest).
+    services.fill_suggestions([r for r in rows if r.status == wf.RECEIVED and not r.suggestion])
     names = _item_names([r.item_code or (r.suggestion or {}).get("item") for r in rows])
     handlers = _handler_labels((r.suggestion or {}).get("handler") for r in rows)
     for r in rows:
@@ -239,6 +242,8 @@ def detail(request, pk: int):
             messages.success(request, f"已{wf.ACTION_LABELS.get(action, action)}。")
             return redirect("web:dispatch:detail", pk=report.pk)
     kinds = services.actor_kinds(request.user, report)
+    if report.status == wf.RECEIVED and not report.suggestion:
+        services.fill_suggestions([report])
     suggestion = report.suggestion or {}
     candidates = suggestion.get("candidates") or []
     names = _item_names([c.get("item") for c in candidates] + [report.item_code])
