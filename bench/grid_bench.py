@@ -22,6 +22,7 @@ import gc
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -293,6 +294,23 @@ def main(argv: list[str]) -> int:
     print(f"naive: {1 / naive_s:,.1f} points/s ({agree}/{a.naive} agree with the index)")
     del leaves
 
+    # end to end: `zhifa locate` on a JSON Lines file (process start, index build, parse, write)
+    n_cli = min(a.points, 300_000)
+    src = Path(var_dir) / "points.jsonl"
+    with src.open("w", encoding="utf-8") as f:
+        for i in range(n_cli):
+            f.write(json.dumps({"id": i, "lon": float(xs[i]), "lat": float(ys[i])}) + "\n")
+    t0 = time.perf_counter()
+    subprocess.run(
+        [str(ROOT / ".venv/bin/zhifa"), "locate", str(src), "-o", str(Path(var_dir) / "out.jsonl")],
+        check=True,
+        env={**os.environ, "ZHIFA_VAR_DIR": var_dir},
+        stderr=subprocess.DEVNULL,
+    )
+    cli_s = time.perf_counter() - t0
+    print(f"zhifa locate: {n_cli:,} lines in {cli_s:.1f} s")
+    a.cli = (n_cli, cli_s)
+
     pg = None if a.no_postgis else bench_postgis(path, xs, ys, n_single=min(a.single, 5000), n_batch=100_000)
     if pg:
         print(
@@ -324,6 +342,10 @@ def main(argv: list[str]) -> int:
         write_section(text)
     else:
         print(text)
+    from django.db import connection
+
+    connection.close()
+    shutil.rmtree(var_dir, ignore_errors=True)  # the map cache in CACHE is kept for the next run
     return 0
 
 
@@ -364,6 +386,8 @@ def section(a, path, counts, n_units, t_import, t_db, t_build, mem_mb, rate, bat
         f'| single `services.locate(lon, lat, "gcj02")` (iterative GCJ-02 inverse first), '
         f"{len(lat_gcj):,} lookups | — | p99 {pct(lat_gcj, 99) * 1000:.0f} µs "
         f"(p50 {pct(lat_gcj, 50) * 1000:.0f} µs) | 1 |",
+        f"| `zhifa locate points.jsonl -o out.jsonl`, {a.cli[0]:,} lines end to end (process start, "
+        f"index build, JSON in and out) | — | {a.cli[1]:.1f} s = {a.cli[0] / a.cli[1]:,.0f} lines/s | 1 |",
         "",
         "Baselines in the same run:",
         "",
