@@ -352,6 +352,11 @@ def main(argv: list[str]) -> int:
 def section(a, path, counts, n_units, t_import, t_db, t_build, mem_mb, rate, batch, found, dedicated,
             lat, lat_gcj, naive_s, agree, pg) -> str:  # fmt: skip
     med = statistics.median
+    map_args = (
+        f"--map {path.name}"
+        if a.map
+        else f"--communities {a.communities} --grids {a.grids} --micro {a.micro}"
+    )
     total = t_build
     machine = (
         f"nproc = {os.cpu_count()}, {cpu_name()}, {platform.machine()}, CPython {platform.python_version()}"
@@ -360,8 +365,8 @@ def section(a, path, counts, n_units, t_import, t_db, t_build, mem_mb, rate, bat
         "## Grid",
         "",
         f"Point → grid lookup (issue 3). Measured {time.strftime('%Y-%m-%d')} by "
-        f"`.venv/bin/python bench/grid_bench.py --communities {a.communities} --grids {a.grids} "
-        f"--micro {a.micro} --points {a.points} --runs {a.runs}` on: {machine}. The machine is shared: "
+        f"`.venv/bin/python bench/grid_bench.py {map_args} "
+        f"--points {a.points} --runs {a.runs}` on: {machine}. The machine is shared: "
         f"1-minute load average {a.load[0]:.1f} at the start and {a.load[1]:.1f} at the end of the run, so "
         "times are pessimistic.",
         "",
