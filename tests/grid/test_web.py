@@ -84,3 +84,29 @@ def test_unit_page_shows_base_data_staff_and_children(client, make_user, t01_map
     assert "下级网格（8个）" in grid
     client.force_login(make_user("grid_worker", township="T02", username="w2"))
     assert client.get(f"/grid/units/{micro.pk}/").status_code == 404
+
+
+def test_admin_uploads_a_map_all_or_nothing(client, make_user, county, county_doc):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhifa.grid.models import GridUnit
+
+    doc = {
+        **county_doc,
+        "features": [f for f in county_doc["features"] if f["properties"]["township"] == "T02"],
+    }
+    broken = json.loads(json.dumps(doc))
+    broken["features"] = [f for f in broken["features"] if f["properties"]["code"] != "T02-C01-G01-M01"]
+    client.force_login(make_user("admin", username="root"))
+    r = client.post("/grid/import/", {"file": SimpleUploadedFile("t02.geojson", json.dumps(broken).encode())})
+    page = r.content.decode()
+    assert "导入失败：共1处问题，未写入任何数据" in page and "（T02-C01-G01）" in page and "空隙" in page
+    assert not GridUnit.objects.exists()
+    r = client.post(
+        "/grid/import/", {"file": SimpleUploadedFile("t02.geojson", json.dumps(doc).encode())}, follow=True
+    )
+    assert "网格地图导入完成" in r.content.decode()
+    assert GridUnit.objects.filter(township__code="T02", level="micro").count() == 256
+    assert "导入网格地图" in client.get("/grid/").content.decode()
+    client.force_login(make_user("township_admin", township="T02", username="t2"))
+    assert client.get("/grid/import/").status_code == 403

@@ -61,6 +61,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "catalogue.publish": frozenset({TOWNSHIP_ADMIN, ADMIN}),
     "catalogue.manage_entrustments": frozenset({ADMIN}),
     "grid.manage": frozenset({ADMIN, TOWNSHIP_ADMIN}),
+    "grid.import": frozenset({ADMIN}),
     "dispatch.report": frozenset(
         {
             GRID_WORKER,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.grid_map, name="map"),
     path("enforcement/", views.enforcement_grids, name="enforcement"),
     path("units/<int:pk>/", views.unit_detail, name="unit"),
+    path("import/", views.import_map, name="import"),
 ]
 
 register("网格地图", "web:grid:map", None)

@@ -5,7 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from zhifa.core import audit
 from zhifa.grid import coords, services
+from zhifa.grid.importer import DEFAULT_TOLERANCE_M2, GridImportError, import_features, parse
 from zhifa.grid.models import LEVEL_CHOICES, MICRO, Element, EnforcementGrid, GridStaff, GridUnit
 from zhifa.org import roles
 from zhifa.org.models import Township, User
@@ -40,6 +42,7 @@ def grid_map(request):
             "crs_labels": coords.CRS_LABELS.items(),
             "element_kinds": Element.KIND_CHOICES,
             "can_manage": can_manage,
+            "can_import": request.user.can("grid.import"),
             "can_add_element": can_manage or request.user.can("dispatch.report"),
             "my_posts": GridStaff.objects.filter(user=request.user)
             .select_related("unit")
@@ -136,4 +139,56 @@ def unit_detail(request, pk: int):
             .filter(unit=unit)
             .order_by("kind", "name")[:500],
         },
+    )
+
+
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+@login_required
+def import_map(request):
+    """Upload a GeoJSON grid map for the user's county: the same checks as `zhifa import-grids`."""
+    if not request.user.can("grid.import"):
+        raise PermissionDenied("只有县级系统管理员可以导入网格地图。")
+    errors: list[str] = []
+    summary = ""
+    tolerance = request.POST.get("tolerance") or str(DEFAULT_TOLERANCE_M2)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            tol = float(tolerance)
+            if tol < 0:
+                raise ValueError
+        except ValueError:
+            errors.append(f"容差“{tolerance}”应为非负数（平方米）")
+            tol = DEFAULT_TOLERANCE_M2
+        if upload is None:
+            errors.append("请选择GeoJSON文件")
+        elif upload.size > MAX_UPLOAD:
+            errors.append(f"文件超过{MAX_UPLOAD // 1024 // 1024}MB，请用命令 zhifa import-grids 导入")
+        county = request.user.county
+        if county is None and not errors:
+            errors.append("您的账号不属于任何区县，无法导入")
+        if not errors:
+            parse_errors: list[str] = []
+            features = parse(upload.read(), upload.name, parse_errors)
+            try:
+                with audit.acting_as(request.user):
+                    result = import_features(
+                        features,
+                        source=upload.name,
+                        county=county,
+                        tolerance_m2=tol,
+                        parse_errors=parse_errors,
+                    )
+            except GridImportError as exc:
+                errors = exc.errors
+            else:
+                summary = result.summary()
+                messages.success(request, f"网格地图导入完成：{summary}")
+                return redirect("web:grid:import")
+    return render(
+        request,
+        "web/grid/import.html",
+        {"errors": errors, "tolerance": tolerance},
     )
