@@ -67,7 +67,12 @@
         style: style,
         onEachFeature: function (f, lyr) {
           byId[f.properties.id] = lyr;
-          lyr.bindTooltip(el("span", f.properties.name + "（" + f.properties.code + "）"), { sticky: true });
+          if (f.properties.level === "township" || f.properties.level === "community") {
+            // Few and large: their names stay on the map, as on a paper grid map.
+            lyr.bindTooltip(el("span", f.properties.name), { permanent: true, direction: "center", className: "grid-label" });
+          } else {
+            lyr.bindTooltip(el("span", f.properties.name + "（" + f.properties.code + "）"), { sticky: true });
+          }
           lyr.on("click", function () { select(lyr, f.properties.id); });
         }
       }).addTo(map);
