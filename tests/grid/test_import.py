@@ -158,3 +158,39 @@ def test_reimport_with_new_boundaries_relinks_elements(county, county_doc):
     assert "1个网格要素按新边界改归所在网格" in result.summary()
     e.refresh_from_db()
     assert e.unit_id == m2.id
+
+
+def test_prune_deletes_units_missing_from_the_file_unless_an_element_is_left(county, county_doc, make_user):
+    from zhifa.grid.models import Element, GridStaff
+
+    both = {**county_doc, "features": copy.deepcopy(county_doc["features"][:0])}
+    both["features"] = (
+        _township_only(county_doc, "T01")["features"] + _township_only(county_doc, "T02")["features"]
+    )
+    import_features(_features(both), source="map.geojson", county=county)
+    t02_micro = GridUnit.objects.get(code="T02-C01-G01-M01")
+    GridStaff.objects.create(unit=t02_micro, user=make_user("grid_worker", township="T02"), role="worker")
+    only_t01 = _township_only(county_doc, "T01")
+
+    kept = import_features(_features(only_t01), source="map.geojson", county=county)
+    assert kept.not_in_file == 297 and GridUnit.objects.filter(township__code="T02").count() == 297
+
+    p = shape(json.loads(t02_micro.geometry)).representative_point()
+    e = Element.objects.create(
+        county=county,
+        township=t02_micro.township,
+        unit=t02_micro,
+        kind="risk",
+        name="河堤险段",
+        lon=p.x,
+        lat=p.y,
+    )
+    with pytest.raises(GridImportError, match="要素“河堤险段”仍在其内"):
+        import_features(_features(only_t01), source="map.geojson", county=county, prune=True)
+    assert GridUnit.objects.filter(township__code="T02").count() == 297  # nothing was changed
+
+    e.delete()
+    result = import_features(_features(only_t01), source="map.geojson", county=county, prune=True)
+    assert (result.deleted, result.staff_removed) == (297, 1)
+    assert not GridUnit.objects.filter(township__code="T02").exists()
+    assert GridUnit.objects.count() == 299

@@ -37,6 +37,7 @@ from zhifa.grid.models import (
     TOWNSHIP,
     Element,
     GridIndexVersion,
+    GridStaff,
     GridUnit,
 )
 from zhifa.org.models import CommandCentre, Community, County, Township
@@ -79,6 +80,8 @@ class ImportResult:
     communities_updated: int = 0
     elements_moved: int = 0
     elements_outside: int = 0
+    deleted: int = 0
+    staff_removed: int = 0
     by_level: dict[str, int] = field(default_factory=dict)
     not_in_file: int = 0
     county: County | None = None
@@ -86,7 +89,8 @@ class ImportResult:
     @property
     def changed(self) -> bool:
         return bool(
-            self.created
+            self.deleted
+            or self.created
             or self.updated
             or self.townships_created
             or self.communities_created
@@ -104,12 +108,14 @@ class ImportResult:
                 parts.append(f"社区（村）新增{self.communities_created}个、更新{self.communities_updated}个")
         else:
             parts.append("数据与现有内容一致，未作任何修改")
+        if self.deleted:
+            parts.append(f"删除文件中没有的网格{self.deleted}个（连同其{self.staff_removed}条人员任职）")
         if self.elements_moved:
             parts.append(f"{self.elements_moved}个网格要素按新边界改归所在网格")
         if self.elements_outside:
             parts.append(f"{self.elements_outside}个网格要素已不在任何网格内，保留原归属，请核对")
         if self.not_in_file:
-            parts.append(f"库中另有{self.not_in_file}个网格不在文件中，已保留未删除")
+            parts.append(f"库中另有{self.not_in_file}个网格不在文件中，已保留未删除（需要删除时加 --prune）")
         return "；".join(parts)
 
 
@@ -428,8 +434,13 @@ def import_features(
     county_code: str | None = None,
     tolerance_m2: float = DEFAULT_TOLERANCE_M2,
     parse_errors: list[str] | None = None,
+    prune: bool = False,
 ) -> ImportResult:
-    """Validate the whole map, then write it in one transaction (or raise GridImportError)."""
+    """Validate the whole map, then write it in one transaction (or raise GridImportError).
+
+    With `prune`, the county's units that are not in the file are deleted (with their staff posts);
+    refused if an element would be left on a deleted unit.
+    """
     checker = _Checker(features, tolerance_m2, source)
     checker.errors.extend(parse_errors or [])
     checker.run()
@@ -457,10 +468,12 @@ def import_features(
             CommandCentre.objects.get_or_create(county=county)
         result.county = county
         _write(features, checker, county, result)
-        if result.changed:
+        if result.changed or (prune and result.not_in_file):
             GridIndexVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
             transaction.on_commit(grid_index.invalidate)
             _relink_elements(county, result)
+        if prune and result.not_in_file:
+            _prune(county, {f.code for f in features}, result, source)
     grid_index.invalidate()
     clear_cache()
     return result
@@ -567,6 +580,24 @@ def _relink_elements(county: County, result: ImportResult) -> None:
         Element.objects.bulk_update(moved, ["unit", "township"], batch_size=1000)
         audit.record_many(changes)
     result.elements_moved = len(moved)
+
+
+def _prune(county: County, in_file: set[str], result: ImportResult, source: str) -> None:
+    # Not deferred: the audit snapshot of a deleted row needs every column already loaded.
+    stale = list(GridUnit.objects.filter(county=county).exclude(code__in=in_file))
+    stuck = Element.objects.filter(unit__in=stale).select_related("unit")
+    errors = [
+        f"{source}：网格“{e.unit.code}”不在文件中，但要素“{e.name}”仍在其内且不在新地图任何网格内，不能删除"
+        for e in stuck
+    ]
+    if errors:
+        raise GridImportError(errors)  # inside the import's transaction: nothing is kept
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    result.staff_removed = GridStaff.objects.filter(unit__in=stale).count()
+    for unit in sorted(stale, key=lambda u: -rank[u.level]):  # children before their parents
+        unit.delete()
+    result.deleted = len(stale)
+    result.not_in_file = 0
 
 
 def _insert(units: list[GridUnit]) -> None:

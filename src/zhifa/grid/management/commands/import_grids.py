@@ -23,12 +23,20 @@ class Command(BaseCommand):
             default=DEFAULT_TOLERANCE_M2,
             help=f"重叠、空隙、超出上级的容差（平方米，默认{DEFAULT_TOLERANCE_M2:g}）",
         )
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="删除库中有、文件中没有的网格（连同其人员任职；仍有要素在内的网格不能删除）",
+        )
 
     def handle(self, *args, **options):
         try:
             with audit.acting_as("命令行"):
                 result = import_file(
-                    options["file"], county_code=options["county_code"], tolerance_m2=options["tolerance"]
+                    options["file"],
+                    county_code=options["county_code"],
+                    tolerance_m2=options["tolerance"],
+                    prune=options["prune"],
                 )
         except GridImportError as exc:
             for line in exc.errors:
