@@ -108,5 +108,13 @@ def test_admin_uploads_a_map_all_or_nothing(client, make_user, county, county_do
     assert "网格地图导入完成" in r.content.decode()
     assert GridUnit.objects.filter(township__code="T02", level="micro").count() == 256
     assert "导入网格地图" in client.get("/grid/").content.decode()
+    smaller = {**doc, "features": [f for f in doc["features"] if f["properties"]["level"] == "township"]}
+    r = client.post(
+        "/grid/import/",
+        {"file": SimpleUploadedFile("t02.geojson", json.dumps(smaller).encode()), "prune": "1"},
+        follow=True,
+    )
+    assert "删除文件中没有的网格" in r.content.decode()
+    assert GridUnit.objects.count() == 1
     client.force_login(make_user("township_admin", township="T02", username="t2"))
     assert client.get("/grid/import/").status_code == 403

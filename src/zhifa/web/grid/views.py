@@ -180,6 +180,7 @@ def import_map(request):
                         county=county,
                         tolerance_m2=tol,
                         parse_errors=parse_errors,
+                        prune=request.POST.get("prune") == "1",
                     )
             except GridImportError as exc:
                 errors = exc.errors
