@@ -400,3 +400,14 @@ def test_open_case_input_errors_in_chinese(team):
         A.do_open_case, team.o1, item_code="Z028", procedure="fast", party=SHOP, opened_on=D(2026, 9, 1)
     )
     assert Case.objects.count() == 0
+
+
+def test_decision_announced_to_present_party_is_served_at_once(team):
+    case = _to_decision(team)
+    A.do_decide(team.decider, case, D(2026, 9, 10), fine=1000, party_present=True)
+    obj = to_casefile(Case.objects.get(pk=case.pk))
+    assert [(e["type"], e["date"]) for e in obj["events"][-2:]] == [
+        ("decided", "2026-09-10"),
+        ("served", "2026-09-10"),
+    ]
+    assert obj["events"][-1]["method"] == "in_person"

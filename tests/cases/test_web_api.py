@@ -104,6 +104,20 @@ def test_evidence_upload_and_download(world):
     )
     assert "已保存" in r.content.decode()
     ev = Evidence.objects.get()
+    assert ev.event is None
+    step = world.case.events.get(type="discovered")
+    r = c.post(
+        f"/cases/{world.case.pk}/",
+        {
+            "action": "evidence",
+            "date": "2026-09-01",
+            "event": step.pk,
+            "file": SimpleUploadedFile("b.pdf", data + b" "),
+        },
+        follow=True,
+    )
+    assert Evidence.objects.get(original_name="b.pdf").event == step
+    assert "2026-09-01发现线索" in r.content.decode()
     got = c.get(f"/cases/evidence/{ev.pk}/")
     assert b"".join(got.streaming_content) == data
     assert client_for(world.other).get(f"/cases/evidence/{ev.pk}/").status_code == 404

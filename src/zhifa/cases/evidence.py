@@ -174,9 +174,17 @@ def full_record(case: Case) -> list[dict[str, Any]]:
                 "label": EVENT_NAMES_ZH.get(e.type, "移送" if e.type == "transferred" else e.type),
             }
         )
-    for ev in case.evidence.select_related("uploaded_by").all():
+    for ev in case.evidence.select_related("uploaded_by", "event").all():
+        step = EVENT_NAMES_ZH.get(ev.event.type, ev.event.type) if ev.event else ""
         rows.append(
-            {"date": ev.date, "order": (1, ev.pk), "kind": "evidence", "evidence": ev, "label": "证据"}
+            {
+                "date": ev.date,
+                "order": (1, ev.pk),
+                "kind": "evidence",
+                "evidence": ev,
+                "label": "证据",
+                "evidence_step": step,
+            }
         )
     rows.sort(key=lambda r: (r["date"], r["order"]))
     return rows

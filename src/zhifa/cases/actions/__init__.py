@@ -655,9 +655,10 @@ def do_decide(
         ev = _record(user, case, "decided", on, actors=keys, fields=fields, decision=decision, note=note)
         case.decision = decision
         case.save(update_fields=["decision"])
-        if case.procedure == "simple":
-            # 当场交付 (处罚法 第52条): the on-the-spot form is handed over at once.
-            _record(user, case, "served", on, fields={"method": "in_person"}, note="当场交付")
+        if case.procedure == "simple" or party_present:
+            # 当场交付 (处罚法 第52条, 第61条): a decision announced to the party present is
+            # handed over at once.
+            _record(user, case, "served", on, fields={"method": "in_person"}, note="当场宣告并交付")
         record_usage(case.township, case.item_code, on)
         return _done(user, case, "decided", ev)
 

@@ -176,6 +176,7 @@ def case_detail(request, pk: int):
                     name=upload.name,
                     date=on,
                     description=request.POST.get("description", ""),
+                    event=case.events.filter(pk=request.POST.get("event") or 0).first(),
                 )
                 messages.success(request, f"证据“{ev.original_name}”已保存，SHA-256：{ev.sha256}。")
             elif action == "document":
