@@ -16,7 +16,7 @@
   bars("chart-usage", "赋权事项使用率", data.usage, "#ef6c00");
   new Chart(document.getElementById("chart-trend"), {
     type: "line",
-    data: { labels: data.trend_labels, datasets: [{ label: "全县活跃率", data: data.trend, borderColor: "#1565c0", tension: 0.2 }] },
+    data: { labels: data.trend_labels, datasets: [{ label: "全县活跃率", data: data.trend, borderColor: "#1565c0", tension: 0 }] },
     options: { scales: pct, animation: false },
   });
   window.zhifaChartsReady = true;
