@@ -101,3 +101,32 @@ def test_to_casefile_passes_the_validator(six):
     import_casefiles(DEV.read_text(encoding="utf-8").splitlines()[5] + "\n")
     case = Case.objects.get()
     assert validate_case(to_casefile(case)) == []
+
+
+@pytest.mark.django_db
+def test_web_import_and_export(six, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    sup = make_user("supervisor", username="sup")
+    c = Client()
+    c.force_login(sup)
+    text = DEV.read_text(encoding="utf-8")
+    bad = text.replace('"schema": "zhifa.casefile/1"', '"schema": "zhifa.casefile/9"', 1)
+    r = c.post("/cases/exchange/", {"file": SimpleUploadedFile("dev.jsonl", bad.encode())})
+    assert "dev.jsonl：第1行 schema" in r.content.decode() and Case.objects.count() == 0
+    r = c.post("/cases/exchange/", {"file": SimpleUploadedFile("dev.jsonl", text.encode())})
+    assert r.status_code == 302 and Case.objects.count() == 61
+    got = c.get("/cases/exchange/?download=1").content.decode()
+    assert got == text
+    # A township officer sees only the own township's files; an officer may not import or export.
+    boss = make_user("decider", township="T01", username="boss1")
+    b = Client()
+    b.force_login(boss)
+    lines = b.get("/cases/exchange/?download=1").content.decode().splitlines()
+    assert lines and all('"township": "T01"' in line for line in lines)
+    assert b.post("/cases/exchange/", {"file": SimpleUploadedFile("x.jsonl", b"{}")}).status_code == 403
+    officer = make_user("officer", township="T01", username="off1")
+    o = Client()
+    o.force_login(officer)
+    assert o.get("/cases/exchange/").status_code == 403

@@ -178,17 +178,18 @@ def from_casefile(obj: dict[str, Any], lineno: int = 1) -> Case:
     return cases[0]
 
 
-def import_casefiles(text: str) -> list[Case]:
-    """Import a whole `.jsonl` text: every line is checked first (format, township known,
-    case number not yet used); any error and nothing is written. Raises `ImportError_`."""
+def import_casefiles(text: str, townships: set[str] | None = None) -> list[Case]:
+    """Import a whole `.jsonl` text: every line is checked first (format, township known — and
+    among `townships` when given —, case number not yet used); any error and nothing is
+    written. Raises `ImportError_`."""
     try:
         objs = cf.parse_text(text)
     except cf.CaseFileError as exc:
         raise ImportError_(exc.errors) from None
-    return _import(list(enumerate(objs, 1)))
+    return _import(list(enumerate(objs, 1)), townships)
 
 
-def _import(numbered: list[tuple[int, dict]]) -> list[Case]:
+def _import(numbered: list[tuple[int, dict]], allowed: set[str] | None = None) -> list[Case]:
     errors: list[str] = []
     for lineno, obj in numbered:
         errors.extend(
@@ -201,7 +202,7 @@ def _import(numbered: list[tuple[int, dict]]) -> list[Case]:
         Case.objects.filter(number__in=[o["case_id"] for _n, o in numbered]).values_list("number", flat=True)
     )
     for lineno, obj in numbered:
-        if obj["township"] not in townships:
+        if obj["township"] not in townships or (allowed is not None and obj["township"] not in allowed):
             errors.append(f"第{lineno}行 township：乡镇（街道）代码“{obj['township']}”在本系统中不存在")
         if obj["case_id"] in existing:
             errors.append(f"第{lineno}行 case_id：案件编号“{obj['case_id']}”已存在，不能重复导入")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("team/<int:pk>/", views.officer_detail, name="officer"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("exchange/", views.exchange, name="exchange"),
     path("<int:pk>/", views.case_detail, name="detail"),
 ]
 

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -63,6 +63,7 @@ def case_list(request):
                 pk__in=Case.objects.restrict(request.user).values("township")
             ),
             "can_open": request.user.can("cases.handle"),
+            "can_exchange": _can_exchange(request.user),
             "q": g,
         },
     )
@@ -389,4 +390,53 @@ def officer_detail(request, pk: int):
             "errors": errors,
             "manage": request.user.can("cases.manage_team"),
         },
+    )
+
+
+def _can_exchange(user) -> bool:
+    return any(user.can(c) for c in ("supervision.review", "supervision.procuratorate", "cases.decide"))
+
+
+@login_required
+def exchange(request):
+    """案卷交换: export the cases in scope as zhifa.casefile/1; import external files (supervisors)."""
+    user = request.user
+    if not _can_exchange(user):
+        raise PermissionDenied("您没有导入或导出案卷的权限。")
+    can_import = user.can("supervision.review")
+    errors: list[str] = []
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied("只有执法监督人员和管理员可以导入案卷。")
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = ["请选择案卷文件（.jsonl）。"]
+        else:
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                errors = [f"{upload.name}：不是有效的UTF-8编码。"]
+            else:
+                allowed = set(Township.objects.restrict(user).values_list("code", flat=True))
+                try:
+                    made = services.import_casefiles(text, townships=allowed)
+                except services.ImportError_ as exc:
+                    errors = [f"{upload.name}：{e}" for e in exc.errors[:200]]
+                    if len(exc.errors) > 200:
+                        errors.append(f"……共{len(exc.errors)}处错误")
+                else:
+                    messages.success(request, f"已导入{len(made)}件案卷。")
+                    return redirect("web:cases:list")
+    if request.method == "GET" and request.GET.get("download"):
+        qs = Case.objects.restrict(user).order_by("id")
+        if request.GET.get("township"):
+            qs = qs.filter(township__code=request.GET["township"])
+        text = services.export_casefiles(services.with_related(qs))
+        resp = HttpResponse(text, content_type="application/x-ndjson; charset=utf-8")
+        resp["Content-Disposition"] = 'attachment; filename="cases.jsonl"'
+        return resp
+    return render(
+        request,
+        "web/cases/exchange.html",
+        {"errors": errors, "can_import": can_import, "townships": Township.objects.restrict(user)},
     )
