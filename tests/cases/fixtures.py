@@ -6,6 +6,16 @@ import datetime as dt
 from types import SimpleNamespace
 
 D = dt.date
+_HASH: list[str] = []
+
+
+def _password_hash() -> str:
+    """The hash of the test password "Zhifa-test-2026", computed once per process."""
+    if not _HASH:
+        from django.contrib.auth.hashers import make_password
+
+        _HASH.append(make_password("Zhifa-test-2026"))
+    return _HASH[0]
 
 
 def build_team(county) -> SimpleNamespace:
@@ -68,9 +78,11 @@ def build_team(county) -> SimpleNamespace:
     squad = Squad.objects.create(township=t1, name="市容中队", domain="市容环卫")
 
     def user(username, role, township=t1, full_name=None):
-        return User.objects.create_user(
+        # One password hash for every account: hashing is slow on purpose, a dozen of them per
+        # test would dominate the suite's time.
+        return User.objects.create(
             username=username,
-            password="Zhifa-test-2026",
+            password=_password_hash(),
             role=role,
             township=township,
             county=county,
