@@ -97,3 +97,14 @@ def test_only_penalty_decisions_and_scoped(decided, client):
     assert case.number in page and undecided.number not in page
     client.force_login(team.other)
     assert case.number not in client.get(reverse("web:supervision:disclosures")).content.decode()
+
+
+def test_disclosure_carries_the_generated_decision_number(decided, settings, tmp_path):
+    from zhifa.documents.services import generate
+    from zhifa.supervision import disclosure
+
+    settings.MEDIA_ROOT = tmp_path
+    team, case = decided
+    doc = generate(case, "penalty_decision", team.o1)
+    d = disclosure.publish_decision(team.o1, case.pk, D(2026, 9, 15))
+    assert d.doc_no == doc.doc_no == d.content["doc_no"]

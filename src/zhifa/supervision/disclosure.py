@@ -49,9 +49,11 @@ def _decided_event(case):
 
 def disclosure_content(case) -> dict[str, Any]:
     """The redacted public record of a decided case."""
+    from zhifa.cases.services import _with_document_no
     from zhifa.catalogue.models import Item
 
-    decision = case.decision or {}
+    # The number of the generated decision document, when there is one, is the decision's 文号.
+    decision = _with_document_no(case) or {}
     party = case.party or {}
     item = Item.objects.filter(county_id=case.township.county_id, code=case.item_code).first()
     penalties = [PENALTY_LABELS.get(p, p) for p in decision.get("penalties") or []]
@@ -85,6 +87,7 @@ def publish_decision(user, case_id: int, on: dt.date) -> Disclosure:
         raise ValidationError("只有已作出行政处罚决定的案件才能公示。")
     if on < decided.date:
         raise ValidationError("公示日期不能早于决定日期。")
+    content = disclosure_content(case)
     if not (user.can("cases.assist") or user.can("cases.decide")):
         raise PermissionDenied("您没有公示处罚决定的权限。")
     do_add_event(user, case, "disclosed", on)
@@ -92,11 +95,11 @@ def publish_decision(user, case_id: int, on: dt.date) -> Disclosure:
         case=case,
         county=case.township.county,
         township=case.township,
-        doc_no=decision.get("doc_no", ""),
+        doc_no=content["doc_no"],
         decided_on=decided.date,
         due_on=work_calendar().add_workdays(decided.date, DISCLOSE_WORKDAYS),
         published_on=on,
-        content=disclosure_content(case),
+        content=content,
         published_by=user,
     )
 
