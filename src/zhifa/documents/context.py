@@ -18,6 +18,7 @@ import re
 from typing import TypedDict
 
 from zhifa.documents import kinds
+from zhifa.rules.casefile import PENALTY_NAMES_ZH
 
 
 class Party(TypedDict, total=False):
@@ -256,20 +257,7 @@ CONTEXT_TYPES: dict[str, type] = {
 }
 assert set(CONTEXT_TYPES) == set(kinds.BY_CODE)
 
-PENALTY_LABELS = {
-    "warning": "警告",
-    "criticism": "通报批评",
-    "fine": "罚款",
-    "confiscate_gains": "没收违法所得",
-    "confiscate_property": "没收非法财物",
-    "licence_suspended": "暂扣许可证件",
-    "downgrade": "降低资质等级",
-    "licence_revoked": "吊销许可证件",
-    "restrict_business": "限制开展生产经营活动",
-    "suspend_business": "责令停产停业",
-    "close": "责令关闭",
-    "restrict_practice": "限制从业",
-}
+PENALTY_LABELS = PENALTY_NAMES_ZH
 
 SERVICE_METHODS = {
     "in_person": "直接送达",

@@ -46,6 +46,21 @@ PENALTIES = (
     "close",
     "restrict_practice",
 )
+# The statutory names of the kinds of penalty (处罚法 第9条), for every text a user reads.
+PENALTY_NAMES_ZH = {
+    "warning": "警告",
+    "criticism": "通报批评",
+    "fine": "罚款",
+    "confiscate_gains": "没收违法所得",
+    "confiscate_property": "没收非法财物",
+    "licence_suspended": "暂扣许可证件",
+    "downgrade": "降低资质等级",
+    "licence_revoked": "吊销许可证件",
+    "restrict_business": "限制开展生产经营活动",
+    "suspend_business": "责令停产停业",
+    "close": "责令关闭",
+    "restrict_practice": "限制从业",
+}
 CIRCUMSTANCES = ("minor", "general", "serious", "severe")
 DISCOVERY_SOURCES = ("网格员上报", "巡查发现", "群众举报", "12345热线", "部门移送", "智能感知")
 INSPECTION_RESULTS = ("compliant", "non_compliant")

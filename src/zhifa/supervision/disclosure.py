@@ -17,23 +17,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from zhifa.core.calendar import work_calendar
+from zhifa.rules.casefile import PENALTY_NAMES_ZH
 from zhifa.rules.redaction import redact_party, redact_text_for_party
 from zhifa.supervision.models import Disclosure
 
-PENALTY_LABELS = {
-    "warning": "警告",
-    "criticism": "通报批评",
-    "fine": "罚款",
-    "confiscate_gains": "没收违法所得",
-    "confiscate_property": "没收非法财物",
-    "licence_suspended": "暂扣许可证件",
-    "downgrade": "降低资质等级",
-    "licence_revoked": "吊销许可证件",
-    "restrict_business": "限制开展生产经营活动",
-    "suspend_business": "责令停产停业",
-    "close": "责令关闭",
-    "restrict_practice": "限制从业",
-}
+PENALTY_LABELS = PENALTY_NAMES_ZH
 DISCLOSE_WORKDAYS = 7
 WITHDRAW_WORKDAYS = 3
 

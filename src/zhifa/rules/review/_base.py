@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from zhifa.rules.casefile import EVENT_NAMES_ZH, parse_date
+from zhifa.rules.casefile import EVENT_NAMES_ZH, PENALTY_NAMES_ZH, parse_date
 from zhifa.rules.deadlines import fast
 
 DEFECT = "defect"
@@ -144,20 +144,7 @@ def rule(code: str, severity: str, title: str):
 # Wording helpers
 
 PARTY_KIND_ZH = {"individual": "公民", "organisation": "法人或其他组织"}
-PENALTY_ZH = {
-    "warning": "警告",
-    "criticism": "通报批评",
-    "fine": "罚款",
-    "confiscate_gains": "没收违法所得",
-    "confiscate_property": "没收非法财物",
-    "licence_suspended": "暂扣许可证件",
-    "downgrade": "降低资质等级",
-    "licence_revoked": "吊销许可证件",
-    "restrict_business": "限制开展生产经营活动",
-    "suspend_business": "责令停产停业",
-    "close": "责令关闭",
-    "restrict_practice": "限制从业",
-}
+PENALTY_ZH = PENALTY_NAMES_ZH
 CIRCUMSTANCE_ZH = {"minor": "轻微", "general": "一般", "serious": "较重", "severe": "严重"}
 
 ACTING = frozenset(

@@ -3,8 +3,6 @@ evidence, documents), my deadlines, the team and the personal enforcement record
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,19 +19,13 @@ from zhifa.cases.models import Case, Evidence, Officer, Squad
 from zhifa.org.models import Township, User
 from zhifa.rules import casefile as cf
 from zhifa.rules.review._base import RULES
+from zhifa.web.forms import parse_date as _date
 
 
 def _messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [m for msgs in exc.message_dict.values() for m in msgs]
     return exc.messages
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required

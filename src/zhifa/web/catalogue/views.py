@@ -29,27 +29,16 @@ from zhifa.catalogue.models import (
     UsageCount,
 )
 from zhifa.org.models import County, Township
+from zhifa.web.forms import error_messages as _errors
+from zhifa.web.forms import parse_date as _date
 
 PAGE_SIZE = 30
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _int(value: str | None) -> int:
     """A posted id; anything else becomes 0, which matches no row (→ 404 or a clear message)."""
     return int(value) if value and value.isdigit() else 0
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return exc.messages
 
 
 def _county(user) -> County | None:

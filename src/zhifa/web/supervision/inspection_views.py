@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,19 +14,8 @@ from zhifa.rules.inspections import CREDIT_LABELS, CREDIT_LIMITS
 from zhifa.supervision import credentials
 from zhifa.supervision import inspections as svc
 from zhifa.supervision.models import Enterprise, InspectionPlan, InspectionVisit, PlanTask
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return exc.messages
+from zhifa.web.forms import error_messages as _errors
+from zhifa.web.forms import parse_date as _date
 
 
 def _codes(text: str) -> list[str]:

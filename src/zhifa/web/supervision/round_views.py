@@ -13,19 +13,8 @@ from django.utils import timezone
 from zhifa.rules import scoring
 from zhifa.supervision import rounds as svc
 from zhifa.supervision.models import ReviewRound, ReviewSheet
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return exc.messages
+from zhifa.web.forms import error_messages as _errors
+from zhifa.web.forms import parse_date as _date
 
 
 @login_required

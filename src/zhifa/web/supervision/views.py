@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,19 +9,8 @@ from django.utils import timezone
 from zhifa.org.models import Township
 from zhifa.supervision import services
 from zhifa.supervision.models import CitizenSupervisor, Letter, Observation
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return exc.messages
+from zhifa.web.forms import error_messages as _errors
+from zhifa.web.forms import parse_date as _date
 
 
 @login_required
