@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import benchmarks_md  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 from review_bench import machine  # noqa: E402
 
 from zhifa.documents import kinds, layouts  # noqa: E402
@@ -143,18 +144,7 @@ def main(argv: list[str]) -> int:
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = doc.find("\n## Documents\n")
-    if start < 0:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = doc.find("\n## ", start + 1)
-        doc = doc[: start + 1] + text + (doc[nxt:] if nxt >= 0 else "")
-    if not doc.endswith("\n"):
-        doc += "\n"
-    path.write_text(doc, encoding="utf-8")
-    print(f"updated {path}")
+    benchmarks_md.write_section("Documents", text)
 
 
 if __name__ == "__main__":

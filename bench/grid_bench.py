@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchmarks_md
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -422,18 +423,7 @@ def section(a, path, counts, n_units, t_import, t_db, t_build, mem_mb, rate, bat
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = doc.find("\n## Grid\n")
-    if start < 0:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = doc.find("\n## ", start + 1)
-        doc = doc[: start + 1] + text + (doc[nxt:] if nxt >= 0 else "")
-    if not doc.endswith("\n"):
-        doc += "\n"
-    path.write_text(doc, encoding="utf-8")
-    print(f"updated {path}")
+    benchmarks_md.write_section("Grid", text)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+import benchmarks_md  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+
 from zhifa.rules import review as rv  # noqa: E402
 from zhifa.rules.casefile import iter_checked, parse_lines, read_text, split_lines  # noqa: E402
 from zhifa.rules.review import _base  # noqa: E402
@@ -316,18 +318,7 @@ def render(per_rule, exact, baselines, n_cases, size_mb, med, times, n_find, n_s
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = doc.find("\n## Review\n")
-    if start < 0:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = doc.find("\n## ", start + 1)
-        doc = doc[: start + 1] + text + (doc[nxt:] if nxt >= 0 else "")
-    if not doc.endswith("\n"):
-        doc += "\n"
-    path.write_text(doc, encoding="utf-8")
-    print(f"updated {path}")
+    benchmarks_md.write_section("Review", text)
 
 
 if __name__ == "__main__":

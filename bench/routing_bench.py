@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+import benchmarks_md  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+
 from zhifa.rules.routing import Example, Router, decide_handler  # noqa: E402
 from zhifa.rules.routing.text import words  # noqa: E402
 
@@ -350,18 +352,7 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int)
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = doc.find("\n## Routing\n")
-    if start < 0:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = doc.find("\n## ", start + 1)
-        doc = doc[: start + 1] + text + (doc[nxt:] if nxt >= 0 else "")
-    if not doc.endswith("\n"):
-        doc += "\n"
-    path.write_text(doc, encoding="utf-8")
-    print(f"updated {path}")
+    benchmarks_md.write_section("Routing", text)
 
 
 def main(argv: list[str]) -> int:
