@@ -355,3 +355,35 @@ def test_joint_action_led_by_a_department_asks_the_township_to_assist(people, co
     s.do_finish(people["d2"], r.pk, result="已立案查处")
     r.refresh_from_db()
     assert r.status == wf.VERIFYING
+
+
+def test_a_missing_holiday_year_never_stops_intake(people, county):
+    # 2027's arrangement is not in the calendar: the receipt step's due time cannot be computed.
+    TimeLimit.objects.create(county=county, step=wf.RECEIVED, amount=3, unit=wf.WORKDAYS)
+    res = intake(people, county, now=at("2026-12-30T10:00"))
+    r = res.report
+    assert r.step_due_at is None and any("缺少2027年节假日安排" in w for w in res.warnings)
+    assert r.steps.get().limit_label == "3个工作日（期限待定，缺节假日安排）"
+    s.do_route(people["td1"], r.pk, now=at("2026-12-30T11:00"))  # 1 working day: 31 December
+    r.refresh_from_db()
+    assert r.step_due_at == at("2026-12-31T17:30")
+    s.do_accept(people["o1"], r.pk, now=at("2026-12-31T09:00"))
+    r.refresh_from_db()
+    assert r.step_due_at is None and r.status == wf.HANDLING
+    s.do_request_extension(people["o1"], r.pk, days=3, reason="需协调")
+    with pytest.raises(ValidationError, match="缺少2027年节假日安排"):
+        s.do_approve_extension(people["td1"], r.pk, now=at("2026-12-31T10:00"))
+    # The administrator enters 2027 (here only New Year's Day); the worker fills the due time.
+    from zhifa.core import calendar as core_calendar
+    from zhifa.core.models import CalendarDay, HolidayYear
+
+    HolidayYear.objects.create(year=2027)
+    CalendarDay.objects.create(date=dt.date(2027, 1, 1), kind=CalendarDay.HOLIDAY, name="元旦")
+    core_calendar.invalidate()
+    try:
+        assert s.fill_missing_dues() == 1
+        r.refresh_from_db()
+        # Five working days from 31 December: 4, 5, 6, 7 and 8 January (1 January a holiday).
+        assert r.step_due_at == at("2027-01-08T17:30")
+    finally:
+        core_calendar.invalidate()

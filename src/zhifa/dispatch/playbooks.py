@@ -19,6 +19,7 @@ from zhifa.dispatch.models import PlanTask, Playbook, Report, Whistle, WhistleCa
 from zhifa.org import roles
 from zhifa.org.models import County, Department
 from zhifa.rules import dispatch_workflow as wf
+from zhifa.rules.workdays import CalendarGapError
 
 MAX_STEPS = 20
 
@@ -118,6 +119,13 @@ def apply(actor, report: Report, now: dt.datetime) -> Playbook | None:
         return None
     cal = work_calendar()
     start = timezone.localtime(now)
+
+    def due(days: int) -> dt.datetime | None:
+        try:
+            return wf.due_at(start, wf.Limit(days, wf.WORKDAYS), cal)
+        except CalendarGapError:  # the year's holidays are not entered yet: no due time shown
+            return None
+
     for i, step in enumerate(pb.steps or [], 1):
         PlanTask.objects.create(
             report=report,
@@ -125,7 +133,7 @@ def apply(actor, report: Report, now: dt.datetime) -> Playbook | None:
             order=i,
             title=step.get("title", ""),
             unit=step.get("unit", ""),
-            due_at=wf.due_at(start, wf.Limit(int(step.get("days") or 1), wf.WORKDAYS), cal),
+            due_at=due(int(step.get("days") or 1)),
         )
     report.playbook = pb
     rank = list(wf.PRIORITY_LABELS)
@@ -142,7 +150,7 @@ def apply(actor, report: Report, now: dt.datetime) -> Playbook | None:
                 subject=f"{pb.name}：{report.text[:60]}",
                 detail="按智能预案召集：" + "；".join(s.get("title", "") for s in pb.steps or []),
                 called_at=now,
-                respond_by=wf.due_at(start, wf.Limit(1, wf.WORKDAYS), cal),
+                respond_by=due(1) or now + dt.timedelta(hours=24),
                 called_by=caller,
             )
             for d in depts:

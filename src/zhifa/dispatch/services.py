@@ -39,6 +39,7 @@ from zhifa.org import roles
 from zhifa.org.models import County, Department, Township
 from zhifa.rules import dispatch_workflow as wf
 from zhifa.rules.dispatch_workflow import TransitionRefused
+from zhifa.rules.workdays import CalendarGapError
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,21 @@ def _unit_label(report: Report, state: str) -> str:
     return report.handler_label
 
 
+def due_or_gap(start: dt.datetime, limit: wf.Limit | None) -> tuple[dt.datetime | None, str]:
+    """The due time of a step, or (None, why) when the calendar lacks the year it reaches.
+
+    A missing holiday arrangement must never stop a report from being taken in or moved on:
+    the step runs without a due time, says why, and the worker computes it once the
+    administrator has entered the year (`fill_missing_dues`).
+    """
+    if limit is None:
+        return None, ""
+    try:
+        return wf.due_at(timezone.localtime(start), limit, work_calendar()), ""
+    except CalendarGapError as exc:
+        return None, f"{exc}，期限待录入节假日安排后确定"
+
+
 def _start_step(report: Report, state: str, now: dt.datetime) -> None:
     """Close the running step and start the clock of `state` if it is timed."""
     for step in report.steps.filter(ended_at__isnull=True):
@@ -140,18 +156,22 @@ def _start_step(report: Report, state: str, now: dt.datetime) -> None:
     report.step_due_at = None
     if state in wf.TIMED_STATES:
         limit = limit_for(report, state)
-        due = None
-        if limit is not None:
-            due = wf.due_at(timezone.localtime(now), limit, work_calendar())
+        due, gap = due_or_gap(now, limit)
         report.step_due_at = due
         Step.objects.create(
             report=report,
             state=state,
             unit=_unit_label(report, state),
-            limit_label=limit.label() if limit else "",
+            limit_label=_limit_label(limit, gap),
             started_at=now,
             due_at=due,
         )
+
+
+def _limit_label(limit: wf.Limit | None, gap: str) -> str:
+    if limit is None:
+        return ""
+    return f"{limit.label()}（期限待定，缺节假日安排）" if gap else limit.label()
 
 
 def _log(
@@ -506,7 +526,9 @@ def do_intake(
         warnings.append(f"疑似与事件{dup.tracking_code}重复，请调度员核实后合并")
     limit = limit_for(report, wf.RECEIVED)
     report.step_started_at = now
-    report.step_due_at = wf.due_at(timezone.localtime(now), limit, work_calendar()) if limit else None
+    report.step_due_at, gap = due_or_gap(now, limit)
+    if gap:
+        warnings.append(gap)
     try:
         with transaction.atomic():
             # The three rows go into the audit chain as one batch: one turn of the chain's lock
@@ -517,7 +539,7 @@ def do_intake(
                     report=report,
                     state=wf.RECEIVED,
                     unit=_unit_label(report, wf.RECEIVED),
-                    limit_label=limit.label() if limit else "",
+                    limit_label=_limit_label(limit, gap),
                     started_at=now,
                     due_at=report.step_due_at,
                 )
@@ -940,7 +962,10 @@ def do_approve_extension(
         if not days:
             raise ValidationError("没有待审批的延期申请")
         base = report.step_due_at or now
-        new_due = wf.due_at(timezone.localtime(base), wf.Limit(days, wf.WORKDAYS), work_calendar())
+        try:
+            new_due = wf.due_at(timezone.localtime(base), wf.Limit(days, wf.WORKDAYS), work_calendar())
+        except CalendarGapError as exc:
+            raise ValidationError(f"{exc}，请先在“节假日安排”中录入后再批准延期") from None
         report.step_due_at = new_due
         report.extension_requested_days = 0
         step = report.steps.filter(ended_at__isnull=True).last()
@@ -1070,6 +1095,7 @@ class UrgeSummary:
     absent_calls: int = 0
     held_due: list[str] = field(default_factory=list)
     suggested: int = 0
+    dues_filled: int = 0
 
 
 def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummary:
@@ -1100,13 +1126,50 @@ def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummar
             _escalate("督办程序", report, reason + "，升级督办", now)
             if report.escalation_level > level:
                 summary.escalated.append(report.tracking_code)
-            report.step_due_at = wf.due_at(timezone.localtime(now), wf.URGE_GRACE, cal)
+            try:
+                report.step_due_at = wf.due_at(timezone.localtime(now), wf.URGE_GRACE, cal)
+            except CalendarGapError:  # our own grace period: a day by the clock will do
+                report.step_due_at = now + dt.timedelta(hours=24)
             report.save(update_fields=["step_due_at", "updated_at"])
     summary.absent_calls = mark_absent(now)
     summary.held_due = remind_held(now)
     pending = list(Report.objects.filter(status=wf.RECEIVED, suggestion={}).order_by("id")[:limit])
     summary.suggested = fill_suggestions(pending)
+    summary.dues_filled = fill_missing_dues(limit)
     return summary
+
+
+def fill_missing_dues(limit: int = 500) -> int:
+    """Steps started without a due time (calendar year missing) get one once the year is there."""
+    n = 0
+    steps = (
+        Step.objects.filter(ended_at__isnull=True, due_at__isnull=True, state__in=wf.TIMED_STATES)
+        .select_related("report")
+        .order_by("id")[:limit]
+    )
+    for step in steps:
+        report = step.report
+        if report.status != step.state:
+            continue
+        lim = limit_for(report, step.state)
+        due, _ = due_or_gap(step.started_at, lim)
+        if due is None:
+            continue
+        with transaction.atomic():
+            step.due_at = due
+            step.limit_label = lim.label()
+            step.save(update_fields=["due_at", "limit_label"])
+            Report.objects.filter(pk=report.pk, step_due_at__isnull=True).update(step_due_at=due)
+            audit.record(
+                "update",
+                model="dispatch.Report",
+                object_id=str(report.pk),
+                before={"step_due_at": None},
+                after={"step_due_at": due.isoformat()},
+                reason="补算本环节期限",
+            )
+        n += 1
+    return n
 
 
 def remind_held(now: dt.datetime | None = None) -> list[str]:

@@ -61,7 +61,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{timezone.localtime():%Y-%m-%d %H:%M:%S} 督办{len(summary.urged)}件，"
             f"升级{len(summary.escalated)}件，部门未报到{summary.absent_calls}次，"
-            f"挂账到期提醒{len(summary.held_due)}件"
+            f"挂账到期提醒{len(summary.held_due)}件，补转办建议{summary.suggested}件，"
+            f"补算期限{summary.dues_filled}件"
         )
         beat = settings.VAR_DIR / "urge-overdue.heartbeat"
         beat.parent.mkdir(parents=True, exist_ok=True)
