@@ -120,3 +120,27 @@ def test_the_dispatch_worker_fills_deferred_suggestions_in_one_batch(demo):
         r.refresh_from_db()
         assert len(r.suggestion["candidates"]) >= 1 and "handler" in r.suggestion
     assert s.urge_overdue(timezone.now()).suggested == 0
+
+
+def _dev_lines(n: int) -> list[str]:
+    from pathlib import Path
+
+    for cand in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared")):
+        path = cand / "benchmark" / "reports" / "reports-dev.jsonl"
+        if path.exists():
+            return path.read_text(encoding="utf-8").splitlines()[:n]
+    raise FileNotFoundError("reports-dev.jsonl")
+
+
+def test_import_routes_the_whole_file_in_one_batch(demo, tmp_path):
+    from django.core.management import call_command
+
+    f = tmp_path / "r.jsonl"
+    f.write_text("\n".join(_dev_lines(5)) + "\n", encoding="utf-8")
+    call_command("import_reports", str(f), "--county", "DEMO")
+    reports = list(Report.objects.filter(channel=Report.IMPORT))
+    assert len(reports) == 5
+    assert all(r.suggestion.get("candidates") for r in reports)
+    # R-0001: building a house on farmland without permission (a land or planning item).
+    first = next(r for r in reports if r.external_id == "R-0001")
+    assert any(w for c in first.suggestion["candidates"] for w in c["words"])

@@ -256,6 +256,20 @@ def test_open311_round_trip_over_http(people, county, live_server):
     assert got[0]["description"] == "门口占道摆摊" and "赵" not in json.dumps(got, ensure_ascii=False)
     status, listed = _http("GET", base + "requests.json?status=open")
     assert [x["service_request_id"] for x in listed] == [code]
+
+    # A 311 client that resends with the same Idempotency-Key gets the same request back.
+    def post_once():
+        req = urllib.request.Request(
+            base + "requests.json",
+            data=urllib.parse.urlencode({**form, "api_key": "k-311"}).encode(),
+            headers={"Idempotency-Key": "app-42"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())[0]["service_request_id"]
+
+    first, again = post_once(), post_once()
+    assert first[0] == 201 and again == (200, first[1])
     status, err = _http("GET", base + "requests.xml")
     assert status == 400 and "JSON" in err[0]["description"]
     assert Report.objects.get(tracking_code=code).channel == Report.OPEN311
