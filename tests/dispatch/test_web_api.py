@@ -157,6 +157,18 @@ def test_api_intake_is_idempotent_and_scoped(people, county, client):
     assert "经度1.0超出范围" in bad.json()["fields"]["lon"][0]
     rid = first.json()["id"]
     client.force_login(people["td2"])
+    # Knowing another township's client id reveals nothing.
+    stolen = client.post("/api/dispatch/reports/", payload, content_type="application/json")
+    assert stolen.status_code == 409 and "门口占道摆摊" not in stolen.content.decode()
+    # A reporter resending their own report gets it back even where they cannot browse it.
+    mover = people["gw"]
+    mover.township = county.townships.get(code="T02")
+    mover.save()
+    client.force_login(mover)
+    assert client.post("/api/dispatch/reports/", payload, content_type="application/json").status_code == 200
+    mover.township = county.townships.get(code="T01")
+    mover.save()
+    client.force_login(people["td2"])
     assert client.get(f"/api/dispatch/reports/{rid}/").status_code == 404
     assert client.get("/api/dispatch/reports/").json()["count"] == 0
     r = client.post(

@@ -102,6 +102,16 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
             )
         except ValidationError as exc:
             raise _api_error(exc) from None
+        mine = result.report.reported_by_id == user.pk
+        if not (result.created or mine or Report.objects.restrict(user).filter(pk=result.report.pk).exists()):
+            # Someone else's client id: say so without showing their report.
+            return Response(
+                {
+                    "error": "该客户端编号已被其他事件使用，请重新生成",
+                    "fields": {"client_id": ["客户端编号重复"]},
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         out = ser.ReportSerializer(result.report, context={"request": request}).data
         out = {**out, "created": result.created, "warnings": result.warnings}
         return Response(out, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -108,7 +108,7 @@
         if (res.status === 200 || res.status === 201) {
           await outbox.remove(item.client_id);
           remember({ code: res.data.tracking_code, text: item.text.slice(0, 40), at: new Date().toISOString() });
-        } else if (res.status === 400) {
+        } else if (res.status === 400 || res.status === 409) {
           item.error = errorText(res.data);
           await outbox.put(item);
         } else if (res.status === 401 || res.status === 403) {
