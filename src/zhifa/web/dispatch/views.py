@@ -170,10 +170,8 @@ def intake(request):
             errors = _errors(exc)
         else:
             r = result.report
-            visible = r.reported_by_id == request.user.pk or Report.objects.restrict(request.user).filter(
-                pk=r.pk
-            )
-            if not result.created and not (visible is True or visible.exists()):
+            mine = r.reported_by_id == request.user.pk
+            if not (result.created or mine or Report.objects.restrict(request.user).filter(pk=r.pk).exists()):
                 raise PermissionDenied("该客户端编号已被其他事件使用。")
             messages.success(request, f"事件已受理，查询码 {r.tracking_code}。")
             for w in result.warnings:
