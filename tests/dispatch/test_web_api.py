@@ -349,3 +349,28 @@ def test_time_limit_page(people, county, client):
     assert TimeLimit.objects.get().amount == 4  # same key: updated, not duplicated
     client.post("/dispatch/limits/", {"delete": row.pk})
     assert not TimeLimit.objects.exists()
+
+
+def test_whistle_api_for_departments(people, county, client):
+    from zhifa.org.models import Township
+
+    w = s.do_whistle(
+        people["td1"],
+        township=Township.objects.get(code="T01"),
+        department_codes=["D02"],
+        subject="联合执法",
+        respond_by=at("2099-01-01T09:00"),
+    )
+    call = w.calls.get()
+    client.force_login(people["td2"])
+    assert client.get("/api/dispatch/whistles/").json()["count"] == 0
+    assert client.get(f"/api/dispatch/whistles/{w.pk}/").status_code == 404
+    client.force_login(people["d2"])
+    data = client.get(f"/api/dispatch/whistles/{w.pk}/").json()
+    assert data["township"] == "T01" and data["calls"][0]["status"] == "called"
+    url = f"/api/dispatch/whistles/{w.pk}/calls/{call.pk}/respond/"
+    assert client.post(url, {"response": ""}, content_type="application/json").status_code == 400
+    r = client.post(url, {"response": "两人到场"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "responded"
+    again = client.post(url, {"response": "再报"}, content_type="application/json")
+    assert again.status_code == 400 and "不能重复报到" in again.content.decode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from zhifa.dispatch import services
-from zhifa.dispatch.models import Report, Transition
+from zhifa.dispatch.models import Report, Transition, Whistle, WhistleCall
 from zhifa.rules import dispatch_workflow as wf
 
 
@@ -130,3 +130,28 @@ class ActionSerializer(serializers.Serializer):
     days = serializers.IntegerField(required=False, default=0)
     parts = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     into = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WhistleCallSerializer(serializers.ModelSerializer):
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = WhistleCall
+        fields = ["id", "department", "status", "status_label", "response", "responded_at"]
+        read_only_fields = fields
+
+
+class WhistleSerializer(serializers.ModelSerializer):
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    report = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
+    calls = WhistleCallSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Whistle
+        fields = ["id", "township", "report", "subject", "detail", "called_at", "respond_by", "calls"]
+        read_only_fields = fields
+
+
+class RespondSerializer(serializers.Serializer):
+    response = serializers.CharField(help_text="报到情况：到场人员、处置措施")

@@ -5,6 +5,7 @@ from zhifa.api.dispatch import views
 
 router = SimpleRouter()
 router.register("reports", views.ReportViewSet, basename="dispatch-report")
+router.register("whistles", views.WhistleViewSet, basename="dispatch-whistle")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -16,7 +16,7 @@ from rest_framework.viewsets import GenericViewSet
 from zhifa.api.base import ScopedViewSetMixin
 from zhifa.api.dispatch import serializers as ser
 from zhifa.dispatch import services
-from zhifa.dispatch.models import Report
+from zhifa.dispatch.models import Report, Whistle
 from zhifa.org.models import County
 from zhifa.rules import dispatch_workflow as wf
 
@@ -136,3 +136,35 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
             raise NotFound("事件不存在") from None
         report.refresh_from_db()
         return Response(ser.ReportDetailSerializer(report, context={"request": request}).data)
+
+
+class WhistleViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """吹哨：乡镇看到本乡镇的吹哨，部门看到召集本部门的吹哨，县级看到全县。"""
+
+    serializer_class = ser.WhistleSerializer
+
+    def get_queryset(self):
+        return (
+            Whistle.objects.restrict(self.request.user, "view")
+            .select_related("township", "report")
+            .prefetch_related("calls__department")
+            .order_by("-called_at", "-id")
+        )
+
+    @extend_schema(request=ser.RespondSerializer, responses=ser.WhistleCallSerializer)
+    @action(detail=True, methods=["post"], url_path=r"calls/(?P<call_id>\d+)/respond")
+    def respond(self, request, pk=None, call_id=None):
+        """部门报到（只有被召集的部门可以报到）。"""
+        whistle = self.get_object()
+        body = ser.RespondSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        call = whistle.calls.filter(pk=call_id).first()
+        if call is None:
+            raise NotFound("召集记录不存在")
+        try:
+            call = services.do_respond(request.user, call.pk, response=body.validated_data["response"])
+        except PermissionDenied as exc:
+            raise ApiPermissionDenied(str(exc)) from None
+        except ValidationError as exc:
+            raise _api_error(exc) from None
+        return Response(ser.WhistleCallSerializer(call).data)
