@@ -12,6 +12,8 @@ the evaluation (评估) of empowered items.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -233,6 +235,9 @@ class Entrustment(models.Model):
     items = models.ManyToManyField(Item, through="EntrustmentItem", related_name="entrustments")
     valid_from = models.DateField("有效期自")
     valid_to = models.DateField("有效期至（含）")
+    # Ended early (提前终止): the entrustment covers no day from `ended_on` on.
+    ended_on = models.DateField("提前终止日期", null=True, blank=True)
+    end_reason = models.TextField("终止理由", blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(county="county", township="township", department="department")
@@ -245,8 +250,18 @@ class Entrustment(models.Model):
     def __str__(self) -> str:
         return self.doc_no
 
+    @property
+    def last_day(self):
+        """The last day covered: the end of the term, or the day before an early end."""
+        if self.ended_on is not None:
+            return min(self.valid_to, self.ended_on - dt.timedelta(days=1))
+        return self.valid_to
+
+    def is_ended(self, on) -> bool:
+        return self.ended_on is not None and self.ended_on <= on
+
     def covers(self, on) -> bool:
-        return self.valid_from <= on <= self.valid_to
+        return self.valid_from <= on <= self.last_day
 
 
 class EntrustmentItem(models.Model):

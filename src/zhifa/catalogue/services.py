@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,6 +126,7 @@ def _entrustment_dict(e: Entrustment) -> dict[str, Any]:
         "department": e.department.code,
         "valid_from": e.valid_from,
         "valid_to": e.valid_to,
+        "ended_on": e.ended_on,
     }
 
 
@@ -189,9 +190,17 @@ def holding_on(township: Township | str, item: Item | str, on: dt.date) -> Autho
         )
         valid = [e for e in ents if e.covers(on)]
         if not valid:
+            # An early end (提前终止) inside the term says more than an older expired document.
+            ended = [e for e in ents if e.is_ended(on) and e.valid_from <= on <= e.valid_to]
             expired = [e for e in ents if e.valid_to < on]
             future = [e for e in ents if e.valid_from > on]
-            if expired:
+            if ended:
+                e = ended[-1]
+                reason = f"委托已提前终止：委托书{e.doc_no}自{e.ended_on:%Y-%m-%d}起终止" + (
+                    f"（{e.end_reason}）" if e.end_reason else ""
+                )
+                ent_info = _entrustment_dict(e)
+            elif expired:
                 e = expired[-1]
                 reason = f"委托已过期：委托书{e.doc_no}有效期至{e.valid_to:%Y-%m-%d}"
                 ent_info = _entrustment_dict(e)
@@ -204,10 +213,10 @@ def holding_on(township: Township | str, item: Item | str, on: dt.date) -> Autho
             return Authority(
                 held=False, source=source, version=current.number, entrustment=ent_info, reason=reason
             )
-        e = max(valid, key=lambda x: x.valid_to)
+        e = max(valid, key=lambda x: x.last_day)
         ent_info = _entrustment_dict(e)
         held_from = max(held_from, e.valid_from)
-        held_until = e.valid_to if held_until is None else min(held_until, e.valid_to)
+        held_until = e.last_day if held_until is None else min(held_until, e.last_day)
     return Authority(
         held=True,
         source=source,
@@ -235,9 +244,13 @@ def held_item_codes(township_code: str, on: dt.date) -> set[str]:
         else:
             codes.add(code)
     if entrusted:
-        covered = Entrustment.objects.filter(
-            township=t, valid_from__lte=on, valid_to__gte=on, item_links__item_id__in=entrusted
-        ).values_list("item_links__item__code", "item_links__item_id")
+        covered = (
+            Entrustment.objects.filter(
+                township=t, valid_from__lte=on, valid_to__gte=on, item_links__item_id__in=entrusted
+            )
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+            .values_list("item_links__item__code", "item_links__item_id")
+        )
         codes.update(code for code, item_id in covered if item_id in entrusted)
     return codes
 
@@ -324,13 +337,19 @@ def expiring_entrustments(qs=None, today: dt.date | None = None, days: int = EXP
     """Entrustments still valid today whose term ends within `days` days (inclusive)."""
     today = today or timezone.localdate()
     qs = Entrustment.objects.all() if qs is None else qs
+    # An entrustment ended early was ended on purpose: no renewal warning for it.
     return qs.filter(
-        valid_from__lte=today, valid_to__gte=today, valid_to__lte=today + dt.timedelta(days=days)
+        valid_from__lte=today,
+        valid_to__gte=today,
+        valid_to__lte=today + dt.timedelta(days=days),
+        ended_on__isnull=True,
     )
 
 
 def entrustment_state(e: Entrustment, today: dt.date | None = None) -> str:
     today = today or timezone.localdate()
+    if e.ended_on is not None and e.ended_on <= e.valid_to:
+        return "已终止" if e.ended_on <= today else "即将终止"
     if e.valid_to < today:
         return "已过期"
     if e.valid_from > today:
@@ -678,18 +697,7 @@ def create_entrustment(
         err("valid_to", "有效期至：请填写日期（YYYY-MM-DD）")
     if valid_from and valid_to and valid_to < valid_from:
         err("valid_to", "有效期至：不能早于有效期起始日期")
-    codes = sorted({c.strip() for c in item_codes if c and c.strip()})
-    items = {i.code: i for i in Item.objects.filter(county=county, code__in=codes)}
-    if not codes:
-        err("items", "委托事项：请至少选择一项")
-    for code in codes:
-        it = items.get(code)
-        if it is None:
-            err("items", f"委托事项：{code}不存在")
-        elif it.source != ENTRUSTED:
-            err("items", f"委托事项：{code}不是委托事项")
-        elif department is not None and it.department_id != department.pk:
-            err("items", f"委托事项：{code}的实施部门不是{department.name}")
+    codes, items = _check_items(county, department, item_codes, err)
     if errors:
         raise ValidationError(errors)
     e = Entrustment.objects.create(
@@ -703,3 +711,308 @@ def create_entrustment(
     for code in codes:
         EntrustmentItem.objects.create(entrustment=e, item=items[code])
     return e
+
+
+def _check_items(county: County, department, codes: list[str], err) -> tuple[list[str], dict[str, Item]]:
+    """The chosen entrusted items of `department`; every problem goes to `err("items", …)`."""
+    codes = sorted({c.strip() for c in codes if c and c.strip()})
+    items = {i.code: i for i in Item.objects.filter(county=county, code__in=codes)}
+    if not codes:
+        err("items", "委托事项：请至少选择一项")
+    for code in codes:
+        it = items.get(code)
+        if it is None:
+            err("items", f"委托事项：{code}不存在")
+        elif it.source != ENTRUSTED:
+            err("items", f"委托事项：{code}不是委托事项")
+        elif department is not None and it.department_id != department.pk:
+            err("items", f"委托事项：{code}的实施部门不是{department.name}")
+    return codes, items
+
+
+def _changeable_entrustment(user, entrustment_id: int) -> Entrustment:
+    qs = Entrustment.objects.restrict(user, "change") if user is not None else Entrustment.objects.all()
+    return qs.select_for_update().select_related("department", "township", "county").get(pk=entrustment_id)
+
+
+def _refuse_closed(e: Entrustment, today: dt.date, what: str) -> None:
+    if e.ended_on is not None:
+        raise ValidationError(f"委托书{e.doc_no}已于{e.ended_on:%Y-%m-%d}提前终止，不能再{what}。")
+    if e.valid_to < today:
+        raise ValidationError(
+            f"委托书{e.doc_no}已于{e.valid_to:%Y-%m-%d}到期，不能再{what}；请以新文号续签。"
+        )
+
+
+@transaction.atomic
+def update_entrustment(
+    user,
+    entrustment_id: int,
+    *,
+    doc_no: str,
+    item_codes: list[str],
+    valid_from: dt.date | None,
+    valid_to: dt.date | None,
+    today: dt.date | None = None,
+) -> Entrustment:
+    """Correct a current or future entrustment: its document number, term and items.
+
+    Department and township stay (another party is another document). An expired or ended
+    entrustment is history and stays as it was; so does the part of a term already past, which
+    is why the new end may not lie before today.
+    """
+    _require(user, "catalogue.manage_entrustments", "只有县级系统管理员可以修改委托书。")
+    from zhifa.catalogue.models import EntrustmentItem
+
+    today = today or timezone.localdate()
+    e = _changeable_entrustment(user, entrustment_id)
+    _refuse_closed(e, today, "修改")
+    errors: dict[str, list[str]] = {}
+
+    def err(field_name: str, message: str) -> None:
+        errors.setdefault(field_name, []).append(message)
+
+    doc_no = (doc_no or "").strip()
+    if not doc_no:
+        err("doc_no", "委托书文号：不能为空")
+    elif len(doc_no) > 80:
+        err("doc_no", "委托书文号：长度不能超过80个字符")
+    elif Entrustment.objects.filter(county=e.county, doc_no=doc_no).exclude(pk=e.pk).exists():
+        err("doc_no", f"委托书文号：{doc_no}已登记")
+    if valid_from is None:
+        err("valid_from", "有效期自：请填写日期（YYYY-MM-DD）")
+    if valid_to is None:
+        err("valid_to", "有效期至：请填写日期（YYYY-MM-DD）")
+    if valid_from and valid_to and valid_to < valid_from:
+        err("valid_to", "有效期至：不能早于有效期起始日期")
+    elif valid_to and valid_to < today:
+        err("valid_to", f"有效期至：不能早于今天（{today:%Y-%m-%d}）；要提前结束委托请使用“提前终止”")
+    codes, items = _check_items(e.county, e.department, item_codes, err)
+    if errors:
+        raise ValidationError(errors)
+    e.doc_no, e.valid_from, e.valid_to = doc_no, valid_from, valid_to
+    e.save()
+    # Link rows are saved and deleted one by one so that each change of items is audited.
+    current = {link.item.code: link for link in e.item_links.select_related("item")}
+    for code in sorted(current.keys() - set(codes)):
+        current[code].delete()
+    for code in codes:
+        if code not in current:
+            EntrustmentItem.objects.create(entrustment=e, item=items[code])
+    return e
+
+
+@transaction.atomic
+def end_entrustment(
+    user, entrustment_id: int, on: dt.date | None, reason: str, today: dt.date | None = None
+) -> Entrustment:
+    """End an entrustment early (提前终止): from `on` it covers nothing; the reason is kept.
+
+    `on` may not lie before today: acts already done under the entrustment keep their footing.
+    """
+    _require(user, "catalogue.manage_entrustments", "只有县级系统管理员可以终止委托书。")
+    today = today or timezone.localdate()
+    e = _changeable_entrustment(user, entrustment_id)
+    _refuse_closed(e, today, "终止")
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["end_reason"] = ["终止理由：不能为空"]
+    if not isinstance(on, dt.date):
+        errors["ended_on"] = ["终止日期：请填写日期（YYYY-MM-DD）"]
+    elif on < today:
+        errors["ended_on"] = [f"终止日期：不能早于今天（{today:%Y-%m-%d}），已经过去的委托期间不能追溯终止"]
+    elif on > e.valid_to:
+        errors["ended_on"] = [
+            f"终止日期：晚于有效期届满日{e.valid_to:%Y-%m-%d}，委托到期自然终止，无需提前终止"
+        ]
+    if errors:
+        raise ValidationError(errors)
+    e.ended_on, e.end_reason = on, reason
+    e.save()
+    return e
+
+
+@dataclass
+class HistoryRow:
+    at: dt.datetime
+    actor: str
+    what: str
+    details: list[str]
+
+
+ENTRUSTMENT_LABELS = {
+    "doc_no": "委托书文号",
+    "valid_from": "有效期自",
+    "valid_to": "有效期至",
+    "ended_on": "提前终止日期",
+    "end_reason": "终止理由",
+    "department_id": "委托部门",
+    "township_id": "受委托乡镇（街道）",
+}
+
+
+def entrustment_history(e: Entrustment) -> list[HistoryRow]:
+    """The audit log's entries for an entrustment and its item links, oldest first, in words."""
+    from zhifa.core.models import AuditEntry
+
+    pk = str(e.pk)
+    entries = AuditEntry.objects.filter(
+        Q(model="catalogue.Entrustment", object_id=pk)
+        | Q(model="catalogue.EntrustmentItem", after__entrustment_id=e.pk)
+        | Q(model="catalogue.EntrustmentItem", before__entrustment_id=e.pk)
+    ).order_by("id")
+    entries = list(entries)
+    item_ids = {
+        (x.after or x.before or {}).get("item_id") for x in entries if x.model == "catalogue.EntrustmentItem"
+    }
+    codes = dict(Item.objects.filter(pk__in=[i for i in item_ids if i]).values_list("pk", "code"))
+    rows = []
+    for x in entries:
+        if x.model == "catalogue.EntrustmentItem":
+            code = codes.get((x.after or x.before or {}).get("item_id"), "?")
+            what = {"create": f"加入委托事项{code}", "delete": f"移出委托事项{code}"}.get(
+                x.action, f"变更委托事项{code}"
+            )
+            rows.append(HistoryRow(x.at, x.actor, what, []))
+            continue
+        before, after = x.before or {}, x.after or {}
+        if x.action == "create":
+            rows.append(
+                HistoryRow(
+                    x.at,
+                    x.actor,
+                    "登记委托书",
+                    [f"文号{after.get('doc_no')}，有效期{after.get('valid_from')}至{after.get('valid_to')}"],
+                )
+            )
+            continue
+        details = [
+            f"{label}：{before.get(k) or '（空）'} → {after.get(k) or '（空）'}"
+            for k, label in ENTRUSTMENT_LABELS.items()
+            if before.get(k) != after.get(k)
+        ]
+        what = "提前终止" if after.get("ended_on") and not before.get("ended_on") else "修改委托书"
+        if x.action == "delete":
+            what = "删除委托书"
+        rows.append(HistoryRow(x.at, x.actor, what, details + ([x.reason] if x.reason else [])))
+    return rows
+
+
+# ---- discretion benchmarks (county administrator) --------------------------------------------------
+
+MAX_FINE = Decimal("999999999999.99")  # the column holds 14 digits, two of them decimals
+
+
+def _amount(label: str, raw: Any, errors: list[str]) -> Decimal | None:
+    """A fine amount in yuan: empty → None; else non-negative, at most two decimals."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = str(raw).strip().replace(",", "").replace("，", "")
+    try:
+        d = Decimal(text)
+    except (InvalidOperation, ValueError):
+        errors.append(f"{label}：“{raw}”不是有效金额，请填写数字（元）")
+        return None
+    if not d.is_finite():
+        errors.append(f"{label}：“{raw}”不是有效金额，请填写数字（元）")
+    elif d < 0:
+        errors.append(f"{label}：不能为负数")
+    elif d != d.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
+        errors.append(f"{label}：金额最多保留两位小数（到分）")
+    elif d > MAX_FINE:
+        errors.append(f"{label}：金额过大")
+    else:
+        return d.quantize(Decimal("0.01"))
+    return None
+
+
+def _yuan(d: Decimal) -> str:
+    return f"{d:f}".rstrip("0").rstrip(".") if "." in f"{d:f}" else f"{d:f}"
+
+
+@transaction.atomic
+def save_tiers(user, item_id: int, data: dict[str, dict[str, Any] | None]) -> list[DiscretionTier]:
+    """Set a penalty item's discretion benchmark (裁量基准): tier code → condition and fine range.
+
+    A tier whose condition and amounts are all empty (or None) is removed; tiers not in `data`
+    stay as they are (the web form always sends all four, so it replaces the whole benchmark).
+    A tier may have no fine (warning only): both amounts empty. Checks, all reported at once:
+    min ≤ max (the review rule PEN-DISCRETION tests min ≤ fine ≤ max), non-negative, at most two
+    decimals, both amounts or neither, and a graver tier never below a lighter one — neither its
+    minimum below the lighter minimum nor its maximum below the lighter maximum.
+    """
+    _require(user, "catalogue.edit_county", "只有县级系统管理员可以修改裁量基准。")
+    from zhifa.catalogue.models import PENALTY
+
+    qs = Item.objects.restrict(user, "change") if user is not None else Item.objects.all()
+    item = qs.select_for_update().get(pk=item_id)
+    if item.action_type != PENALTY:
+        raise ValidationError("该事项不是行政处罚事项，不能设置裁量基准。")
+    unknown = [str(k) for k in data if k not in TIER_LABELS]
+    if unknown:
+        raise ValidationError(
+            {"tiers": [f"裁量阶次“{k}”无效，应为minor、general、serious或severe" for k in unknown]}
+        )
+    existing = {d.tier: d for d in DiscretionTier.objects.filter(item=item)}
+    errors: dict[str, list[str]] = {}
+    wanted: dict[str, tuple[str, Decimal | None, Decimal | None] | None] = {
+        code: (existing[code].condition, existing[code].fine_min, existing[code].fine_max)
+        if code in existing
+        else None
+        for code, _ in TIER_CHOICES
+    }
+    for code, _ in TIER_CHOICES:
+        if code not in data:
+            continue
+        label = TIER_LABELS[code]
+        row = data[code] or {}
+        condition = str(row.get("condition") or "").strip()
+        msgs: list[str] = []
+        fmin = _amount(f"{label}档罚款下限", row.get("fine_min"), msgs)
+        fmax = _amount(f"{label}档罚款上限", row.get("fine_max"), msgs)
+        raw_given = any(row.get(k) is not None and str(row.get(k)).strip() for k in ("fine_min", "fine_max"))
+        if not condition and not raw_given:
+            wanted[code] = None
+            continue
+        if not condition:
+            msgs.append(f"{label}档适用情形：不能为空（不设该档请将适用情形和金额都留空）")
+        if not msgs and (fmin is None) != (fmax is None):
+            msgs.append(f"{label}档：罚款下限和上限应同时填写，或同时留空（该档不罚款）")
+        if not msgs and fmin is not None and fmax is not None and fmin > fmax:
+            msgs.append(f"{label}档：罚款下限{_yuan(fmin)}元大于上限{_yuan(fmax)}元")
+        if msgs:
+            errors[code] = msgs
+        wanted[code] = (condition, fmin, fmax)
+    if not errors:
+        filled = [
+            (code, w[1], w[2])
+            for code, w in ((c, wanted[c]) for c, _ in TIER_CHOICES)
+            if w and w[1] is not None
+        ]
+        for i, (hi, hmin, hmax) in enumerate(filled):
+            for lo, lmin, lmax in filled[:i]:
+                if hmin < lmin:
+                    errors.setdefault(hi, []).append(
+                        f"{TIER_LABELS[hi]}档：罚款下限{_yuan(hmin)}元低于较轻的“{TIER_LABELS[lo]}”档下限"
+                        f"{_yuan(lmin)}元，情节越重罚款幅度不能越低"
+                    )
+                if hmax < lmax:
+                    errors.setdefault(hi, []).append(
+                        f"{TIER_LABELS[hi]}档：罚款上限{_yuan(hmax)}元低于较轻的“{TIER_LABELS[lo]}”档上限"
+                        f"{_yuan(lmax)}元，情节越重罚款幅度不能越低"
+                    )
+    if errors:
+        raise ValidationError(errors)
+    for code, _ in TIER_CHOICES:
+        w, old = wanted[code], existing.get(code)
+        if w is None:
+            if old is not None:
+                old.delete()
+            continue
+        if old is None:
+            DiscretionTier.objects.create(item=item, tier=code, condition=w[0], fine_min=w[1], fine_max=w[2])
+        elif (old.condition, old.fine_min, old.fine_max) != w:
+            old.condition, old.fine_min, old.fine_max = w
+            old.save()
+    return sorted(DiscretionTier.objects.filter(item=item), key=lambda d: d.order)

@@ -11,6 +11,13 @@ class TierSerializer(serializers.ModelSerializer):
         fields = ["tier", "tier_label", "condition", "fine_min", "fine_max"]
 
 
+class TierListSerializer(serializers.Serializer):
+    """Body of GET/PUT/PATCH items/<id>/tiers/ (amounts in yuan, strings or numbers)."""
+
+    item = serializers.CharField(read_only=True)
+    tiers = TierSerializer(many=True)
+
+
 class ItemSerializer(serializers.ModelSerializer):
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
     action_type_label = serializers.CharField(source="get_action_type_display", read_only=True)
@@ -106,7 +113,18 @@ class EntrustmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Entrustment
-        fields = ["id", "doc_no", "department", "township", "items", "valid_from", "valid_to", "state"]
+        fields = [
+            "id",
+            "doc_no",
+            "department",
+            "township",
+            "items",
+            "valid_from",
+            "valid_to",
+            "ended_on",
+            "end_reason",
+            "state",
+        ]
 
     def get_state(self, obj) -> str:
         from zhifa.catalogue.services import entrustment_state

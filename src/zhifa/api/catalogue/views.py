@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -12,12 +13,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf
 from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from zhifa.api.base import ScopedReadOnlyViewSet
 from zhifa.api.catalogue import serializers
 from zhifa.catalogue import services
-from zhifa.catalogue.models import CatalogueVersion, Entrustment, Item
+from zhifa.catalogue.models import TIER_CHOICES, CatalogueVersion, DiscretionTier, Entrustment, Item
 from zhifa.org.models import Township
 
 
@@ -35,8 +37,39 @@ def _django_errors(exc: DjangoValidationError) -> drf.ValidationError:
     return drf.ValidationError({"error": exc.messages})
 
 
+def _tier_body(request, replace: bool) -> dict:
+    """The request's tiers as service input; PUT (replace) removes the tiers it does not name."""
+    raw = request.data.get("tiers") if hasattr(request.data, "get") else None
+    if not isinstance(raw, list):
+        raise drf.ValidationError(
+            {"tiers": ["请以列表提交裁量阶次：[{tier, condition, fine_min, fine_max}, …]"]}
+        )
+    data: dict = {code: None for code, _ in TIER_CHOICES} if replace else {}
+    errors = []
+    for n, row in enumerate(raw, start=1):
+        if not isinstance(row, dict) or not row.get("tier"):
+            errors.append(f"第{n}项：缺少tier（裁量阶次）")
+            continue
+        try:
+            code = services._tier_code(str(row["tier"]))
+        except ValueError as exc:
+            errors.append(f"第{n}项：{exc}")
+            continue
+        if code in data and data[code] is not None:
+            errors.append(f"第{n}项：裁量阶次“{row['tier']}”重复")
+            continue
+        data[code] = {k: row.get(k) for k in ("condition", "fine_min", "fine_max")}
+    if errors:
+        raise drf.ValidationError({"tiers": errors})
+    return data
+
+
 class ItemViewSet(ScopedReadOnlyViewSet):
-    """执法事项。筛选：code、domain、source、action_type、department、q（名称、法律依据、违法行为）。"""
+    """执法事项（含裁量基准tiers）。筛选：code、domain、source、action_type、department、q。
+
+    tiers/：GET读取裁量基准；PUT整体替换（未列出的阶次删除），PATCH只改列出的阶次（条件和金额都为空即删除），
+    仅县级系统管理员。
+    """
 
     queryset = Item.objects.select_related("department").prefetch_related("tiers").order_by("code")
     serializer_class = serializers.ItemSerializer
@@ -53,6 +86,26 @@ class ItemViewSet(ScopedReadOnlyViewSet):
             q = p["q"]
             qs = qs.filter(Q(name__icontains=q) | Q(legal_basis__icontains=q) | Q(violation__icontains=q))
         return qs
+
+    @extend_schema(request=serializers.TierListSerializer, responses=serializers.TierListSerializer)
+    @action(detail=True, methods=["get", "put", "patch"], url_path="tiers")
+    def tiers(self, request, pk=None):
+        writing = request.method in ("PUT", "PATCH")
+        if writing and not request.user.can("catalogue.edit_county"):
+            raise PermissionDenied("只有县级系统管理员可以修改裁量基准。")
+        item = self.get_object()  # 404 outside the user's scope ("change" for PUT/PATCH)
+        if writing:
+            data = _tier_body(request, replace=request.method == "PUT")
+            try:
+                services.save_tiers(request.user, item.pk, data)
+            except DjangoPermissionDenied as exc:
+                raise PermissionDenied(str(exc))
+            except DjangoValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    raise drf.ValidationError({"tiers": [m for ms in exc.message_dict.values() for m in ms]})
+                raise drf.ValidationError({"tiers": exc.messages})
+        rows = sorted(DiscretionTier.objects.filter(item=item), key=lambda d: d.order)
+        return Response({"item": item.code, "tiers": serializers.TierSerializer(rows, many=True).data})
 
 
 class VersionViewSet(ScopedReadOnlyViewSet):

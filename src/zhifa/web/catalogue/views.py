@@ -21,7 +21,9 @@ from django.views.decorators.http import require_POST
 from zhifa.catalogue import importer, services
 from zhifa.catalogue.models import (
     ACTION_TYPE_CHOICES,
+    PENALTY,
     SOURCE_CHOICES,
+    TIER_CHOICES,
     CatalogueVersion,
     DiscretionTier,
     Entrustment,
@@ -106,7 +108,7 @@ def index(request):
 
 @login_required
 def item_detail(request, pk: int):
-    user, today = request.user, timezone.localdate()
+    user = request.user
     item = get_object_or_404(Item.objects.restrict(user).select_related("department", "county"), pk=pk)
     errors: list[str] = []
     if request.method == "POST":
@@ -120,6 +122,37 @@ def item_detail(request, pk: int):
         else:
             messages.success(request, f"事项{item.code}已收回，自{on:%Y-%m-%d}起各乡镇不再行使。")
             return redirect("web:catalogue:item", pk=item.pk)
+    return _item_page(request, item, errors=errors, data=request.POST if request.method == "POST" else {})
+
+
+def _tier_form(tiers: list[DiscretionTier], posted=None) -> list[dict[str, str]]:
+    """The four tiers as form rows: what was posted, else what is stored."""
+    stored = {d.tier: d for d in tiers}
+    rows = []
+    for code, label in TIER_CHOICES:
+        d = stored.get(code)
+        if posted is not None:
+            values = {k: posted.get(f"{code}_{k}", "") for k in ("condition", "fine_min", "fine_max")}
+        else:
+            values = {
+                "condition": d.condition if d else "",
+                "fine_min": _plain(d.fine_min) if d else "",
+                "fine_max": _plain(d.fine_max) if d else "",
+            }
+        rows.append({"code": code, "label": label, **values})
+    return rows
+
+
+def _plain(amount) -> str:
+    """An amount as typed by a person: 5000 rather than 5000.00, 12.5 rather than 12.50."""
+    if amount is None:
+        return ""
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _item_page(request, item: Item, *, errors=(), data=None, tier_errors=(), tier_posted=None):
+    user, today = request.user, timezone.localdate()
     since = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
     usage = dict(
         UsageCount.objects.filter(item=item, month__gte=since)
@@ -145,11 +178,36 @@ def item_detail(request, pk: int):
             "entrustments": [(e, services.entrustment_state(e, today)) for e in entrustments],
             "can_revoke": user.can("catalogue.edit_county") and item.revoked_on is None,
             "can_edit": user.can("catalogue.edit_county"),
+            "can_edit_tiers": user.can("catalogue.edit_county") and item.action_type == PENALTY,
+            "tier_form": _tier_form(tiers, tier_posted),
+            "tier_errors": tier_errors,
             "errors": errors,
-            "data": request.POST if request.method == "POST" else {},
+            "data": data or {},
             "today": today,
         },
     )
+
+
+@login_required
+@require_POST
+def item_tiers(request, pk: int):
+    """Save the four tiers of the discretion benchmark; errors come back on the item page."""
+    user = request.user
+    if not user.can("catalogue.edit_county"):
+        raise PermissionDenied("只有县级系统管理员可以修改裁量基准。")
+    item = get_object_or_404(
+        Item.objects.restrict(user, "change").select_related("department", "county"), pk=pk
+    )
+    posted = {
+        code: {k: request.POST.get(f"{code}_{k}", "") for k in ("condition", "fine_min", "fine_max")}
+        for code, _ in TIER_CHOICES
+    }
+    try:
+        services.save_tiers(user, item.pk, posted)
+    except ValidationError as exc:
+        return _item_page(request, item, tier_errors=_errors(exc), tier_posted=request.POST)
+    messages.success(request, f"事项{item.code}的裁量基准已保存，公示页面即时更新。")
+    return redirect("web:catalogue:item", pk=item.pk)
 
 
 # ---- versions -------------------------------------------------------------------------------------
@@ -357,7 +415,7 @@ def entrustments(request):
             "rows": rows,
             "expiring": services.expiring_entrustments(Entrustment.objects.restrict(user), today).count(),
             "townships": Township.objects.restrict(user).order_by("code"),
-            "states": ["即将到期", "已过期", "有效", "未生效"],
+            "states": ["即将到期", "已过期", "有效", "未生效", "即将终止", "已终止"],
             "state": state,
             "today": today,
             "warning_days": services.EXPIRY_WARNING_DAYS,
@@ -541,5 +599,95 @@ def entrustment_form(request):
             "departments": county.departments.order_by("code") if county else [],
             "townships": county.townships.order_by("code") if county else [],
             "items": entrusted.order_by("department__code", "code"),
+        },
+    )
+
+
+def _manageable_entrustment(request, pk: int) -> Entrustment:
+    if not request.user.can("catalogue.manage_entrustments"):
+        raise PermissionDenied("只有县级系统管理员可以修改或终止委托书。")
+    return get_object_or_404(
+        Entrustment.objects.restrict(request.user, "change").select_related("township", "department"), pk=pk
+    )
+
+
+@login_required
+def entrustment_detail(request, pk: int):
+    """One entrustment: its items and term, its history from the audit log, and early ending."""
+    user, today = request.user, timezone.localdate()
+    e = get_object_or_404(Entrustment.objects.restrict(user).select_related("township", "department"), pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        e = _manageable_entrustment(request, pk)
+        on = _date(request.POST.get("ended_on"))
+        try:
+            services.end_entrustment(user, e.pk, on, request.POST.get("end_reason", ""))
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, f"委托书{e.doc_no}自{on:%Y-%m-%d}起提前终止。")
+            return redirect("web:catalogue:entrustment", pk=e.pk)
+    state = services.entrustment_state(e, today)
+    open_ = e.ended_on is None and e.valid_to >= today
+    return render(
+        request,
+        "web/catalogue/entrustment_detail.html",
+        {
+            "e": e,
+            "state": state,
+            "items": e.items.select_related("department").order_by("code"),
+            "history": services.entrustment_history(e),
+            "can_change": user.can("catalogue.manage_entrustments") and open_,
+            "errors": errors,
+            "data": request.POST if request.method == "POST" else {},
+            "today": today,
+        },
+    )
+
+
+@login_required
+def entrustment_edit(request, pk: int):
+    """Correct document number, term and items of an entrustment that has not yet run out."""
+    user = request.user
+    e = _manageable_entrustment(request, pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        data = request.POST
+        try:
+            services.update_entrustment(
+                user,
+                e.pk,
+                doc_no=data.get("doc_no", ""),
+                item_codes=data.getlist("items"),
+                valid_from=_date(data.get("valid_from")),
+                valid_to=_date(data.get("valid_to")),
+            )
+        except ValidationError as exc:
+            errors = _field_errors(exc)
+        else:
+            messages.success(request, "委托书已修改，修改记录见下方变更历史。")
+            return redirect("web:catalogue:entrustment", pk=e.pk)
+        chosen = set(data.getlist("items"))
+    else:
+        data = {
+            "doc_no": e.doc_no,
+            "department": e.department.code,
+            "township": e.township.code,
+            "valid_from": f"{e.valid_from:%Y-%m-%d}",
+            "valid_to": f"{e.valid_to:%Y-%m-%d}",
+        }
+        chosen = set(e.items.values_list("code", flat=True))
+    entrusted = Item.objects.filter(county=e.county_id, source="entrusted", department=e.department)
+    return render(
+        request,
+        "web/catalogue/entrustment_form.html",
+        {
+            "entrustment": e,
+            "data": data,
+            "chosen": chosen,
+            "errors": errors,
+            "departments": [e.department],
+            "townships": [e.township],
+            "items": entrusted.select_related("department").order_by("code"),
         },
     )
