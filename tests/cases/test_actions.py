@@ -62,7 +62,7 @@ def test_general_procedure_from_filing_to_closing(team):
     assert obj["roles"] == {"handler": "o1", "legal_reviewer": "rev", "decider": "boss"}
     assert obj["decision"]["benchmark"] == {"min": 500, "max": 3000}
     assert obj["decision"]["remedy_notice"]["litigation_months"] == 6
-    assert obj["decision"]["doc_no"] == "东城街道综执罚决〔2026〕1号"
+    assert obj["decision"]["doc_no"] == "东城综执罚决字〔2026〕第1号"  # from the documents counter
     assert [e["type"] for e in obj["events"]][-3:] == ["disclosed", "paid", "closed"]
     assert case.findings == []
     # Every step is in the audit log.

@@ -78,8 +78,12 @@ class Document(models.Model):
         ordering = ["-generated_at", "-id"]
         verbose_name = "法律文书"
         constraints = [
+            # One live document per number. A voided document keeps its number: a decision's
+            # document regenerated after voiding carries the decision's number again (services).
             models.UniqueConstraint(
-                fields=["township", "kind", "year", "seq"], name="documents_number_unique"
+                fields=["township", "kind", "year", "seq"],
+                condition=models.Q(voided_at__isnull=True),
+                name="documents_live_number_unique",
             )
         ]
 

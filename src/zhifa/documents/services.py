@@ -5,6 +5,11 @@
 does not carry), takes the next 文号 of the township for that kind and year under a row lock,
 renders DOCX and PDF and stores both with their SHA-256, all in one transaction: a failed render
 leaves no number used, and two clerks generating at once never get the same number.
+
+A decision (行政处罚决定书, 不予行政处罚决定书, 限期拆除通知书) is different: its 文号 is taken from the
+same counter when the decision is made (`take_decision_number`, called by `cases.actions.do_decide`),
+so the decision, its disclosure and its document carry one number from the start. Generating that
+document, or regenerating it after the first one was voided, reuses the decision's number.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -149,6 +155,54 @@ def next_number(township: Township, kind: str, year: int) -> int:
     return counter.last
 
 
+def take_decision_number(case, decision_kind: str, year: int) -> str:
+    """The 文号 of a decision being made on `case`, from the counter of its document kind and `year`.
+
+    Call inside the transaction that records the decision: a refused decision rolls the counter back
+    and uses no number."""
+    from zhifa.cases.services import _DECISION_DOCUMENT
+
+    kind = _DECISION_DOCUMENT[decision_kind]
+    return kinds.format_doc_no(case.township.name, kind, year, next_number(case.township, kind, year))
+
+
+# The year and sequence at the end of a counter-made 文号: …〔2026〕第7号.
+_NUMBER_TAIL = re.compile(r"〔(\d{4})〕第(\d+)号$")
+
+
+def counter_number(doc_no: str) -> tuple[int, int] | None:
+    """(year, seq) of a 文号 made by the documents counter; None for any other (e.g. an imported file's)."""
+    m = _NUMBER_TAIL.search(doc_no or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def decision_number(case, kind: str) -> tuple[int, int, str] | None:
+    """(year, seq, 文号) the document `kind` must carry because it is the case's decision, else None.
+
+    Imported cases keep their file's numbers and their documents are numbered as any other; so are
+    decisions recorded before decisions were numbered from the counter (no counter-made number)."""
+    from zhifa.cases.services import _DECISION_DOCUMENT
+
+    dec = case.decision
+    if case.imported or not dec or _DECISION_DOCUMENT.get(dec.get("kind")) != kind:
+        return None
+    parsed = counter_number(dec.get("doc_no", ""))
+    return (*parsed, dec["doc_no"]) if parsed else None
+
+
+def _reuse_decision_number(case, kind: str, year: int, seq: int, doc_no: str) -> None:
+    """Refuse a second live document for one decision; lock the counter so two clerks regenerating
+    a voided decision document at once are serialised (the partial unique constraint backs this)."""
+    DocumentCounter.objects.select_for_update().filter(township=case.township, kind=kind, year=year).first()
+    live = Document.objects.filter(
+        township=case.township, kind=kind, year=year, seq=seq, voided_at__isnull=True
+    ).exists()
+    if live:
+        raise DocumentError(
+            f"本案的{kinds.get(kind).title}{doc_no}已生成；如需重新生成，请先作废原文书，新文书沿用该文号"
+        )
+
+
 def _year_of(ctx: dict) -> int:
     from zhifa.documents.textfmt import as_date
 
@@ -168,16 +222,24 @@ def generate(case, kind: str, user, extra: dict | None = None, today: dt.date | 
     problems = forms.check_extra(extra or {})
     if problems:
         raise DocumentError("；".join(problems))
+    # The case as stored: a caller's instance may predate the decision (do_decide saves its own copy),
+    # and the decision's 文号 and content must come from the record.
+    case = type(case).objects.select_related("township__county").get(pk=case.pk)
     ctx = context_for_case(case, kind, extra, today)
     try:
         year = _year_of(ctx)
     except ValueError as err:
         raise DocumentError(f"文书日期：{err}") from None
+    reserved = decision_number(case, kind)
     written: list = []
     try:
         with transaction.atomic():
-            seq = next_number(case.township, kind, year)
-            ctx["doc_no"] = kinds.format_doc_no(case.township.name, kind, year, seq)
+            if reserved is not None:
+                year, seq, ctx["doc_no"] = reserved
+                _reuse_decision_number(case, kind, year, seq, ctx["doc_no"])
+            else:
+                seq = next_number(case.township, kind, year)
+                ctx["doc_no"] = kinds.format_doc_no(case.township.name, kind, year, seq)
             try:
                 docx, pdf = render_both(kind, ctx)
             except ContextError as err:
@@ -201,10 +263,15 @@ def generate(case, kind: str, user, extra: dict | None = None, today: dt.date | 
             doc.pdf_path = default_storage.save(f"{stem}.pdf", ContentFile(pdf))
             written.append(doc.pdf_path)
             doc.save()
-    except BaseException:
+    except BaseException as err:
         # The transaction rolled back (the number is free again): remove the files it wrote.
         for name in written:
             default_storage.delete(name)
+        if reserved is not None and isinstance(err, IntegrityError):
+            # Another clerk regenerated this decision's document in the meantime.
+            raise DocumentError(
+                f"本案的{kinds.get(kind).title}{reserved[2]}已由他人同时生成，请刷新后查看"
+            ) from None
         raise
     return doc
 
@@ -252,7 +319,9 @@ def read_file(doc: Document, fmt: str) -> bytes:
 
 @transaction.atomic
 def void(doc: Document, user, reason: str) -> Document:
-    """Void a document generated in error; the number stays used, with the reason on record."""
+    """Void a document generated in error; the number stays used, with the reason on record.
+
+    A decision's document regenerated afterwards carries the decision's number again (`generate`)."""
     from zhifa.cases.models import Case
 
     doc = Document.objects.select_for_update().get(pk=doc.pk)

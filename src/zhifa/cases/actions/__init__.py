@@ -11,7 +11,6 @@ findings are stored (`zhifa.cases.services.refresh_findings`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from zhifa.cases.services import refresh_findings, to_casefile
 from zhifa.catalogue.services import fine_range, holding_on, record_usage
 from zhifa.core import audit
 from zhifa.core.calendar import work_calendar
+from zhifa.documents.services import take_decision_number
 from zhifa.rules import casefile as cf
 from zhifa.rules.review import DEFECT, check_step, with_step
 from zhifa.rules.review._base import ACTING, FIELD
@@ -559,20 +559,6 @@ def _num(x: Decimal | int | float) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def _decision_no(case: Case, year: int) -> str:
-    # Numbered per township and year; the documents module numbers its own documents (文号).
-    abbr = "罚决"
-    prefix = f"{case.township.name}综执{abbr}〔{year}〕"
-    used = [
-        d.get("doc_no", "")
-        for d in Case.objects.filter(township=case.township)
-        .exclude(decision=None)
-        .values_list("decision", flat=True)
-    ]
-    nums = [int(m.group(1)) for u in used if (m := re.match(re.escape(prefix) + r"(\d+)号$", u or ""))]
-    return f"{prefix}{max(nums, default=0) + 1}号"
-
-
 def standard_remedy(case: Case) -> dict[str, Any]:
     county = case.township.county.name
     return {
@@ -636,7 +622,9 @@ def do_decide(
             case.save(update_fields=["decider"])
         decision = {
             "kind": kind,
-            "doc_no": _decision_no(case, on.year),
+            # The 文号 from the documents counter, taken in this transaction (a refused decision
+            # uses none); the decision document generated later carries the same number.
+            "doc_no": take_decision_number(case, kind, on.year),
             "penalties": penalties if kind == "penalty" else [],
             "fine": _num(fine_d) if "fine" in penalties else 0,
             "circumstance": circumstance if kind != "demolition_order" else None,
