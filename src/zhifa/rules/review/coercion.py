@@ -56,7 +56,8 @@ def coe_demolition_notice(v: CaseView) -> str | None:
     xd = executed[0]
     for nd, e in v.every("demolition_notice"):
         dl_s = e.get("deadline")
-        if nd <= xd and dl_s and dl_s < xd.isoformat():
+        # "dated before the execution" (strictly) with a deadline already past on that day
+        if nd < xd and dl_s and dl_s < xd.isoformat():
             return None
     return "强制拆除前未予公告并限期当事人自行拆除（或公告期限未届满即拆除），违反《行政强制法》第四十四条。"
 
@@ -105,10 +106,10 @@ def coe_court_window(v: CaseView) -> str | None:
         except CalendarGapError:
             w_text = str(add_months(dt.date.fromisoformat(l_text), 3))
     else:
-        _end, w = dl.court_window(v.served_date, complete, v.cal)
-        if ad <= w:
+        # W may reach into a year without holiday data; an application before that year is in time
+        if not dl.later_than(ad, lambda: dl.court_window(v.served_date, complete, v.cal)[1]):
             return None
-        w_text = str(w)
+        w_text = str(dl.court_window(v.served_date, complete, v.cal)[1])
     return (
         f"处罚决定于{v.served_date}送达，起诉期限至{l_text}届满，申请法院强制执行的期间为{l_text}后至{w_text}，"
         f"实际于{ad}申请，违反《行政强制法》第五十三条及最高人民法院行政诉讼法解释第一百五十六条。"
@@ -129,7 +130,11 @@ def coe_court_reminder(v: CaseView) -> str | None:
     if not before:
         return f"申请法院强制执行（{ad}）前未送达催告书，违反《行政强制法》第五十四条、第六十九条。"
     rd = before[-1]
+    try:
+        end_text = str(dl.reminder_end(rd, v.cal))
+    except CalendarGapError as exc:
+        end_text = f"{exc.year}年（该年度节假日安排尚未录入）"
     return (
-        f"催告书于{rd}送达，十个工作日至{dl.reminder_end(rd, v.cal)}届满，{ad}即申请法院强制执行，"
+        f"催告书于{rd}送达，十个工作日至{end_text}届满，{ad}即申请法院强制执行，"
         "违反《行政强制法》第五十四条、第六十九条。"
     )

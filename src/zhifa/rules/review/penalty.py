@@ -3,6 +3,8 @@ discretion, limitation, remedies, service, disclosure, surcharge."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from zhifa.rules import deadlines as dl
 from zhifa.rules.casefile import parse_date
 from zhifa.rules.review._base import (
@@ -80,16 +82,37 @@ def pen_statement_period(v: CaseView) -> str | None:
         return None
     nd, notice = latest
     hearing = bool(notice.get("hearing_right"))
-    end = dl.statement_period_end(nd, int(notice.get("statement_days") or 0), hearing, v.cal)
-    if dd > end:
+    days = int(notice.get("statement_days") or 0)
+
+    def end():
+        return dl.statement_period_end(nd, days, hearing, v.cal)
+
+    if dl.later_than(dd, end):
         return None
-    if any(nd <= d <= dd and e.get("waived") is True for d, e in v.every("statement_received")):
+    if _waived_between(v, notice, v.decided):
         return None
     label = "陈述申辩（听证申请）" if hearing else "陈述申辩"
     return (
-        f"事先告知书于{nd}送达，{label}期限至{end}届满，{dd}即作出处罚决定，"
+        f"事先告知书于{nd}送达，{label}期限至{_date_or_gap(end)}届满，{dd}即作出处罚决定，"
         "违反《行政处罚法》第四十五条、第六十二条、第六十四条、第八十五条。"
     )
+
+
+def _waived_between(v: CaseView, notice: dict, decided: dict | None) -> bool:
+    """A written waiver (`statement_received` with `waived: true`) after the notice and before the
+    decision in the file's order; events of one day keep the order in which they happened, so a
+    waiver recorded after the decision on the same day does not count."""
+    pos = {id(e): i for i, (_t, _d, e) in enumerate(v.events)}
+    lo, hi = pos.get(id(notice), -1), pos.get(id(decided), len(v.events))
+    return any(lo < pos[id(e)] < hi and e.get("waived") is True for _d, e in v.every("statement_received"))
+
+
+def _date_or_gap(deadline) -> str:
+    """A deadline as text; one reaching into a year without holiday data names that year."""
+    try:
+        return str(deadline())
+    except dl.CalendarGapError as exc:
+        return f"{exc.year}年（该年度节假日安排尚未录入）"
 
 
 @rule("PEN-HEARING", DEFECT, "应当组织听证而未组织")
@@ -282,7 +305,13 @@ def pen_surcharge(v: CaseView) -> str | None:
         if surcharge <= 0:
             continue
         if due is None:
-            due = dl.payment_due(v.served_date, v.cal)
+            try:
+                due = dl.payment_due(v.served_date, v.cal)
+            except dl.CalendarGapError as exc:
+                # the due date lies in a year without data, so on or after its 1 January
+                if d >= dt.date(exc.year, 1, 1):
+                    raise
+                due = v.served_date + dt.timedelta(days=15)  # not yet due on `d` either way
         overdue, allowed = dl.allowed_surcharge(fine, due, d)
         if surcharge > allowed:
             return (
