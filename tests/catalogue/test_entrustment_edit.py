@@ -61,7 +61,7 @@ def test_end_early_stops_the_entrusted_item_from_that_date(small, admin, current
     refused = services.holding_on("T01", "A003", on)
     assert not refused.held
     assert refused.reason == f"委托已提前终止：委托书林委〔2026〕1号自{on:%Y-%m-%d}起终止（乡镇执法力量调整）"
-    assert refused.entrustment["ended_on"] == on
+    assert refused.entrustment["valid_to"] == on - dt.timedelta(days=1)  # last day covered
     assert "A003" not in services.held_item_codes("T01", on)
     assert "A003" in services.held_item_codes("T01", on - dt.timedelta(days=1))
     assert services.entrustment_state(e, today) == "即将终止"

@@ -121,12 +121,14 @@ class Authority:
 
 
 def _entrustment_dict(e: Entrustment) -> dict[str, Any]:
+    # Case files copy this dict into the exchange format, which knows these four keys only and
+    # checks acts against valid_from…valid_to: after an early end (提前终止) valid_to is therefore
+    # the last day covered, not the end of the written term.
     return {
         "doc_no": e.doc_no,
         "department": e.department.code,
         "valid_from": e.valid_from,
-        "valid_to": e.valid_to,
-        "ended_on": e.ended_on,
+        "valid_to": e.last_day,
     }
 
 
@@ -141,7 +143,8 @@ def holding_on(township: Township | str, item: Item | str, on: dt.date) -> Autho
     `township` and `item` may be model instances or codes. Returns an `Authority` with
     `held`, `source` ("statutory"/"empowered"/"entrusted" or None), `held_from`/`held_until`
     (dates or None when open), `entrustment` (dict doc_no, department code, valid_from,
-    valid_to, or None) and `reason` (Chinese text why not held, empty when held).
+    valid_to — the last day covered, earlier than the written term after an early end — or
+    None) and `reason` (Chinese text why not held, empty when held).
     """
     t = _township(township)
     try:
