@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import json
 import random
 import re
 
 import pytest
+from django.core.management import call_command
 
 from zhifa.rules import review as rv
-from zhifa.rules.casefile import parse_lines, validate_case
+from zhifa.rules.casefile import dumps, parse_lines, validate_case
 
 N_VARIANTS = 400
 LAST_KNOWN = dt.date(2026, 12, 31)  # last year of the test calendar
@@ -138,3 +140,18 @@ def test_step_check_never_crashes(variants, cal):
             dec = v.get("decision") if events[k]["type"] == "decided" else None
             problems = rv.check_step(now, events[k], cal, decision=dec)
             assert all(p.rule in rv.RULES for p in problems)
+
+
+def test_review_command_on_the_variants(db, variants, cal, tmp_path):
+    """`zhifa review` end to end (database calendar): no error, same output twice, and the same
+    findings as the pure review with the package calendar."""
+    src = tmp_path / "variants.jsonl"
+    src.write_text("".join(dumps(v) + "\n" for v in variants), encoding="utf-8")
+    outputs = []
+    for k in range(2):
+        target = tmp_path / f"out{k}.jsonl"
+        call_command("review", str(src), "-o", str(target), stdout=io.StringIO(), stderr=io.StringIO())
+        outputs.append(target.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    got = [json.loads(line) for line in outputs[0].splitlines()]
+    assert got == [f.as_dict() for f in rv.review_cases(variants, cal)]
