@@ -18,6 +18,7 @@ import re
 import pytest
 from django.core.management import call_command
 
+from rules.test_review_spec import assert_cites_like_spec, spec_rules
 from zhifa.rules import review as rv
 from zhifa.rules.casefile import dumps, parse_lines, validate_case
 
@@ -121,12 +122,14 @@ def test_review_never_crashes_and_is_deterministic(variants, cal):
     assert first == second
     assert json.dumps(variants, sort_keys=True) == snapshot  # the review never mutates its input
     fired = set()
+    spec = spec_rules()
     for v, findings in zip(variants, first, strict=True):
         assert [f.rule for f in findings] == sorted({f.rule for f in findings})  # ≤ 1 per rule, sorted
         for f in findings:
             assert f.case_id == v["case_id"]
             assert f.severity == rv.RULES[f.rule].severity
             assert f.message and ("《" in f.message or "国办发" in f.message)
+            assert_cites_like_spec(f, spec)
             fired.add(f.rule)
     assert len(fired) >= 20  # the variants exercise nearly every rule
     assert rv.review_cases(variants, cal) == rv.review_cases(list(reversed(variants)), cal)

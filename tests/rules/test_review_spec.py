@@ -4,10 +4,14 @@ ends, working days with 调休, roll-forward, month ends, repeated events, years
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rules.builders import case, demolition_order, ev, general, penalty
+from rules.conftest import CASEFILES
 from zhifa.rules import review as rv
+from zhifa.rules.casefile import parse_lines
 from zhifa.rules.workdays import from_chinese_calendar
 
 
@@ -702,3 +706,42 @@ def test_court_reminder_message_in_an_unpublished_year(cal_to_2026):
     c = _court("2026-12-30", "2026-05-15", reminders=("2026-12-21",), as_of="2026-12-31")
     f = rv.coe_court_reminder(c, cal_to_2026)
     assert f is not None and "2027年" in f.message
+
+
+# -- severities and citations against the text of LEGAL-RULES.md ----------------------------------
+
+_ARTICLE = re.compile(r"第[一二三四五六七八九十百零]+条")
+_LAW = re.compile(r"《[^》]+》")
+
+
+def spec_rules() -> dict[str, tuple[str, str]]:
+    """code -> (severity, suggested message) from the rule sections of LEGAL-RULES.md."""
+    text = (CASEFILES.parents[1] / "LEGAL-RULES.md").read_text(encoding="utf-8")
+    out = {}
+    for section in re.split(r"^### ", text, flags=re.M)[1:]:
+        msg = re.search(r"\*\*Message\.\*\* \"(.*?)\"\n", section)
+        sev = re.search(r"\*\*Severity\.\*\* (\w+)", section)
+        if msg and sev:
+            out[section.split(" ", 1)[0]] = (sev.group(1), msg.group(1))
+    return out
+
+
+def assert_cites_like_spec(finding, spec: dict[str, tuple[str, str]]) -> None:
+    """Same severity; the same laws; only articles that the rule's suggested message cites."""
+    severity, suggested = spec[finding.rule]
+    assert finding.severity == severity
+    assert set(_LAW.findall(finding.message)) == set(_LAW.findall(suggested)), finding
+    ours, theirs = set(_ARTICLE.findall(finding.message)), set(_ARTICLE.findall(suggested))
+    assert ours <= theirs and bool(ours) == bool(theirs), finding
+    if "国办发" in suggested:
+        assert "国办发〔2018〕118号" in finding.message
+
+
+def test_registry_matches_legal_rules(dev_lines, cal):
+    spec = spec_rules()
+    assert set(spec) == set(rv.RULES)
+    assert {code: r.severity for code, r in rv.RULES.items()} == {c: s for c, (s, _m) in spec.items()}
+    findings = rv.review_cases(parse_lines(dev_lines), cal)
+    assert {f.rule for f in findings} == set(spec)
+    for f in findings:
+        assert_cites_like_spec(f, spec)
