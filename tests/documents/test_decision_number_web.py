@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from cases.fixtures import build_team
+
 from zhifa.cases import actions as A
 from zhifa.documents.models import Document
 
