@@ -62,6 +62,7 @@ def test_audit_verify_finds_a_row_edited_in_the_database(county, capsys):
 
 
 def test_audit_verify_finds_a_deleted_row(county):
+    audit.seal_pending()  # in service this runs right after each commit
     victim = AuditEntry.objects.order_by("id")[1]
     with connection.cursor() as cur:
         cur.execute("DELETE FROM core_auditentry WHERE id = %s", [victim.id])
@@ -132,3 +133,73 @@ def test_audit_snapshot_of_a_file_field_is_its_path():
 
     assert _jsonable(Fake("evidence/2026/a.jpg")) == "evidence/2026/a.jpg"
     assert _jsonable(Fake("")) is None
+
+
+def test_entries_are_sealed_after_commit_in_write_order(county, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            t = Township.objects.get(code="T01")
+            t.name = "东城"
+            t.save()
+            # inside the transaction the entry is written but not yet in the chain
+            assert AuditEntry.objects.filter(model="org.Township").order_by("-id")[0].seq is None
+    last = AuditEntry.objects.order_by("-id")[0]
+    assert last.seq is not None and last.hash
+    assert AuditEntry.objects.filter(seq__isnull=True).count() == 0
+    seqs = list(AuditEntry.objects.order_by("id").values_list("seq", flat=True))
+    assert seqs == sorted(seqs) == list(range(1, len(seqs) + 1))
+    assert audit.verify().ok
+
+
+def test_a_rolled_back_change_leaves_no_entry(county):
+    from django.db import transaction
+
+    n = AuditEntry.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        t = Township.objects.get(code="T02")
+        t.name = "回滚"
+        t.save()
+        raise RuntimeError
+    assert AuditEntry.objects.count() == n
+    assert audit.verify().ok
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_give_one_unbroken_chain(county):
+    import threading
+
+    from django.db import connection as conn
+    from django.db import transaction
+
+    from zhifa.org.models import Community
+
+    assert conn.vendor == "postgresql"
+    t1 = Township.objects.get(code="T01")
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(15):
+                with transaction.atomic():
+                    Community.objects.create(township=t1, code=f"T01-W{k}-{i}", name=f"社区{k}-{i}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    result = audit.verify()
+    assert result.ok, result.problems
+    seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert AuditEntry.objects.filter(model="org.Community").count() == 60

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -129,44 +129,80 @@ class Change:
 
 
 def record_many(changes: Iterable[Change]) -> int:
-    """Append entries for `changes` in one go; the chain stays linear under concurrency."""
-    from zhifa.core.models import AuditEntry, AuditHead
+    """Append entries for `changes` in the caller's transaction; sealed into the chain after commit.
+
+    No lock is taken here, so concurrent requests do not queue behind one another on the chain's
+    tip; `seal_pending` (run after every commit, by the worker and by `verify`) links them.
+    """
+    from zhifa.core.models import AuditEntry
 
     changes = list(changes)
     if not changes:
         return 0
     actor_id, actor_name = _actor_fields()
     now = timezone.now().replace(microsecond=0)
+    rows = [
+        AuditEntry(
+            at=now,
+            actor_id=actor_id,
+            actor=actor_name[:150],
+            action=c.action,
+            model=c.model,
+            object_id=str(c.object_id)[:64],
+            object_repr=str(c.object_repr)[:200],
+            before=_jsonable(c.before),
+            after=_jsonable(c.after),
+            reason=c.reason,
+        )
+        for c in changes
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=500)
+    # Outside a transaction this runs at once; inside, after the outermost commit (never after
+    # a rollback, whose entries are gone with it).
+    transaction.on_commit(seal_pending)
+    return len(rows)
+
+
+def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:
+    """Give unsealed entries, in the order they were written, their chain position and hash.
+
+    Returns how many were sealed. Without `wait`, a sealer that finds another one at work leaves
+    its entries to it (or to the next commit, the worker, or `verify`) instead of queueing.
+    """
+    from zhifa.core.models import AuditEntry, AuditHead
+
+    if not AuditEntry.objects.filter(seq__isnull=True).exists():
+        return 0
+    sealed = 0
     with transaction.atomic():
-        AuditHead.objects.get_or_create(pk=1)
-        # The UPDATE takes the write lock (a row lock on PostgreSQL, the database lock on
-        # SQLite) before the tip is read, so two writers can never chain to the same tip.
-        AuditHead.objects.filter(pk=1).update(seq=F("seq") + len(changes))
-        head = AuditHead.objects.get(pk=1)
-        first_id = (AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-        prev = head.last_hash
-        rows = []
-        for i, c in enumerate(changes):
-            e = AuditEntry(
-                id=first_id + i,
-                at=now,
-                actor_id=actor_id,
-                actor=actor_name[:150],
-                action=c.action,
-                model=c.model,
-                object_id=str(c.object_id)[:64],
-                object_repr=str(c.object_repr)[:200],
-                before=_jsonable(c.before),
-                after=_jsonable(c.after),
-                reason=c.reason,
-                prev_hash=prev,
-            )
+        if not AuditHead.objects.filter(pk=1).exists():
+            try:
+                with transaction.atomic():
+                    AuditHead.objects.create(pk=1)
+            except IntegrityError:
+                pass  # another sealer created it
+        heads = AuditHead.objects.filter(pk=1)
+        if not wait and connection.features.has_select_for_update_skip_locked:
+            head = heads.select_for_update(skip_locked=True).first()
+            if head is None:
+                return 0
+        else:
+            # The UPDATE takes the write lock (the row on PostgreSQL, the database on SQLite)
+            # before the tip is read, so two sealers can never chain to the same tip.
+            heads.update(seq=F("seq"))
+            head = heads.select_for_update().get()
+        pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
+        prev, n = head.last_hash, head.count
+        for e in pending:
+            n += 1
+            e.seq = n
+            e.prev_hash = prev
             e.hash = entry_hash(_hashed_fields(e), prev)
             prev = e.hash
-            rows.append(e)
-        AuditEntry.objects.bulk_create(rows, batch_size=500)
-        AuditHead.objects.filter(pk=1).update(last_hash=prev, count=F("count") + len(rows))
-    return len(rows)
+        AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "hash"], batch_size=500)
+        heads.update(last_hash=prev, count=n, seq=n)
+        sealed = len(pending)
+    return sealed
 
 
 def record(
@@ -282,14 +318,19 @@ class VerifyResult:
 
 
 def verify() -> VerifyResult:
-    """Recompute the chain; name every entry whose content or link does not match."""
+    """Seal what is pending, then recompute the chain; name every entry that does not match."""
     from zhifa.core.models import AuditEntry, AuditHead
 
+    while seal_pending(wait=True):
+        pass
     problems: list[str] = []
     prev = GENESIS
     n = 0
-    for e in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+    for e in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
         n += 1
+        if e.seq != n:
+            problems.append(f"第{e.id}条：链序号为{e.seq}，应为{n}（记录被删除或插入）")
+            n = e.seq
         if e.prev_hash != prev:
             problems.append(f"第{e.id}条：与上一条的链接不符（记录被删除或插入）")
         expected = entry_hash(_hashed_fields(e), e.prev_hash)

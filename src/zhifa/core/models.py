@@ -6,8 +6,11 @@ from django.db import models
 class AuditEntry(models.Model):
     """One change, append-only, chained to the previous entry by SHA-256.
 
-    `hash` covers every other column and `prev_hash`; `zhifa audit verify` recomputes
-    the chain and so finds a row edited, inserted or deleted behind the application's back.
+    A change is written inside its own transaction without a hash; right after that transaction
+    commits, `zhifa.core.audit.seal_pending` gives every new entry its place in the chain (`seq`)
+    and its `hash` (covering every other column and `prev_hash`). Writers therefore never wait for
+    one another on the chain's tip; `zhifa audit verify` recomputes the chain and so finds a
+    sealed row edited, inserted or deleted behind the application's back.
     """
 
     at = models.DateTimeField("时间", db_index=True)
@@ -20,8 +23,9 @@ class AuditEntry(models.Model):
     before = models.JSONField("变更前", null=True)
     after = models.JSONField("变更后", null=True)
     reason = models.TextField("说明", blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    seq = models.BigIntegerField("链序号", null=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         ordering = ["id"]
@@ -40,7 +44,7 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """A single row holding the chain's tip; updating it first serialises writers."""
+    """A single row holding the chain's tip; locking it serialises the sealers (not the writers)."""
 
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
