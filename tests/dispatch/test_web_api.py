@@ -222,7 +222,8 @@ def test_whistle_pages(people, county, client):
     )
     client.force_login(people["d2"])
     assert "河道边违建一处" in client.get(r2["Location"]).content.decode()
-    assert client.get(f"/dispatch/{report.pk}/").status_code == 404
+    # ... and opens the report itself from there (see test_called_department_reads_the_report).
+    assert client.get(f"/dispatch/{report.pk}/").status_code == 200
     client.force_login(people["td2"])
     assert client.get(r["Location"]).status_code == 404
     client.force_login(people["sup"])
@@ -374,3 +375,91 @@ def test_whistle_api_for_departments(people, county, client):
     assert r.status_code == 200 and r.json()["status"] == "responded"
     again = client.post(url, {"response": "再报"}, content_type="application/json")
     assert again.status_code == 400 and "不能重复报到" in again.content.decode()
+
+
+# ---- a department called by a whistle reads the report -----------------------------------------
+
+
+def _whistle(people, report, codes=("D02",)):
+    from zhifa.org.models import Township
+
+    return s.do_whistle(
+        people["td1"],
+        township=Township.objects.get(code="T01"),
+        department_codes=list(codes),
+        subject="联合执法",
+        respond_by=at("2099-01-01T09:00"),
+        report_id=report.pk,
+    )
+
+
+def test_called_department_reads_the_report(people, county, make_user, client):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 128, 0)).save(buf, format="PNG")
+    d1 = make_user("department_staff", department="D01", username="d1")
+    report = _report(
+        people,
+        county,
+        text="河道边违建一处",
+        reporter_name="张三",
+        reporter_phone="13800000000",
+        photos=[s.PhotoIn("a.png", buf.getvalue(), "image/png")],
+    )
+    other = _report(people, county, text="路口占道经营")
+    photo = report.photos.get()
+    client.force_login(people["d2"])
+    assert client.get(f"/dispatch/{report.pk}/").status_code == 404
+    assert client.get(f"/api/dispatch/reports/{report.pk}/").status_code == 404
+    _whistle(people, report)
+    _whistle(people, report)  # called twice: still one row, never duplicated
+    page = client.get(f"/dispatch/{report.pk}/").content.decode()
+    assert "河道边违建一处" in page and "吹哨报到" in page and "县林业局：待报到" in page
+    # Read-only: no actions, and the reporter stays hidden as from any non-handler.
+    assert "张三" not in page and "13800000000" not in page and 'name="action"' not in page
+    assert client.get(f"/dispatch/photos/{photo.pk}/").status_code == 200
+    body = client.get("/dispatch/?status=all").content.decode()
+    assert body.count(report.tracking_code) >= 1 and other.tracking_code not in body
+    api = client.get("/api/dispatch/reports/").json()
+    assert [r["tracking_code"] for r in api["results"]] == [report.tracking_code]
+    data = client.get(f"/api/dispatch/reports/{report.pk}/").json()
+    assert data["tracking_code"] == report.tracking_code and data["reporter_name"] == ""
+    assert client.get(f"/api/dispatch/reports/{other.pk}/").status_code == 404
+    # Reading is not acting: the transition table gives a called department no part.
+    act = client.post(
+        f"/api/dispatch/reports/{report.pk}/actions/", {"action": "finish", "reason": "x"}, "application/json"
+    )
+    assert act.status_code in (400, 403) and Report.objects.get(pk=report.pk).status == report.status
+    assert not Report.objects.restrict(people["d2"], "change").filter(pk=report.pk).exists()
+    # An uncalled department and another township see nothing of it.
+    for user in (d1, people["td2"]):
+        client.force_login(user)
+        assert client.get(f"/dispatch/{report.pk}/").status_code == 404
+        assert client.get(f"/dispatch/photos/{photo.pk}/").status_code == 404
+        assert client.get(f"/api/dispatch/reports/{report.pk}/").status_code == 404
+    client.force_login(people["td1"])
+    assert client.get(f"/dispatch/{report.pk}/").status_code == 200
+
+
+def test_department_queue_query_count_with_whistles(people, county, client):
+    # One report of each kind first (called by a whistle, routed to D02), so that the only change
+    # afterwards is the number of rows.
+    _whistle(people, _report(people, county, text="占道摆摊"))
+    s.do_route(people["cd"], _report(people, county, text="后山砍树", point=(112.79, 35.88)).pk)
+    client.force_login(people["d2"])
+    with CaptureQueriesContext(connection) as few:
+        body = client.get("/dispatch/").content.decode()
+    assert body.count("data-code=") == 2
+    for i in range(6):
+        r = _report(people, county, text=f"后山砍树{i}处", point=(T01_POINT[0] + i * 0.005, T01_POINT[1]))
+        if i % 2:
+            _whistle(people, r)
+        else:
+            s.do_route(people["cd"], r.pk)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get("/dispatch/").content.decode()
+    assert body.count("data-code=") == 8
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]

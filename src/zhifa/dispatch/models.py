@@ -116,7 +116,13 @@ class Report(models.Model):
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope = Scope(county="county", township="township", department="handler_department")
+    # 部门报到: a department called by a whistle on the report reads it (acting stays with the handler).
+    scope = Scope(
+        county="county",
+        township="township",
+        department="handler_department",
+        department_reads=("whistles__calls__department",),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class Scope:
     shared_when_township_null: bool = False
     # Roles that may change rows anywhere in their county, beyond the administrator.
     county_writers: frozenset[str] = frozenset()
+    # Further paths to a department that let its staff read a row (never change it), OR-ed with
+    # `department`: e.g. a report a department was called to by a township's whistle.
+    department_reads: tuple[str, ...] = ()
 
 
 def _path_q(path: str | None, value) -> Q | None:
@@ -68,8 +71,22 @@ def scope_q(model: type[models.Model], user, action: str = "view") -> Q | None:
             q |= Q(**{f"{scope.township}__isnull": True}) & (county_q or Q())
         return q
     if role in roles.DEPARTMENT_ROLES and user.department_id:
-        return _path_q(scope.department, user.department_id)
+        q = _path_q(scope.department, user.department_id)
+        if write or not scope.department_reads:
+            return q
+        reads = _reads_q(model, scope.department_reads, user.department_id)
+        return reads if q is None else q | reads
     return None
+
+
+def _reads_q(model: type[models.Model], paths: tuple[str, ...], value) -> Q:
+    # A correlated EXISTS per path rather than a join: a to-many path (several whistles calling
+    # the same department) must neither duplicate rows nor force DISTINCT on the caller's query.
+    q = Q()
+    for path in paths:
+        inner = model._base_manager.filter(pk=OuterRef("pk"), **{path: value})
+        q |= Q(Exists(inner))
+    return q
 
 
 def restrict(qs: models.QuerySet, user, action: str = "view") -> models.QuerySet:

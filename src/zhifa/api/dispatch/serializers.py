@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from zhifa.dispatch import services
 from zhifa.dispatch.models import Report, Transition, Whistle, WhistleCall
+from zhifa.org import roles
 from zhifa.rules import dispatch_workflow as wf
 
 
@@ -73,7 +74,12 @@ class ReportSerializer(serializers.ModelSerializer):
     def _protected(self, obj: Report) -> bool:
         # 举报人保护: an anonymous reporter is shown only to the dispatchers of the report.
         user = self.context["request"].user if "request" in self.context else None
-        return obj.anonymous and wf.DISPATCHER not in services.actor_kinds(user, obj)
+        kinds = services.actor_kinds(user, obj)
+        if obj.anonymous:
+            return wf.DISPATCHER not in kinds
+        # A department that reads the report only because a whistle called it has no part in it:
+        # it sees the matter, not who reported it (as on the detail page).
+        return not kinds and getattr(user, "role", None) in roles.DEPARTMENT_ROLES
 
     def get_reporter_name(self, obj: Report) -> str:
         return "" if self._protected(obj) else obj.reporter_name

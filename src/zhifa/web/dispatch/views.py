@@ -282,13 +282,17 @@ def detail(request, pk: int):
             "now": timezone.now(),
             "escalation": wf.escalation_label(report.escalation_level),
             "suggested_handler": suggested_handler,
+            "whistles": Whistle.objects.restrict(request.user)
+            .filter(report=report)
+            .prefetch_related("calls__department"),
         },
     )
 
 
 @login_required
 def photo(request, pk: int):
-    p = get_object_or_404(ReportPhoto.objects.restrict(request.user), pk=pk)
+    # A photo is visible to whoever may see its report (a department called by a whistle included).
+    p = get_object_or_404(ReportPhoto.objects.filter(report__in=Report.objects.restrict(request.user)), pk=pk)
     return FileResponse(p.file.open("rb"), content_type=p.content_type or "image/jpeg")
 
 
