@@ -81,3 +81,38 @@ def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user, 
     page.click("#grid-locate button[type=submit]")
     page.wait_for_selector("#grid-locate-result .errors")
     assert "不在本县任何网格内" in page.locator("#grid-locate-result").inner_text()
+
+
+def test_dispatcher_sees_open_reports_on_the_map(page, login, county, make_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zhifa.dispatch.models import Report
+    from zhifa.org.models import Township
+
+    make_user("county_dispatcher", username="cd")
+    now = timezone.now()
+    # At the map's initial centre, so that the marker is in view without any grid imported.
+    report = Report.objects.create(
+        county=county,
+        tracking_code="SJTESTMAP0001",
+        channel=Report.WEB,
+        text="东城路口占道摆摊",
+        lon=112.9,
+        lat=35.8,
+        wgs_lon=112.9,
+        wgs_lat=35.8,
+        township=Township.objects.get(code="T01"),
+        reported_at=now,
+        step_due_at=now - dt.timedelta(hours=2),
+    )
+    login("cd")
+    page.goto("/grid/")
+    page.check("#grid-activity input[value=reports]")
+    page.wait_for_function("document.getElementById('grid-map').dataset.activity === 'reports:1'")
+    page.locator("path.activity-report.activity-overdue").first.click(force=True)
+    popup = page.locator(".activity-popup")
+    popup.wait_for()
+    assert "SJTESTMAP0001" in popup.inner_text() and "已超期" in popup.inner_text()
+    assert popup.locator("a").get_attribute("href") == f"/dispatch/{report.pk}/"

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from zhifa.api.grid import views
+from zhifa.api.grid import activity, views
 
 router = DefaultRouter()
 router.register("units", views.GridUnitViewSet)
@@ -12,5 +12,6 @@ router.register("staff", views.GridStaffViewSet)
 urlpatterns = [
     path("locate/", views.locate, name="api-grid-locate"),
     path("geojson/", views.geojson, name="api-grid-geojson"),
+    path("activity/", activity.activity, name="api-grid-activity"),
     path("", include(router.urls)),
 ]
