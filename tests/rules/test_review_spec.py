@@ -745,3 +745,33 @@ def test_registry_matches_legal_rules(dev_lines, cal):
     assert {f.rule for f in findings} == set(spec)
     for f in findings:
         assert_cites_like_spec(f, spec)
+
+
+# -- upcoming deadlines of a live case follow the same rules ---------------------------------------
+
+
+def test_upcoming_court_and_demolition_dates_use_the_earliest_that_allows_the_step(cal):
+    from zhifa.rules import deadlines as dl
+
+    c = _court("2026-03-02", "2025-08-15", reminders=("2026-02-09", "2026-02-24"))
+    c["events"] = [e for e in c["events"] if e["type"] != "court_application"]
+    c["as_of"] = "2026-02-25"
+    got = {(code, due) for code, _l, due, _a in dl.upcoming_deadlines(c, _d("2026-02-25"), cal)}
+    assert ("COE-COURT-REMINDER", _d("2026-02-28")) in got  # the first reminder's 10 working days
+    # two notices: the earlier deadline already lets the agency act after it
+    events = [ev("discovered", "2025-02-24"), ev("filed", "2025-02-25"), ev("decided", "2025-03-10")]
+    events += [ev("served", "2025-03-11"), ev("demolition_notice", "2025-09-15", deadline="2025-09-25")]
+    events += [ev("demolition_notice", "2025-09-20", deadline="2025-10-20")]
+    c = case(events, procedure="coercive", decision=demolition_order(), as_of="2025-09-22")
+    got = {(code, due) for code, _l, due, _a in dl.upcoming_deadlines(c, _d("2025-09-22"), cal)}
+    assert ("COE-DEMOLITION-NOTICE", _d("2025-09-25")) in got
+    # and the review agrees: executing on 09-26 is after a passed notice deadline
+    c["events"].append(ev("demolition_executed", "2025-09-26"))
+    c["as_of"] = "2025-09-26"
+    assert rv.coe_demolition_notice(c, cal) is None
+
+
+def _d(s: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(s)

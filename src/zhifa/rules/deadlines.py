@@ -379,7 +379,8 @@ def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, 
                 lambda: court_window(s_date, complete, cal)[1],
                 "最高人民法院行政诉讼法解释第一百五十六条",
             )
-    reminder = last.get("reminder_served")
+    # any earlier reminder (and any notice whose deadline passed) allows the step: the earliest counts
+    reminder = first.get("reminder_served")
     if reminder is not None and "court_application" not in first:
         add(
             "COE-COURT-REMINDER",
@@ -387,12 +388,12 @@ def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, 
             lambda: reminder_end(D(reminder), cal),
             "《行政强制法》第五十四条、第六十九条",
         )
-    dn = last.get("demolition_notice")
-    if dn is not None and dn.get("deadline") and "demolition_executed" not in first:
+    notice_deadlines = [e["deadline"] for e in evs if e["type"] == "demolition_notice" and e.get("deadline")]
+    if notice_deadlines and "demolition_executed" not in first:
         add(
             "COE-DEMOLITION-NOTICE",
             "公告限期自行拆除届满，最早次日可强制拆除",
-            lambda: D(dn, "deadline"),
+            lambda: parse_date(min(notice_deadlines)),
             "《行政强制法》第四十四条",
         )
     seizure = first.get("seizure_started")
