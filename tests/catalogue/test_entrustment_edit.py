@@ -84,7 +84,7 @@ def test_end_rules(small, admin, current, t1_admin):
     with pytest.raises(PermissionDenied):
         services.end_entrustment(t1_admin, e.pk, today, "x", today=today)
     services.end_entrustment(admin, e.pk, today, "撤回", today=today)
-    with pytest.raises(ValidationError, match=r"已于.*提前终止，不能再终止"):
+    with pytest.raises(ValidationError, match=r"已提前终止（自.*起），不能再终止"):
         services.end_entrustment(admin, e.pk, today, "again", today=today)
     with pytest.raises(ValidationError, match="不能再修改"):
         services.update_entrustment(

@@ -740,7 +740,7 @@ def _changeable_entrustment(user, entrustment_id: int) -> Entrustment:
 
 def _refuse_closed(e: Entrustment, today: dt.date, what: str) -> None:
     if e.ended_on is not None:
-        raise ValidationError(f"委托书{e.doc_no}已于{e.ended_on:%Y-%m-%d}提前终止，不能再{what}。")
+        raise ValidationError(f"委托书{e.doc_no}已提前终止（自{e.ended_on:%Y-%m-%d}起），不能再{what}。")
     if e.valid_to < today:
         raise ValidationError(
             f"委托书{e.doc_no}已于{e.valid_to:%Y-%m-%d}到期，不能再{what}；请以新文号续签。"
