@@ -775,3 +775,22 @@ def _d(s: str):
     import datetime as dt
 
     return dt.date.fromisoformat(s)
+
+
+def test_simple_decision_without_on_spot_flag_is_a_finding(cal):
+    c = _simple(100)
+    del c["events"][0]["on_spot"]  # optional in the format; absent is not "on_spot: true"
+    assert rv.pen_simple_onspot(c, cal) is not None
+
+
+def test_auth_entrust_acting_before_the_term_begins(cal):
+    ent = {
+        "doc_no": "县城管委〔2025〕1号",
+        "department": "D01",
+        "valid_from": "2025-03-04",
+        "valid_to": "2026-12-31",
+    }
+    auth = {"source": "entrusted", "held_from": "2024-07-01", "held_until": None, "entrustment": ent}
+    assert "2025-03-03实施的立案" in rv.auth_entrust_expired(general(authority=auth), cal).message
+    ent["valid_from"] = "2025-03-03"
+    assert rv.auth_entrust_expired(general(authority=auth), cal) is None
