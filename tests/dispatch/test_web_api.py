@@ -423,6 +423,7 @@ def test_called_department_reads_the_report(people, county, make_user, client):
     assert client.get(f"/dispatch/photos/{photo.pk}/").status_code == 200
     body = client.get("/dispatch/?status=all").content.decode()
     assert body.count(report.tracking_code) >= 1 and other.tracking_code not in body
+    assert "吹哨召集本部门" in body
     api = client.get("/api/dispatch/reports/").json()
     assert [r["tracking_code"] for r in api["results"]] == [report.tracking_code]
     data = client.get(f"/api/dispatch/reports/{report.pk}/").json()

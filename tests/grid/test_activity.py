@@ -124,3 +124,31 @@ def test_department_sees_only_reports_it_may_read(client, world):
 
 def test_anonymous_gets_nothing(client, world):
     assert client.get(URL).status_code in (401, 403)
+
+
+def test_query_count_does_not_grow_with_points(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world["cd"])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(URL).status_code == 200
+    t1 = Township.objects.get(code="T01")
+    for i in range(5):
+        r = ds.do_intake(
+            world["td1"], county=t1.county, text=f"占道经营{i}", lon=T01_POINT[0] - 0.01 * i, lat=T01_POINT[1]
+        ).report
+        Case.objects.create(
+            number=f"东城罚〔2026〕{10 + i}号",
+            township=t1,
+            item_code="Z001",
+            procedure="general",
+            handler="O1",
+            source_report=r.tracking_code,
+        )
+    with CaptureQueriesContext(connection) as many:
+        data = client.get(URL).json()
+    assert data["counts"] == {"reports": 7, "cases": 7}
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    # The endpoint is described in the OpenAPI schema.
+    assert "/api/grid/activity/" in client.get("/api/schema/").content.decode()

@@ -113,7 +113,9 @@ def queue(request):
     services.fill_suggestions([r for r in rows if r.status == wf.RECEIVED and not r.suggestion])
     names = _item_names([r.item_code or (r.suggestion or {}).get("item") for r in rows])
     handlers = _handler_labels((r.suggestion or {}).get("handler") for r in rows)
+    called = _called_here(request.user, rows)
     for r in rows:
+        r.called_here = r.pk in called
         ref = (r.suggestion or {}).get("handler") or ""
         r.suggested_handler = handlers.get(ref, ref)
         r.item_display = r.item_code or (r.suggestion or {}).get("item") or ""
@@ -132,6 +134,17 @@ def queue(request):
             "can_report": request.user.can("dispatch.report"),
             "now": now,
         },
+    )
+
+
+def _called_here(user, rows: list[Report]) -> set[int]:
+    """Which rows a department staff member sees because a whistle called the department (one query)."""
+    if user.role not in roles.DEPARTMENT_ROLES or not user.department_id or not rows:
+        return set()
+    return set(
+        WhistleCall.objects.filter(
+            department_id=user.department_id, whistle__report__in=[r.pk for r in rows]
+        ).values_list("whistle__report_id", flat=True)
     )
 
 
