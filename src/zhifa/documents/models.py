@@ -16,7 +16,9 @@ class DocumentCounter(models.Model):
     """The last 文号 sequence number used by a township for one kind of document in one year.
 
     `services.next_number` locks this row (select_for_update) while it takes the next number and
-    stores the document in the same transaction, so numbers have no gaps and no duplicates.
+    stores the document in the same transaction, so numbers have no gaps and no duplicates. The
+    decision kinds' numbers are taken when the decision is recorded (`services.take_decision_number`)
+    and their documents reuse them.
     """
 
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="document_counters")
