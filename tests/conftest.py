@@ -151,3 +151,27 @@ def pytest_collection_modifyitems(config, items):
     if len(keep) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _holiday_calendar(request):
+    """Transactional tests (browser tests among them) flush every table when they end, the holiday
+    calendar that a migration seeded included; the next test on that database would then compute
+    working days without holidays. Restore it before any database test that finds it empty."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        yield
+        return
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or names & {
+        "transactional_db",
+        "live_server",
+    }
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from zhifa.core import calendar
+    from zhifa.core.models import CalendarDay
+
+    if not CalendarDay.objects.exists():
+        calendar.seed_from_package()
+        calendar.invalidate()
+    yield

@@ -12,19 +12,21 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 GENESIS = "0" * 64
+logger = logging.getLogger(__name__)
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("zhifa_audit_actor", default=None)
 _skip: contextvars.ContextVar[bool] = contextvars.ContextVar("zhifa_audit_skip", default=False)
 # Fields too large or too volatile to copy into every entry: a digest stands for them.
@@ -159,8 +161,17 @@ def record_many(changes: Iterable[Change]) -> int:
     AuditEntry.objects.bulk_create(rows, batch_size=500)
     # Outside a transaction this runs at once; inside, after the outermost commit (never after
     # a rollback, whose entries are gone with it).
-    transaction.on_commit(seal_pending)
+    transaction.on_commit(_seal_after_commit)
     return len(rows)
+
+
+def _seal_after_commit() -> None:
+    """Seal right after a commit; the change is already stored, so a busy or failing database here
+    must not fail the request: the entries stay pending for the next sealer (worker, verify)."""
+    try:
+        seal_pending()
+    except DatabaseError as exc:
+        logger.warning("audit entries left unsealed for now: %s", exc)
 
 
 def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:

@@ -79,7 +79,13 @@ def case_documents(request, case_pk: int):
         except services.DocumentError as err:
             messages.error(request, str(err))
         else:
-            messages.success(request, f"已作废《{doc.title}》{doc.doc_no}，该文号不再使用。")
+            if services.decision_number(case, doc.kind):
+                # A decision keeps its 文号: the replacement document carries it again.
+                messages.success(
+                    request, f"已作废《{doc.title}》{doc.doc_no}；重新生成的决定文书沿用该文号。"
+                )
+            else:
+                messages.success(request, f"已作废《{doc.title}》{doc.doc_no}，该文号不再使用。")
         return redirect("web:documents:case", case_pk=case.pk)
     if request.method == "POST":
         if not can_generate:
