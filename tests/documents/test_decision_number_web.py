@@ -106,3 +106,21 @@ def test_concurrent_regeneration_after_void_gives_one_live_document(decided):
     assert not failures, failures
     assert made == [no] and len(refused) == 2 and all(no in m for m in refused)
     assert Document.objects.filter(voided_at__isnull=True).count() == 1
+
+
+def test_preview_of_the_decision_shows_its_number_and_takes_none(decided, tmp_path):
+    import subprocess
+
+    from zhifa.documents import services
+
+    team, case = decided
+    pdf = services.preview(case, "penalty_decision", team.o1)
+    path = tmp_path / "p.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert case.decision["doc_no"] in text.replace(" ", "").replace("\n", "")
+    other = services.preview(case, "prior_notice", team.o1)
+    path.write_bytes(other)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "未编号" in text.replace(" ", "").replace("\n", "")
+    assert not Document.objects.exists()

@@ -280,7 +280,7 @@ PREVIEW_DOC_NO = "（草稿，未编号）"
 
 
 def preview(case, kind: str, user, extra: dict | None = None, today: dt.date | None = None) -> bytes:
-    """The PDF the document would be, marked as an unnumbered draft: no number is taken, nothing stored."""
+    """The PDF the document would be, marked as a draft: no number is taken, nothing stored."""
     try:
         kinds.get(kind)
     except ValueError as err:
@@ -291,7 +291,9 @@ def preview(case, kind: str, user, extra: dict | None = None, today: dt.date | N
     if problems:
         raise DocumentError("；".join(problems))
     ctx = context_for_case(case, kind, extra, today)
-    ctx["doc_no"] = PREVIEW_DOC_NO
+    # A decision's document already has its number (taken when the decision was made); others not yet.
+    reserved = decision_number(case, kind)
+    ctx["doc_no"] = reserved[2] if reserved else PREVIEW_DOC_NO
     try:
         return render(kind, ctx, "pdf")
     except ContextError as err:
