@@ -7,7 +7,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from zhifa.org import roles
-from zhifa.org.models import Department, Township, User
+from zhifa.org.models import County, Department, Township, User
+
+
+def county_of(user) -> County | None:
+    """The county a user works for: their own, or that of their township or department.
+
+    A superuser without one gets the first county (an installation normally holds one county).
+    """
+    if user.county_id:
+        return user.county
+    if user.township_id:
+        return user.township.county
+    if user.department_id:
+        return user.department.county
+    return County.objects.order_by("id").first()
 
 
 def _require(actor, capability: str) -> None:

@@ -19,13 +19,8 @@ from zhifa.cases.models import Case, Evidence, Officer, Squad
 from zhifa.org.models import Township, User
 from zhifa.rules import casefile as cf
 from zhifa.rules.review._base import RULES
+from zhifa.web.forms import error_messages as _messages
 from zhifa.web.forms import parse_date as _date
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return exc.messages
 
 
 @login_required

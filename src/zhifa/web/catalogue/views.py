@@ -31,7 +31,9 @@ from zhifa.catalogue.models import (
     UsageCount,
 )
 from zhifa.org.models import County, Township
+from zhifa.org.services import county_of
 from zhifa.web.forms import error_messages as _errors
+from zhifa.web.forms import error_messages as _field_errors
 from zhifa.web.forms import parse_date as _date
 
 PAGE_SIZE = 30
@@ -43,17 +45,6 @@ def _int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
 
 
-def _county(user) -> County | None:
-    if user.county_id:
-        return user.county
-    if user.township_id:
-        return user.township.county
-    if user.department_id:
-        return user.department.county
-    # A superuser without a county: the first county (installations hold one county).
-    return County.objects.order_by("id").first()
-
-
 # ---- items ---------------------------------------------------------------------------------------
 
 
@@ -61,7 +52,7 @@ def _county(user) -> County | None:
 def index(request):
     """Browse and search the county's items."""
     user, today = request.user, timezone.localdate()
-    county = _county(user)
+    county = county_of(user)
     items = Item.objects.restrict(user).select_related("department")
     if county is not None:
         items = items.filter(county=county)
@@ -432,7 +423,7 @@ def import_page(request):
     user = request.user
     if not user.can("catalogue.edit_county"):
         raise PermissionDenied("只有县级系统管理员可以导入执法事项清单。")
-    county = _county(user)
+    county = county_of(user)
     errors: list[str] = []
     result = None
     if request.method == "POST":
@@ -467,7 +458,7 @@ def import_page(request):
 
 @login_required
 def export(request):
-    county = _county(request.user)
+    county = county_of(request.user)
     if county is None or not County.objects.restrict(request.user).filter(pk=county.pk).exists():
         raise PermissionDenied("没有可导出的区县。")
     data = importer.export_xlsx(county)
@@ -517,20 +508,12 @@ def public_township(request, code: str):
 # ---- maintenance by the county administrator -------------------------------------------------------
 
 
-def _field_errors(exc: ValidationError) -> list[str]:
-    return (
-        [m for msgs in exc.message_dict.values() for m in msgs]
-        if hasattr(exc, "error_dict")
-        else exc.messages
-    )
-
-
 @login_required
 def item_form(request, pk: int | None = None):
     user = request.user
     if not user.can("catalogue.edit_county"):
         raise PermissionDenied("只有县级系统管理员可以维护执法事项。")
-    county = _county(user)
+    county = county_of(user)
     item = get_object_or_404(Item.objects.restrict(user, "change"), pk=pk) if pk else None
     errors: list[str] = []
     if request.method == "POST":
@@ -568,7 +551,7 @@ def entrustment_form(request):
     user = request.user
     if not user.can("catalogue.manage_entrustments"):
         raise PermissionDenied("只有县级系统管理员可以登记委托书。")
-    county = _county(user)
+    county = county_of(user)
     errors: list[str] = []
     data = request.POST if request.method == "POST" else request.GET
     if request.method == "POST":

@@ -23,7 +23,9 @@ from zhifa.dispatch import services
 from zhifa.dispatch.models import Report, ReportPhoto, Whistle, WhistleCall
 from zhifa.org import roles
 from zhifa.org.models import County, Department, Township
+from zhifa.org.services import county_of
 from zhifa.rules import dispatch_workflow as wf
+from zhifa.web.forms import error_messages as _errors
 
 STATIC_DIR = Path(services.__file__).resolve().parent / "static" / "dispatch"
 
@@ -40,16 +42,8 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
 REASON_LABELS = {wf.FINISH: "处置结果", wf.CALLBACK: "回访记录", wf.REOPEN: "举报人意见"}
 
 
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return exc.messages
-
-
 def _county(user) -> County:
-    if user.county_id:
-        return user.county
-    county = County.objects.order_by("id").first()
+    county = county_of(user)
     if county is None:
         raise Http404("尚未建立区县")
     return county

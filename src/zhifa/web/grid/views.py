@@ -11,6 +11,7 @@ from zhifa.grid.importer import DEFAULT_TOLERANCE_M2, GridImportError, import_fe
 from zhifa.grid.models import LEVEL_CHOICES, MICRO, Element, EnforcementGrid, GridStaff, GridUnit
 from zhifa.org import roles
 from zhifa.org.models import Township, User
+from zhifa.web.forms import error_messages
 
 
 @login_required
@@ -91,7 +92,7 @@ def enforcement_grids(request):
                     officers=chosen,
                 )
             except ValidationError as exc:
-                errors = [m for msgs in exc.message_dict.values() for m in msgs]
+                errors = error_messages(exc)
             else:
                 messages.success(
                     request,
