@@ -217,3 +217,25 @@ def test_visit_pages_scoped(setup, client, make_user):
     assert "东城小吃店" not in client.get(reverse("web:supervision:inspections")).content.decode()
     client.force_login(make_user(roles.SUPERVISOR, username="sup"))
     assert client.get(detail).status_code == 200
+
+
+def test_enterprise_list_queries_do_not_grow_with_rows(setup, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhifa.supervision.models import Enterprise
+
+    o1 = setup["officers"][0]
+    client.force_login(o1)
+    url = reverse("web:supervision:enterprises")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(5):
+        Enterprise.objects.create(
+            county=setup["shop"].county, township=setup["shop"].township, name=f"店{i}",
+            credit_code=uscc_with_check(f"9135010000000000{i}"),
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert "店4" in page
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Min, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from zhifa.core.calendar import work_calendar
 from zhifa.org.models import Township
 from zhifa.supervision import disclosure as svc
 from zhifa.supervision.models import Disclosure
@@ -64,21 +66,17 @@ def staff_page(request):
             return redirect("web:supervision:disclosures")
     pending = (
         Case.objects.restrict(request.user)
-        .filter(events__type="decided", decision__kind="penalty", disclosure__isnull=True)
+        .filter(decision__kind="penalty", disclosure__isnull=True)
         .exclude(events__type="disclosed")
+        .annotate(decided_on=Min("events__date", filter=Q(events__type="decided")))
+        .filter(decided_on__isnull=False)
         .select_related("township")
-        .distinct()
     )
-    cal = None
+    cal = work_calendar()
     rows = []
     for case in pending[:200]:
-        decided = case.events.filter(type="decided").order_by("seq").first()
-        if cal is None:
-            from zhifa.core.calendar import work_calendar
-
-            cal = work_calendar()
-        due = cal.add_workdays(decided.date, svc.DISCLOSE_WORKDAYS)
-        rows.append((case, decided.date, due, due < today))
+        due = cal.add_workdays(case.decided_on, svc.DISCLOSE_WORKDAYS)
+        rows.append((case, case.decided_on, due, due < today))
     return render(
         request,
         "web/supervision/disclosures.html",

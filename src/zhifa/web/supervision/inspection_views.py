@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -201,10 +202,8 @@ def enterprise_list(request):
             messages.success(request, "检查对象已登记。")
             return redirect("web:supervision:enterprises")
     year = timezone.localdate().year
-    counts = {
-        e: (e.visits.filter(visited_on__year=year).count(), CREDIT_LIMITS.get(e.credit_grade))
-        for e in enterprises[:500]
-    }
+    annotated = enterprises.annotate(n_year=Count("visits", filter=Q(visits__visited_on__year=year)))
+    counts = {e: (e.n_year, CREDIT_LIMITS.get(e.credit_grade)) for e in annotated[:500]}
     return render(
         request,
         "web/supervision/enterprises.html",
@@ -274,8 +273,8 @@ def plan_detail(request, pk: int):
             errors = _errors(exc)
         else:
             return redirect("web:supervision:plan_detail", plan.pk)
-    tasks = list(plan.tasks.all())
-    done = {t.pk: t.visits.count() for t in tasks}
+    tasks = list(plan.tasks.annotate(n_visits=Count("visits")))
+    done = {t.pk: t.n_visits for t in tasks}
     return render(
         request,
         "web/supervision/plan_detail.html",
