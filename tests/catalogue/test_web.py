@@ -111,9 +111,11 @@ def test_township_admin_edits_and_publishes_a_draft(client, small, t1_admin):
     assert set(draft.entries.values_list("code", flat=True)) == {"A001", "A003", "A004"}
     r = client.post(f"/catalogue/versions/{draft.pk}/publish/", {"effective_date": "bad"})
     assert "生效日期" in client.get(r["Location"]).content.decode()
-    client.post(f"/catalogue/versions/{draft.pk}/publish/", {"effective_date": "2026-12-01", "note": "调整"})
+    # A date after today, whenever the suite runs: the listing must show it as pending.
+    later = dt.date.today() + dt.timedelta(days=30)
+    client.post(f"/catalogue/versions/{draft.pk}/publish/", {"effective_date": later.isoformat(), "note": "调整"})
     draft.refresh_from_db()
-    assert draft.is_published and draft.effective_date == dt.date(2026, 12, 1)
+    assert draft.is_published and draft.effective_date == later
     listing = client.get("/catalogue/versions/").content.decode()
     assert "待生效" in listing and "现行有效" in listing
     cmp = client.get(
