@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import benchmarks_md  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+import routing_heldout as ho  # noqa: E402
 
 from zhifa.rules.routing import Example, Router, decide_handler  # noqa: E402
 from zhifa.rules.routing.text import words  # noqa: E402
@@ -203,6 +204,16 @@ def command_speed(reports: list[dict], copies: int, runs: int) -> dict:
                     f.write(json.dumps({"id": f"{r['id']}-{k}", **row}, ensure_ascii=False) + "\n")
         n = copies * len(reports)
         out = Path(var) / "out.jsonl"
+        # Start-up: one line, with the model stored by `zhifa train-router` (no training at start).
+        run("train-router")
+        one = Path(var) / "one.jsonl"
+        with big.open(encoding="utf-8") as src:
+            one.write_text(src.readline(), encoding="utf-8")
+        start = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            run("route", str(one), "-o", str(out))
+            start.append(time.perf_counter() - t)
         e2e = []
         cpu = []
         for _ in range(runs):
@@ -235,6 +246,7 @@ def command_speed(reports: list[dict], copies: int, runs: int) -> dict:
         "e2e": statistics.median(e2e),
         "cpu": statistics.median(cpu),
         "inproc": inproc,
+        "startup": statistics.median(start),
     }
 
 
@@ -276,61 +288,127 @@ def pct(a: int, n: int) -> str:
     return f"{100 * a / n:.1f}%"
 
 
-def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int) -> str:
+def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int, h: dict) -> str:
     n = q["n"]
     cpu = platform.processor() or platform.machine()
+    first = ho.first_runs()
+    prev = json.loads((ho.DATA / "previous_router.json").read_text(encoding="utf-8"))
+    per, total = h["per"], h["total"]
+
+    def w(key: str, rows: dict) -> float:  # mean over batches weighted by their size
+        tot = sum(r["n"] for r in rows.values())
+        return sum(r[key] * r["n"] for r in rows.values()) / tot if tot else 0.0
+
+    fr = {k: v for k, v in first.items() if k in per}
+    pv = {k: v for k, v in prev.items() if k in per}
     lines = [
         "## Routing",
         "",
-        "Routing of reports to catalogue items and handlers (一键转办, issue 4). Measured "
+        "Routing of reports to catalogue items and handlers (一键转办, issues 4 and 10). Measured "
         f"{dt.date.today():%Y-%m-%d} by `.venv/bin/python bench/routing_bench.py --copies {speed['copies']} "
         f"--runs {runs}` on: nproc = {os.cpu_count()}, {cpu}, CPython {platform.python_version()} "
         "(a machine shared with other jobs: wall times vary, CPU times are steadier).",
         "",
-        f"### Quality on the dev set ({n} reports)",
+        f"### Headline: first run on wording nobody had seen ({total.n} held-out reports)",
+        "",
+        "`bench/data/routing/heldout/` holds batches written, each in one voice, by authors who saw "
+        "neither the router nor its shipped knowledge (`src/zhifa/rules/routing/knowledge/`, written by "
+        "other authors from the catalogue alone). A batch's score the first time the bench ever ran on it "
+        "is kept in `bench/data/routing/first_runs.json` and never rewritten; that is the headline. The "
+        "“now” columns are this run (after any tuning since, so optimistic). The previous router is the "
+        "one on main before issue 10, on the same batches. Handler: the county README rule on the "
+        "report's township and date.",
+        "",
+        "| batch | reports | previous router top-1 | **first run top-1** | first run top-3 | first run handler "
+        "| now top-1 | now top-3 | now handler |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, sc in per.items():
+        f = first.get(name, {})
+        p = prev.get(name, {})
+        lines.append(
+            f"| {name} | {sc.n} | {p.get('top1', '—')}% | **{f.get('top1', '—')}%** | {f.get('top3', '—')}% | "
+            f"{f.get('handler', '—')}% | {sc.pct(sc.top1)}% | {sc.pct(sc.top3)}% | {sc.pct(sc.handler)}% |"
+        )
+    lines.append(
+        f"| **all** | {total.n} | {w('top1', pv):.1f}% | **{w('top1', fr):.1f}%** | {w('top3', fr):.1f}% | "
+        f"{w('handler', fr):.1f}% | {total.pct(total.top1)}% | {total.pct(total.top3)}% | "
+        f"{total.pct(total.handler)}% |"
+    )
+    t = total
+    lines += [
+        "",
+        f"Not an enforcement matter: recall {t.pct(t.service_right, t.service_n)}% of {t.service_n} service "
+        f"reports; enforcement reports sent to the service queue: {t.pct(t.enforcement_to_service, t.enforcement_n)}% "
+        f"of {t.enforcement_n}. Several matters in one report (F batch): the other matters named by the "
+        f"router (its “also” list or top 3): {h['also'][0]} of {h['also'][1]}.",
+        "",
+        "Targets (issue 10, on unseen wording): top-1 ≥ 90 %, top-3 ≥ 97 %, handler ≥ 95 %, not-enforcement "
+        "recall ≥ 90 % with ≤ 3 % of enforcement reports sent to the service queue.",
+        "",
+        "### Baselines in the same run (held-out batches)",
+        "",
+        "| router | top-1 | top-3 |",
+        "|---|---|---|",
+    ]
+    for label, sc in h["baselines"]:
+        lines.append(f"| {label} | {sc.pct(sc.top1)}% | {sc.pct(sc.top3)}% |")
+    lines += [
+        f"| zhifa router (catalogue + shipped knowledge + lexicon) | {t.pct(t.top1)}% | {t.pct(t.top3)}% |",
+        "",
+        "### Learning from dispatchers (held-out batches)",
+        "",
+        "Confirmations drawn from `bench/data/routing/confirmations.jsonl` (320 reports written apart from the "
+        "batches, shuffled with a fixed seed). “Live”: each confirmation is folded into the running model as "
+        "the platform does when a dispatcher routes (`Router.learn`, no retraining); “retrained”: "
+        "`zhifa train-router` on the same confirmations.",
+        "",
+        "| confirmations | top-1 live | top-1 retrained | top-3 live |",
+        "|---|---|---|---|",
+    ]
+    for k, live, re_ in h["curve"]:
+        lines.append(f"| {k} | {live.pct(live.top1)}% | {re_.pct(re_.top1)}% | {live.pct(live.top3)}% |")
+    lines += [
+        "",
+        "### Confidence (held-out batches)",
+        "",
+        f"Below {ho.THRESHOLD:.0%} a suggestion waits in 待人工确认. Above it: {t.pct(t.confident)}% of the "
+        f"reports, of which {t.pct(t.confident_right, t.confident)}% were right.",
+        "",
+        "| confidence | reports | right |",
+        "|---|---|---|",
+    ]
+    for b in sorted(t.bins):
+        nb, rb = t.bins[b]
+        lines.append(f"| {b / 10:.1f}–{(b + 1) / 10:.1f} | {nb} | {100 * rb / nb:.1f}% |")
+    lines += [
+        "",
+        f"### Tuned figures: the dev set ({n} reports) and the project's paraphrases",
+        "",
+        "Both were in view while the lexicon and weights were written: not a measure of unseen wording.",
         "",
         "| router | top-1 item | top-3 item | handler |",
         "|---|---|---|---|",
     ]
     labels = {
         "baseline": "baseline: keyword overlap with item names",
-        "catalogue": "router, catalogue text only (no history)",
+        "catalogue": "router (catalogue + shipped knowledge), no history",
         "learned": "router, learned from dev, 5-fold cross-validated",
         "oracle": "(expected first item + holding rule: handler ceiling)",
     }
     for key, label in labels.items():
-        t1, t3, h = q[key]
-        lines.append(f"| {label} | {pct(t1, n)} | {pct(t3, n)} | {pct(h, n)} |")
+        t1, t3, hh = q[key]
+        lines.append(f"| {label} | {pct(t1, n)} | {pct(t3, n)} | {pct(hh, n)} |")
     lines += [
         "",
-        "The handler follows the README rule: the township holds the item on the report's date, an "
-        "entrusted (委托) item only while its entrustment is valid. "
         f"{len(q['contradictions'])} dev lines ({', '.join(q['contradictions']) or '—'}) expect the township "
-        "although its entrustment of that item had expired before the report date; the router keeps "
-        "the rule, so those lines count as handler misses even when the item is right.",
+        "although its entrustment of that item had expired before the report date; the router keeps the "
+        "rule, so those count as handler misses.",
         "",
-        "The colloquial lexicon (`src/zhifa/rules/routing/lexicon.txt`) was written with the dev set in "
-        "view, so the catalogue-only row is optimistic for unseen reports; the cross-validated row "
-        "measures what confirmed routings add.",
-        "",
-        f"### Quality on other wording ({q['para_n']} reports of tests/routing/data/paraphrases.txt)",
-        "",
-        "Written for the tests, none taken from the dev set; they cover items the dev set never "
-        "mentions, more service matters, sensor and letter wording, typos and long reports. They were "
-        "written in twenty batches; each batch's first run, before the lexicon was extended for it, "
-        "gave a top-1 of " + ", ".join(f"{a} ({b})" for a, b in FIRST_RUNS) + " from the catalogue "
-        f"alone, {first_run_mean():.1f}% over all {first_run_total()} reports: the honest estimate for "
-        "wording nobody has seen yet (the rows below are after the extensions). No location: item "
-        "accuracy only.",
-        "",
-        "| router | top-1 item | top-3 item |",
-        "|---|---|---|",
-        f"| baseline: keyword overlap with item names | {pct(q['para_baseline'][0], q['para_n'])} | "
-        f"{pct(q['para_baseline'][1], q['para_n'])} |",
-        f"| router, catalogue text only | {pct(q['para_catalogue'][0], q['para_n'])} | "
-        f"{pct(q['para_catalogue'][1], q['para_n'])} |",
-        f"| router, trained on all dev reports | {pct(q['para_dev'][0], q['para_n'])} | "
-        f"{pct(q['para_dev'][1], q['para_n'])} |",
+        f"On tests/routing/data/paraphrases.txt ({q['para_n']} reports): router "
+        f"{pct(q['para_catalogue'][0], q['para_n'])} top-1, {pct(q['para_catalogue'][1], q['para_n'])} top-3 "
+        f"(keyword baseline {pct(q['para_baseline'][0], q['para_n'])}); their own first runs, before the lexicon "
+        f"was extended for them, averaged {first_run_mean():.1f}% with the previous router.",
         "",
         f"### Speed (median of {runs} runs)",
         "",
@@ -340,15 +418,40 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int)
         f"{speed['e2e']:.2f} s | {speed['n'] / speed['e2e']:,.0f} |",
         f"| `zhifa route` end to end, CPU time of the process (one core) | {speed['n']:,} | "
         f"{speed['cpu']:.2f} s | {speed['n'] / speed['cpu']:,.0f} |",
+        f"| `zhifa route` on one line with a stored model (start-up), wall | 1 | {speed['startup']:.2f} s | — |",
         f"| `route_many` in process, wall | {speed['n']:,} | {speed['inproc']:.2f} s | "
         f"{speed['n'] / speed['inproc']:,.0f} |",
-        f"| `Router.rank` alone (text → top 3 with words), wall | — | — | {rank_rate:,.0f} |",
+        f"| `Router.rank` alone (text → top 3 with words, confidence, other matters), wall | — | — | "
+        f"{rank_rate:,.0f} |",
         f"| baseline keyword overlap on item names, same texts, wall | — | — | {base_rate:,.0f} |",
         "",
-        "Target: `zhifa route` at least 1,000 reports per second on one core.",
+        "Targets: `zhifa route` ≥ 3,000 reports/s per core end to end on 20k reports; one line under 1 s.",
         "",
     ]
     return "\n".join(lines)
+
+
+def heldout() -> dict:
+    items = ho.catalogue()
+    per, total = ho.evaluate()
+    holdings = ho.Holdings()
+    rows = [r for b in ho.batches().values() for r in b]
+    baselines = [
+        ("char 1–3-gram TF-IDF nearest item over name + conduct (scikit-learn)", ho.TfidfBaseline(items)),
+        (
+            "the same over name + conduct + shipped situations (nearest document)",
+            ho.TfidfBaseline(items, True),
+        ),
+    ]
+    scored = [(label, ho.score_rows(b.rank, rows, holdings)) for label, b in baselines]
+    also = (per["F_multi"].also_found, per["F_multi"].also_n) if "F_multi" in per else (0, 0)
+    return {
+        "per": per,
+        "total": total,
+        "baselines": scored,
+        "curve": ho.learning_curve(items, rows, holdings),
+        "also": also,
+    }
 
 
 def write_section(text: str) -> None:
@@ -357,7 +460,7 @@ def write_section(text: str) -> None:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--copies", type=int, default=100, help="dev set copies for the speed run")
+    ap.add_argument("--copies", type=int, default=207, help="dev set copies for the speed run (≈20k)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     args = ap.parse_args(argv)
@@ -369,9 +472,10 @@ def main(argv: list[str]) -> int:
     router = Router.train(items)
     rank_rate = rate(router.rank, texts, args.runs)
     base_rate = rate(KeywordBaseline(items).rank, texts, args.runs)
+    h = heldout()
     speed = command_speed(reports, args.copies, args.runs)
     print(f"route: {speed['n']} reports, e2e {speed['e2e']:.2f}s, in-process {speed['inproc']:.2f}s")
-    text = section(q, speed, rank_rate, base_rate, args.runs)
+    text = section(q, speed, rank_rate, base_rate, args.runs, h)
     print(text)
     if not args.no_write:
         write_section(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zhifa.rules.routing import NONE, Example, LexiconError, Router, decide_handler, parse_lexicon
+from zhifa.rules.routing.knowledge import Knowledge
 from zhifa.rules.routing.text import strip_places
 
 ITEMS = [
@@ -45,7 +46,8 @@ ITEMS = [
 
 @pytest.fixture(scope="module")
 def router() -> Router:
-    return Router.train(ITEMS)
+    # The profile router alone (no shipped knowledge): what these rules are about.
+    return Router.train(ITEMS, knowledge=Knowledge())
 
 
 @pytest.mark.parametrize(
@@ -83,7 +85,9 @@ def test_training_changes_predictions(router):
     text = "后山那片柏木被人偷运走了好几方"  # no lexicon word for 柏木/偷运: the catalogue alone misses it
     before = router.rank(text).item
     learned = Router.train(
-        ITEMS, [Example("前山的柏木被人偷运走了", ["A02"]), Example("柏木让人偷运了", ["A02"])]
+        ITEMS,
+        [Example("前山的柏木被人偷运走了", ["A02"]), Example("柏木让人偷运了", ["A02"])],
+        knowledge=Knowledge(),
     )
     assert before != "A02"
     assert learned.rank(text).item == "A02"

@@ -100,6 +100,60 @@ def on_time_rates(steps: QuerySet[Step], start: dt.date, end: dt.date, now: dt.d
     )
 
 
+@dataclass
+class RoutingQuality:
+    """How the router's suggestions fared with the dispatchers over a period."""
+
+    routed: int = 0  # reports routed by a dispatcher that had a suggestion
+    confident: int = 0  # … of which the router was sure (not sent to 待人工确认)
+    confident_right: int = 0  # … and the dispatcher kept its first item
+    unsure: int = 0
+    unsure_right: int = 0
+    waiting: int = 0  # still in 待人工确认
+
+    @staticmethod
+    def _pct(a: int, b: int) -> str:
+        return f"{100 * a / b:.1f}%" if b else "—"
+
+    @property
+    def confident_share(self) -> str:
+        return self._pct(self.confident, self.routed)
+
+    @property
+    def confident_accuracy(self) -> str:
+        return self._pct(self.confident_right, self.confident)
+
+    @property
+    def unsure_accuracy(self) -> str:
+        return self._pct(self.unsure_right, self.unsure)
+
+
+def routing_quality(reports: QuerySet[Report], start: dt.date, end: dt.date) -> RoutingQuality:
+    """Among reports taken in from `start` to before `end` and routed by a dispatcher: how many
+    suggestions were confident and how often the dispatcher kept them (right = same first item, or
+    both "not enforcement")."""
+    q = RoutingQuality()
+    window = reports.filter(reported_at__date__gte=start, reported_at__date__lt=end)
+    q.waiting = window.filter(needs_review=True, status=wf.RECEIVED).count()
+    rows = (
+        window.exclude(status__in=(wf.RECEIVED, wf.MERGED, wf.SPLIT))
+        .exclude(suggestion={})
+        .values_list("suggestion", "item_code")
+    )
+    for sug, item in rows.iterator():
+        if not isinstance(sug, dict) or "confidence" not in sug:
+            continue  # suggested before the router gave a confidence
+        right = (sug.get("item") or "") == (item or "")
+        q.routed += 1
+        if sug.get("needs_review"):
+            q.unsure += 1
+            q.unsure_right += right
+        else:
+            q.confident += 1
+            q.confident_right += right
+    return q
+
+
 def open_points(reports: QuerySet[Report], now: dt.datetime, limit: int = 2000) -> list[dict]:
     """Open reports as plain data for the map (no reporter, ever)."""
     out = []

@@ -78,6 +78,9 @@ class Report(models.Model):
     priority = models.CharField("紧急程度", max_length=10, choices=wf.PRIORITY_CHOICES, default=wf.NORMAL)
     # Routing: the router's suggestion (kept for the dispatcher) and the confirmed decision.
     suggestion = models.JSONField("分拨建议", default=dict, blank=True)
+    # The router was unsure (confidence below the threshold): the report waits in the dispatcher's
+    # 待人工确认 queue with its top three and the words that decided.
+    needs_review = models.BooleanField("待人工确认", default=False)
     item_code = models.CharField("执法事项", max_length=30, blank=True)
     squad = models.CharField("承办中队（领域）", max_length=50, blank=True)
     handler_kind = models.CharField("承办类型", max_length=12, choices=HANDLER_CHOICES, default=NONE)
@@ -129,6 +132,7 @@ class Report(models.Model):
         verbose_name = "事件"
         indexes = [
             models.Index(fields=["county", "status"]),
+            models.Index(fields=["county", "needs_review", "status"], name="dispatch_report_review_idx"),
             models.Index(fields=["status", "step_due_at"]),
             models.Index(fields=["wgs_lat", "wgs_lon"]),
         ]

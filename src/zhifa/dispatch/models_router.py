@@ -29,6 +29,8 @@ class RouterModel(models.Model):
     data = models.TextField("模型（JSON）")
     n_items = models.PositiveIntegerField("事项数", default=0)
     n_examples = models.PositiveIntegerField("训练样本数", default=0)
+    # The newest example folded into this model: later ones are learned in memory when it is loaded.
+    last_example = models.PositiveIntegerField("已学习的最新样本", default=0)
     note = models.CharField("说明", max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()

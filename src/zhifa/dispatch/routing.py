@@ -26,9 +26,11 @@ from django.utils import timezone
 from zhifa.catalogue.models import ENTRUSTED, CatalogueVersion, Entrustment, Item
 from zhifa.catalogue.services import held_item_codes, items_for_routing
 from zhifa.core import audit
+from zhifa.dispatch import llm_voter
 from zhifa.dispatch.models_router import RouterModel, RoutingExample
 from zhifa.org.models import County
 from zhifa.rules.routing import Example, Router, decide_handler
+from zhifa.rules.routing.model import REVIEW_BELOW, Candidate, Ranking, confidence
 
 KEEP_MODELS = 5
 
@@ -47,6 +49,14 @@ class Suggestion:
     department: str | None = None  # the item's department (assigned when the township does not hold it)
     domain: str | None = None  # the item's domain: which squad of the township team
     extra: dict[str, Any] = field(default_factory=dict)
+    confidence: float = 0.0  # calibrated probability that `item` is right
+    # Other matters named in the report: (item code, score, words, the clause it was found in).
+    also: list[tuple[str, float, list[str], str]] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        """Below the threshold a dispatcher confirms the routing (待人工确认) before it is sent."""
+        return self.confidence < review_threshold()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,7 +66,25 @@ class Suggestion:
             "item": self.item,
             "candidates": [{"item": c, "score": s, "words": w} for c, s, w in self.candidates],
             "handler": self.handler,
+            "confidence": self.confidence,
+            "needs_review": self.needs_review,
+            "also": [{"item": c, "score": s, "words": w, "clause": t} for c, s, w, t in self.also],
         }
+
+
+def review_threshold() -> float:
+    """Confidence below which a suggestion waits for a dispatcher (env ZHIFA_ROUTING_REVIEW_BELOW)."""
+    import os
+
+    try:
+        return min(1.0, max(0.0, float(os.environ.get("ZHIFA_ROUTING_REVIEW_BELOW", DEFAULT_REVIEW_BELOW))))
+    except ValueError:
+        return DEFAULT_REVIEW_BELOW
+
+
+# The rules' threshold: suggestions above it were right about 97 times in 100 on held-out wording
+# (BENCHMARKS.md, "Routing", shows the share above it and their accuracy).
+DEFAULT_REVIEW_BELOW = REVIEW_BELOW
 
 
 # ---- the county's router -------------------------------------------------------------------------
@@ -68,6 +96,8 @@ class _Loaded:
     router: Router
     departments: dict[str, str]
     domains: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    last_example: int = 0  # the newest RoutingExample id the in-memory router has learned
 
 
 _cache: dict[int, _Loaded] = {}
@@ -108,7 +138,29 @@ def _catalogue_key(county: County) -> tuple:
 
 def _state_key(county: County) -> tuple:
     latest = RouterModel.objects.filter(county=county).order_by("-id").values_list("id", "note").first()
-    return (latest[0] if latest else None, *_catalogue_key(county))
+    last_example = RoutingExample.objects.filter(county=county).aggregate(m=Max("id"))["m"]
+    return (latest[0] if latest else None, last_example, *_catalogue_key(county), knowledge_fingerprint())
+
+
+def knowledge_fingerprint() -> str:
+    """A short hash of the shipped routing knowledge and lexicon: a model built from other
+    knowledge (an older release) is rebuilt."""
+    global _knowledge_fp
+    if _knowledge_fp is None:
+        import hashlib
+
+        from zhifa.rules.routing.knowledge import KNOWLEDGE_DIR
+        from zhifa.rules.routing.text import LEXICON_PATH
+
+        h = hashlib.sha256()
+        for p in [LEXICON_PATH, *sorted(KNOWLEDGE_DIR.glob("*.jsonl"))]:
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+        _knowledge_fp = h.hexdigest()[:12]
+    return _knowledge_fp
+
+
+_knowledge_fp: str | None = None
 
 
 def router_for(county: County | str | int | None = None) -> tuple[Router, dict[str, str]]:
@@ -128,17 +180,38 @@ def _load(county: County | str | int | None) -> _Loaded:
     key = _state_key(c)
     with _lock:
         loaded = _cache.get(c.id)
-        if loaded is None or loaded.key != key:
-            items = items_for_routing(c)
-            departments = {i["code"]: i["department_code"] for i in items}
-            stored = RouterModel.objects.filter(county=c).order_by("-id").first()
-            router = None
-            if stored is not None and stored.note.endswith(_fingerprint_note(key[1:])):
+        if loaded is not None and loaded.key[0] == key[0] and loaded.key[2:] == key[2:]:
+            if loaded.key[1] != key[1]:
+                # Only new confirmations since this process loaded the model: learn them in place.
+                new = _stored_examples(c, after=loaded.last_example)
+                loaded.router.learn(new, loaded.departments.keys())
+                loaded.last_example = key[1] or 0
+                loaded.key = key
+            return loaded
+        items = items_for_routing(c)
+        departments = {i["code"]: i["department_code"] for i in items}
+        stored = RouterModel.objects.filter(county=c).order_by("-id").first()
+        router = None
+        learned_up_to = 0
+        if stored is not None and stored.note.endswith(_fingerprint_note(key[2:])):
+            try:
                 router = Router.from_json(stored.data)
-            if router is None:
-                router = Router.train(items, _stored_examples(c) if stored is not None else ())
-            loaded = _Loaded(key, router, departments, {i["code"]: i["domain"] for i in items})
-            _cache[c.id] = loaded
+                learned_up_to = stored.last_example or 0
+            except ValueError:
+                router = None  # a model of an older format: rebuilt below
+        if router is None:
+            router = Router.train(items, _stored_examples(c))
+        else:
+            router.learn(_stored_examples(c, after=learned_up_to), departments.keys())
+        loaded = _Loaded(
+            key,
+            router,
+            departments,
+            {i["code"]: i["domain"] for i in items},
+            {i["code"]: f"{i['name']}（{i['violation']}）" if i["violation"] else i["name"] for i in items},
+        )
+        loaded.last_example = key[1] or 0
+        _cache[c.id] = loaded
     return loaded
 
 
@@ -154,11 +227,11 @@ def _fingerprint_note(catalogue_key: tuple) -> str:
     return "［清单" + "/".join(str(k) for k in catalogue_key) + "］"
 
 
-def _stored_examples(county: County) -> list[Example]:
-    return [
-        Example(t, list(i))
-        for t, i in RoutingExample.objects.filter(county=county).values_list("text", "items")
-    ]
+def _stored_examples(county: County, after: int = 0) -> list[Example]:
+    qs = RoutingExample.objects.filter(county=county)
+    if after:
+        qs = qs.filter(id__gt=after)
+    return [Example(t, list(i)) for t, i in qs.order_by("id").values_list("text", "items")]
 
 
 # ---- learning ------------------------------------------------------------------------------------
@@ -194,14 +267,16 @@ def train(county: County | str | int | None = None, note: str = "") -> RouterMod
     """Train on the catalogue plus every stored example and store the model (used at once)."""
     c = resolve_county(county)
     items = items_for_routing(c)
+    last_example = RoutingExample.objects.filter(county=c).aggregate(m=Max("id"))["m"] or 0
     examples = _stored_examples(c)
     router = Router.train(items, examples)
-    key = _catalogue_key(c)
+    key = (*_catalogue_key(c), knowledge_fingerprint())
     model = RouterModel.objects.create(
         county=c,
         data=router.to_json(),
         n_items=len(items),
         n_examples=router.n_examples,
+        last_example=last_example,
         note=(note + _fingerprint_note(key))[-300:],
     )
     # Older models are kept for a rollback by hand, but not forever (each is a few hundred kB).
@@ -324,6 +399,29 @@ class HeldItems:
         return (on_first_day - entrusted) | (entrusted & covered)
 
 
+def _with_vote(router: Router, text: str, voter: llm_voter.Config, names: dict[str, str]) -> Ranking:
+    """The router's ranking after the county's language model voted among its top eight."""
+    wide = router.rank(text, k=8)
+    choices = [
+        llm_voter.Choice(c.item, names.get(c.item, "") if c.item else "非执法事项（维修、纠纷、咨询等）")
+        for c in wide.candidates
+    ]
+    if all(c.item for c in wide.candidates):
+        choices.append(llm_voter.Choice(None, "非执法事项（维修、纠纷、咨询等）"))
+    voted = llm_voter.vote(text, choices, voter)
+    if voted is None:
+        return router.rank(text)
+    cands = llm_voter.rerank([(c.item, c.score, c.words) for c in wide.candidates], voted, voter.weight)
+    if voted == llm_voter.NONE_CODE and all(c is not None for c, _, _ in cands):
+        cands = [(None, voter.weight, []), *cands]
+    ranking = Ranking(
+        [Candidate(c, s, w) for c, s, w in cands[:3]],
+        confidence(cands[0][1], cands[0][1] - (cands[1][1] if len(cands) > 1 else 0.0)),
+        router.rank(text).also,
+    )
+    return ranking
+
+
 def _locate_many(points: list[tuple[float, float, str]]):
     from zhifa.grid.services import locate_many
 
@@ -357,9 +455,13 @@ def route_many(
     router, departments, domains = loaded.router, loaded.departments, loaded.domains
     today = timezone.localdate()
     held = HeldItems()
+    voter = llm_voter.config()
+    threshold = review_threshold()
     out = []
     for (text, _, _, _, on), loc in zip(reports, locations, strict=True):
         ranking = router.rank(text)
+        if voter is not None and (voter.ask_all or ranking.confidence < threshold):
+            ranking = _with_vote(router, text, voter, loaded.names)
         item = ranking.item
         township = loc.township if loc is not None else None
         held_codes = held.on(township, on or today) if item and township else set()
@@ -374,6 +476,8 @@ def route_many(
                 handler=decide_handler(item, township, held_codes, departments),
                 department=departments.get(item) if item else None,
                 domain=domains.get(item) if item else None,
+                confidence=ranking.confidence,
+                also=[(c.item, c.score, c.words, clause) for c, clause in ranking.also],
             )
         )
     return out

@@ -225,6 +225,8 @@ def _apply(
         report.status = rule.to
         if rule.to != before or action == wf.REASSIGN:
             _start_step(report, rule.to, now)
+    if report.status != wf.RECEIVED:
+        report.needs_review = False  # routed (or merged, closed): no longer waiting for a person
     report.save()
     _log(report, actor, action, before, report.status, now, reason, data)
     return rule
@@ -344,10 +346,9 @@ def fill_suggestions(reports: Iterable[Report]) -> int:
         return 0
     changed, changes = [], []
     for r, sug in zip(todo, suggest_many(todo), strict=True):
-        data = _suggestion_dict(sug)
+        data = _set_suggestion(r, sug)
         if not data:
             continue
-        r.suggestion = data
         changed.append(r)
         changes.append(
             audit.Change(
@@ -355,16 +356,24 @@ def fill_suggestions(reports: Iterable[Report]) -> int:
                 "dispatch.Report",
                 str(r.pk),
                 str(r),
-                {"suggestion": {}},
-                {"suggestion": data},
+                {"suggestion": {}, "needs_review": False},
+                {"suggestion": data, "needs_review": r.needs_review},
                 "转办建议",
             )
         )
     if changed:
         with transaction.atomic():
-            Report.objects.bulk_update(changed, ["suggestion"])
+            Report.objects.bulk_update(changed, ["suggestion", "needs_review"])
             audit.record_many(changes)
     return len(changed)
+
+
+def _set_suggestion(report: Report, sug) -> dict[str, Any]:
+    """Store the router's suggestion on `report` (not saved) and whether it waits for a person."""
+    data = _suggestion_dict(sug)
+    report.suggestion = data
+    report.needs_review = bool(data) and bool(data.get("needs_review")) and report.status == wf.RECEIVED
+    return data
 
 
 def _suggestion_dict(s) -> dict[str, Any]:
@@ -379,6 +388,12 @@ def _suggestion_dict(s) -> dict[str, Any]:
         "candidates": [
             {"item": c[0], "score": round(float(c[1]), 4), "words": list(c[2]) if len(c) > 2 else []}
             for c in list(getattr(s, "candidates", []) or [])[:3]
+        ],
+        "confidence": round(float(getattr(s, "confidence", 0.0) or 0.0), 4),
+        "needs_review": bool(getattr(s, "needs_review", False)),
+        "also": [
+            {"item": a[0], "score": round(float(a[1]), 4), "words": list(a[2]), "clause": a[3]}
+            for a in list(getattr(s, "also", []) or [])[:2]
         ],
     }
 
@@ -517,7 +532,7 @@ def do_intake(
     else:
         warnings.append("该位置不在本县网格范围内，由县指挥中心分拨")
     if route_suggestion:
-        report.suggestion = _suggestion_dict(suggest(report))
+        _set_suggestion(report, suggest(report))
     # Everything is decided before the one INSERT: each save is an audit entry, and intake is
     # the busiest path of the platform.
     dup = find_duplicate(report)
@@ -635,13 +650,20 @@ def _set_handler(report: Report, choice: HandlerChoice, item_code: str | None) -
     report.service_queue = choice.kind == Report.SERVICE
 
 
-def _record_confirmation(report: Report, item_code: str | None) -> None:
+def _record_confirmation(report: Report, item_code: str | None, corrected: bool = False) -> None:
     try:
         from zhifa.dispatch import routing
+        from zhifa.dispatch.models_router import RoutingExample
     except ImportError:
         return
     try:
-        routing.record_confirmation(report.text, [item_code] if item_code else [], report.county)
+        routing.record_confirmation(
+            report.text,
+            [item_code] if item_code else [],
+            report.county,
+            source=RoutingExample.CORRECTED if corrected else RoutingExample.CONFIRMED,
+            reference=report.tracking_code,
+        )
     except Exception:  # learning is a side effect: a failure must not undo the routing
         log.exception("could not record the routing of %s as a training example", report.tracking_code)
 
@@ -664,7 +686,7 @@ def do_route(
     with transaction.atomic():
         report = _locked(actor, report_id)
         if not report.suggestion:
-            report.suggestion = _suggestion_dict(suggest(report))
+            _set_suggestion(report, suggest(report))
         if item_code is _UNSET:
             item_code = (report.suggestion or {}).get("item") or ""
         item_code = (item_code or "").strip()
@@ -687,7 +709,7 @@ def do_route(
             {"item": item_code, "handler": handler_ref(report), "corrected": corrected},
         )
         _apply_playbook(actor, report, now)
-        transaction.on_commit(lambda: _record_confirmation(report, item_code))
+        transaction.on_commit(lambda: _record_confirmation(report, item_code, corrected))
     return report
 
 
@@ -1025,7 +1047,7 @@ def do_split(
                 priority=report.priority,
                 parent=report,
             )
-            child.suggestion = _suggestion_dict(suggest(child))
+            _set_suggestion(child, suggest(child))
             _start_step(child, wf.RECEIVED, now)
             child.save()
             _log(child, actor, "intake", "", wf.RECEIVED, now, f"由事件{report.tracking_code}拆分")

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.txt")
@@ -205,6 +207,7 @@ def add_words(words: list[str]) -> None:
         if len(w) >= 2 and tok.FREQ.get(w) is None:
             tok.add_word(w, freq=2000)
             _term_cache.clear()  # terms may now split differently
+            segment.cache_clear()
 
 
 def words(text: str) -> list[str]:
@@ -218,6 +221,12 @@ def words(text: str) -> list[str]:
             continue
         out.append(w)
     return out
+
+
+@lru_cache(maxsize=200_000)
+def segment(text: str) -> tuple[str, ...]:
+    """`words(text)` memoised: training segments the same shipped situations for every county."""
+    return tuple(words(text))
 
 
 def strip_places(text: str) -> str:
@@ -245,8 +254,49 @@ Features = dict[str, float]
 Surfaces = dict[str, str]
 
 
-def features(text: str, lexicon: Lexicon | None, expand: bool = True) -> tuple[Features, Surfaces]:
-    """Weighted features of `text` and, per feature, the report wording that produced it."""
+class Vocabulary:
+    """The words a trained model knows, found in a text by lookup instead of segmentation.
+
+    A word the model has no weight for cannot change a score, so a report only needs to be
+    searched for the model's own words: every substring of two to `longest` characters is looked
+    up in a set. This finds "盖房" inside "盖房子" where a segmenter would keep the longer word, and
+    it needs no segmentation dictionary at run time (jieba is used only while training).
+    """
+
+    def __init__(self, words_: Iterable[str]) -> None:
+        self.words = frozenset(w for w in words_ if w)
+        self.longest = max((len(w) for w in self.words), default=0)
+
+    def find(self, text: str) -> list[str]:
+        out: list[str] = []
+        words_ = self.words
+        longest = self.longest
+        for run in _CJK_WORDY.findall(text):
+            n = len(run)
+            i = 0
+            while i < n:
+                # Forward maximum matching: the longest known word starting here.
+                for j in range(min(n, i + longest), i, -1):
+                    w = run[i:j]
+                    if w in words_:
+                        out.append(w)
+                        i = j
+                        break
+                else:
+                    i += 1
+        return out
+
+
+_CJK_WORDY = re.compile(r"[\u4e00-\u9fffa-z0-9]+")
+
+
+def features(
+    text: str, lexicon: Lexicon | None, expand: bool = True, vocabulary: Vocabulary | None = None
+) -> tuple[Features, Surfaces]:
+    """Weighted features of `text` and, per feature, the report wording that produced it.
+
+    With a `vocabulary` the words are the vocabulary's words found in the text; without one, the
+    words jieba segments (how a vocabulary is collected while training)."""
     t = normalise(text)
     lexicon_text = t
     if expand:
@@ -263,7 +313,7 @@ def features(text: str, lexicon: Lexicon | None, expand: bool = True) -> tuple[F
         feats[key] = feats.get(key, 0.0) + weight
         surf.setdefault(key, surface)
 
-    for w in words(t):
+    for w in vocabulary.find(t) if vocabulary is not None else words(t):
         add("w:" + w, SINGLE_CHAR_WEIGHT if len(w) == 1 else WORD_WEIGHT, w)
     if expand and lexicon is not None:
         for surface, entry in lexicon.matches(lexicon_text):
@@ -271,7 +321,7 @@ def features(text: str, lexicon: Lexicon | None, expand: bool = True) -> tuple[F
                 if term.startswith("@"):
                     add(term, EXPANSION_WEIGHT, surface)
                     continue
-                for w in _term_words(term):
+                for w in (vocabulary.find(term) or (term,)) if vocabulary is not None else _term_words(term):
                     add("w:" + w, EXPANSION_WEIGHT, surface)
     for run in _CJK_RUN.findall(t):
         for i in range(len(run) - 1):

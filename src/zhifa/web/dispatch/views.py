@@ -91,6 +91,10 @@ def queue(request):
         reports = reports.filter(handler_kind=request.GET["handler"])
     if request.GET.get("overdue"):
         reports = reports.filter(status__in=wf.OPEN_STATES, step_due_at__lt=now)
+    if request.GET.get("review"):
+        # 待人工确认: the router was unsure; the dispatcher confirms or corrects (index on
+        # county, needs_review, status).
+        reports = reports.filter(needs_review=True, status=wf.RECEIVED)
     if request.GET.get("q"):
         reports = reports.filter(text__icontains=request.GET["q"].strip())
     reports = reports.annotate(
@@ -256,12 +260,15 @@ def detail(request, pk: int):
         services.fill_suggestions([report])
     suggestion = report.suggestion or {}
     candidates = suggestion.get("candidates") or []
-    names = _item_names([c.get("item") for c in candidates] + [report.item_code])
-    for c in candidates:
+    also = suggestion.get("also") or []
+    names = _item_names([c.get("item") for c in candidates + also] + [report.item_code])
+    for c in candidates + also:
         c["name"] = names.get(c.get("item") or "", "非执法事项（服务类）")
         c["percent"] = round(100 * float(c.get("score") or 0), 1)
     ref = suggestion.get("handler") or "none"
     suggested_handler = _handler_labels([ref]).get(ref, ref)
+    forms = _action_forms(report, kinds)
+    actions = {f["action"] for f in forms}
     is_dispatcher = wf.DISPATCHER in kinds
     show_reporter = is_dispatcher or (not report.anonymous and wf.HANDLER in kinds)
     return render(
@@ -272,7 +279,12 @@ def detail(request, pk: int):
             "errors": errors,
             "candidates": candidates,
             "item_name": names.get(report.item_code, ""),
-            "forms": _action_forms(report, kinds),
+            "forms": forms,
+            "can_route": wf.ROUTE in actions,
+            "can_split": wf.SPLIT_ACTION in actions and bool(also),
+            "also": also,
+            "split_parts": "\n".join(_split_parts(report.text, also)),
+            "confidence": round(100 * float(suggestion.get("confidence") or 0)),
             "items": Item.objects.filter(county_id=report.county_id).only("code", "name"),
             "departments": Department.objects.filter(county_id=report.county_id),
             "townships": Township.objects.filter(county_id=report.county_id),
@@ -294,6 +306,17 @@ def detail(request, pk: int):
             .prefetch_related("calls__department"),
         },
     )
+
+
+def _split_parts(text: str, also: list[dict]) -> list[str]:
+    """The sub-tasks of a one-click split: the report without the other matters' clauses, then
+    each other matter's clause (the dispatcher can still edit them in the split form)."""
+    clauses = [a.get("clause") or "" for a in also if a.get("clause")]
+    main = text
+    for c in clauses:
+        main = main.replace(c, "")
+    main = main.strip(" ，,。；;、\n") or text
+    return [main, *clauses]
 
 
 @login_required
@@ -536,6 +559,7 @@ def board(request):
             "start": start,
             "last": end - dt.timedelta(days=1),
             "points": boards.open_points(reports, now),
+            "routing": boards.routing_quality(reports, start, end),
             "week": boards.week_of(today)[0],
         },
     )
