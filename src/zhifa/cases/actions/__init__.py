@@ -19,14 +19,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Officer
-from zhifa.cases.services import refresh_findings, to_casefile
+from zhifa.cases.services import refresh_findings, rule_context, to_casefile
 from zhifa.catalogue.services import fine_range, holding_on, record_usage
 from zhifa.core import audit
 from zhifa.core.calendar import work_calendar
 from zhifa.documents.services import take_decision_number
 from zhifa.rules import casefile as cf
 from zhifa.rules.review import DEFECT, check_step, with_step
-from zhifa.rules.review._base import ACTING, FIELD
+from zhifa.rules.review._base import ACTING, CIRCUMSTANCE_ZH, FIELD
 from zhifa.rules.workdays import CalendarGapError
 
 __all__ = [
@@ -406,7 +406,7 @@ def _record(
     if decision is not None:
         _check_dict(candidate, "decision")
     try:
-        problems = check_step(current, event, work_calendar(), decision)
+        problems = check_step(current, event, work_calendar(), decision, rule_context(case))
     except CalendarGapError as exc:
         _refuse(str(exc))
     defects = [f.message for f in problems if f.severity == DEFECT]
@@ -605,8 +605,8 @@ def do_decide(
         reason = (deviation_reason or "").strip() or None
         if bench and not (bench[0] <= fine_d <= bench[1]) and not reason:
             _refuse(
-                f"罚款{_num(fine_d)}元超出裁量基准（{circumstance}档{benchmark['min']}至{benchmark['max']}元），"
-                "须记录理由（《行政处罚法》第三十四条）。"
+                f"罚款{_num(fine_d)}元超出裁量基准（{CIRCUMSTANCE_ZH.get(circumstance, circumstance)}档"
+                f"{benchmark['min']}至{benchmark['max']}元），须记录理由（《行政处罚法》第三十四条）。"
             )
         if case.procedure == "simple":
             if not user.can("cases.handle"):
