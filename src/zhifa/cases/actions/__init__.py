@@ -26,7 +26,7 @@ from zhifa.core.calendar import work_calendar
 from zhifa.documents.services import take_decision_number
 from zhifa.rules import casefile as cf
 from zhifa.rules.review import DEFECT, check_step, with_step
-from zhifa.rules.review._base import ACTING, CIRCUMSTANCE_ZH, FIELD
+from zhifa.rules.review._base import ACTING, FIELD
 from zhifa.rules.workdays import CalendarGapError
 
 __all__ = [
@@ -695,11 +695,8 @@ def do_decide(
         bench = fine_range(case.item_code, circumstance) if circumstance and "fine" in penalties else None
         benchmark = {"min": _num(bench[0]), "max": _num(bench[1])} if bench else None
         reason = (deviation_reason or "").strip() or None
-        if bench and not (bench[0] <= fine_d <= bench[1]) and not reason:
-            _refuse(
-                f"罚款{_num(fine_d)}元超出裁量基准（{CIRCUMSTANCE_ZH.get(circumstance, circumstance)}档"
-                f"{benchmark['min']}至{benchmark['max']}元），须记录理由（《行政处罚法》第三十四条）。"
-            )
+        # A fine outside the tier without a reason is PEN-DISCRETION, refused below with every
+        # other defect of the decision (a fine above the statute: PEN-STATUTORY-MAX).
         if case.procedure == "simple":
             if not user.can("cases.handle"):
                 _refuse("当场处罚决定须由执法人员作出。")
