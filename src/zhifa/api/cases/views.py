@@ -9,7 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action, api_view
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -123,6 +123,11 @@ class CaseViewSet(ScopedReadOnlyViewSet):
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ParseError):  # a body that is not JSON at all: Chinese, not DRF's English
+            return _bad("请求内容不是有效的JSON对象（JSON解析失败，请检查格式；数值不能为Infinity或NaN）。")
+        return super().handle_exception(exc)
 
     def filter_queryset(self, qs):
         p = self.request.query_params

@@ -1,0 +1,208 @@
+"""Bad input to the case API is a 400 in Chinese naming the field, never a 500; a stale step
+(made from an older state of the case) is a 409 and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from cases.fixtures import build_team
+from cases.gate_harness import Channel, snapshot
+from zhifa.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team(county):
+    return build_team(county)
+
+
+@pytest.fixture
+def api(team):
+    return Channel("api")
+
+
+def post(api, user, url, body):
+    return api.client(user).post(url, body, content_type="application/json")
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+OPEN = {"item_code": "Z028", "procedure": "general", "party": {"kind": "individual", "name": "张三"}}
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ([OPEN], "JSON对象"),
+        ("just text", "JSON"),
+        ({**OPEN, "violation": "昨天"}, "violation"),
+        ({**OPEN, "violation": 5}, "violation"),
+        (
+            {**OPEN, "violation": {"began": "2026/08/01", "ended": None, "grave_harm": False}},
+            "violation.began",
+        ),
+        ({**OPEN, "violation": {"began": 20260801, "ended": None, "grave_harm": False}}, "violation.began"),
+        (
+            {**OPEN, "violation": {"began": "2026-08-01", "ended": "2026-02-30", "grave_harm": False}},
+            "violation.ended",
+        ),
+        ({**OPEN, "violation": {"began": "2026-08-01", "ended": None, "grave_harm": "no"}}, "grave_harm"),
+        ({**OPEN, "opened_on": 20260901}, "opened_on"),
+        ({**OPEN, "opened_on": "2026/09/01"}, "opened_on"),
+        ({**OPEN, "opened_on": "20260901"}, "opened_on"),
+        ({**OPEN, "party": "张三"}, "party"),
+        ({**OPEN, "party": {"kind": "individual", "name": ["张三"]}}, "party.name"),
+        ({**OPEN, "summary": {"a": 1}}, "summary"),
+        ({**OPEN, "procedure": ["general"]}, "procedure"),
+        ({**OPEN, "source": "路人"}, "source"),
+    ],
+)
+def test_open_case_bad_input_is_400_naming_the_field(api, team, body, field):
+    r = post(api, team.o1, "/api/cases/cases/", body)
+    assert r.status_code == 400, r.content[:200]
+    assert field in r.json()["error"] and has_chinese(r.json()["error"])
+    assert Case.objects.count() == 0
+
+
+def test_violation_dates_are_compared_as_dates(api, team):
+    # "2026-10-01" > "2026-9-30" as text; as dates the violation began before the opening day
+    body = {
+        **OPEN,
+        "opened_on": "2026-10-01",
+        "violation": {"began": "2026-09-30", "ended": None, "grave_harm": False},
+    }
+    assert post(api, team.o1, "/api/cases/cases/", body).status_code == 201
+    late = {
+        **OPEN,
+        "opened_on": "2026-10-01",
+        "violation": {"began": "2026-10-02", "ended": None, "grave_harm": False},
+    }
+    r = post(api, team.o1, "/api/cases/cases/", late)
+    assert r.status_code == 400 and "晚于受理日期" in r.json()["error"]
+
+
+@pytest.fixture
+def case_id(api, team):
+    cid = api.open(team.o1, opened_on="2026-09-01")
+    assert api.step(team.decider, cid, "file", "2026-09-01")[0]
+    return cid
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ([{"action": "close", "date": "2026-09-02"}], "JSON对象"),
+        (7, "JSON对象"),
+        ({"action": ["close"], "date": "2026-09-02"}, "action"),
+        ({"action": "fly", "date": "2026-09-02"}, "action"),
+        ({"action": "investigated", "date": 20260902, "actors": ["o1", "o2"]}, "date"),
+        ({"action": "investigated", "date": "2026/09/02", "actors": ["o1", "o2"]}, "date"),
+        ({"action": "investigated", "date": "2026-02-30", "actors": ["o1", "o2"]}, "date"),
+        ({"action": "investigated", "date": ["2026-09-02"], "actors": ["o1", "o2"]}, "date"),
+        ({"action": "investigated", "date": "2026-09-02", "actors": [1, 2]}, "actors"),
+        ({"action": "notice_served", "date": "2026-09-02", "proposed_fine": "abc"}, "proposed_fine"),
+        ({"action": "notice_served", "date": "2026-09-02", "proposed_fine": [1]}, "proposed_fine"),
+        ({"action": "notice_served", "date": "2026-09-02", "proposed_fine": "Infinity"}, "proposed_fine"),
+        ({"action": "notice_served", "date": "2026-09-02", "proposed_fine": 1e400}, "JSON"),
+        ({"action": "notice_served", "date": "2026-09-02", "proposed_fine": -5}, "proposed_fine"),
+        (
+            {"action": "notice_served", "date": "2026-09-02", "proposed_fine": 10, "statement_days": "三"},
+            "statement_days",
+        ),
+        (
+            {"action": "notice_served", "date": "2026-09-02", "proposed_fine": 10, "statement_days": 2.5},
+            "statement_days",
+        ),
+        (
+            {"action": "notice_served", "date": "2026-09-02", "proposed_fine": 10, "hearing_right": "maybe"},
+            "hearing_right",
+        ),
+        ({"action": "served", "date": "2026-09-02", "method": ["mail"]}, "method"),
+        ({"action": "decide", "date": "2026-09-02", "kind": ["penalty"]}, "kind"),
+        ({"action": "decide", "date": "2026-09-02", "penalties": [{"x": 1}]}, "penalties"),
+        (
+            {"action": "decide", "date": "2026-09-02", "penalties": ["fine"], "circumstance": "general档"},
+            "circumstance",
+        ),
+        ({"action": "decide", "date": "2026-09-02", "penalties": ["fine"], "fine": [100]}, "fine"),
+        (
+            {
+                "action": "decide",
+                "date": "2026-09-02",
+                "penalties": ["fine"],
+                "fine": 100,
+                "deviation_reason": 5,
+            },
+            "deviation_reason",
+        ),
+        ({"action": "demolition_notice", "date": "2026-09-02", "deadline": "2026/09/20"}, "deadline"),
+        ({"action": "close", "date": "2026-09-02", "note": ["x"]}, "note"),
+        ({"action": "close", "date": "2026-09-02", "expected_state": ["1"]}, "expected_state"),
+    ],
+)
+def test_step_bad_input_is_400_naming_the_field(api, team, case_id, body, field):
+    before = snapshot(case_id)
+    r = post(
+        api, team.decider if "decide" in str(body) else team.o1, f"/api/cases/cases/{case_id}/steps/", body
+    )
+    assert r.status_code == 400, r.content[:300]
+    msg = r.json()["error"]
+    assert field in msg and has_chinese(msg), msg
+    assert snapshot(case_id) == before
+
+
+def test_stale_step_is_409_and_writes_nothing(api, team, case_id):
+    c = api.client(team.o1)
+    state = c.get(f"/api/cases/cases/{case_id}/").json()["state"]
+    step = {"action": "investigated", "date": "2026-09-02", "actors": ["o1", "o2"], "expected_state": state}
+    assert post(api, team.o1, f"/api/cases/cases/{case_id}/steps/", step).status_code == 201
+    before = snapshot(case_id)
+    # a second officer still looking at the old state
+    again = {**step, "actors": ["o2", "sec"]}
+    r = post(api, team.o2, f"/api/cases/cases/{case_id}/steps/", again)
+    assert r.status_code == 409 and "他人" in r.json()["error"]
+    assert snapshot(case_id) == before
+    fresh = c.get(f"/api/cases/cases/{case_id}/").json()["state"]
+    assert fresh != state
+    assert (
+        post(
+            api, team.o2, f"/api/cases/cases/{case_id}/steps/", {**again, "expected_state": fresh}
+        ).status_code
+        == 201
+    )
+
+
+def test_stale_step_form_says_someone_else_changed_it(api, team, case_id):
+    page = api.client(team.o1).get(f"/cases/{case_id}/").content.decode()
+    state = Case.objects.get(pk=case_id).events.order_by("-seq").first().seq
+    assert f'name="expected_state" value="{state}"' in page
+    post(
+        api,
+        team.o2,
+        f"/api/cases/cases/{case_id}/steps/",
+        {"action": "investigated", "date": "2026-09-02", "actors": ["o1", "o2"]},
+    )
+    before = snapshot(case_id)
+    form = {
+        "action": "investigated",
+        "date": "2026-09-03",
+        "actors": ["o1", "o2"],
+        "expected_state": str(state),
+    }
+    r = api.client(team.o1).post(f"/cases/{case_id}/", form)
+    html = r.content.decode()
+    assert r.status_code == 200 and "他人已先更新本案" in html and "本次登记未保存" in html
+    assert snapshot(case_id) == before
+
+
+def test_late_fact_hint_is_on_the_form_before_submit(api, team, case_id):
+    assert api.step(team.o1, case_id, "notice_served", "2026-09-03", proposed_fine=1000, statement_days=3)[0]
+    assert api.step(
+        team.decider, case_id, "decide", "2026-09-30", penalties=["fine"], fine=1000, circumstance="general"
+    )[0]
+    page = api.client(team.o1).get(f"/cases/{case_id}/").content.decode()
+    # decided 2026-09-30, party absent: service due by 2026-10-15, long past on the test day
+    assert "已超过法定期限" in page and "登记后本案将记为问题" in page
