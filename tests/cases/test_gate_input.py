@@ -206,3 +206,49 @@ def test_late_fact_hint_is_on_the_form_before_submit(api, team, case_id):
     page = api.client(team.o1).get(f"/cases/{case_id}/").content.decode()
     # decided 2026-09-30, party absent: service due by 2026-10-15, long past on the test day
     assert "已超过法定期限" in page and "登记后本案将记为问题" in page
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_at_once_one_step_wins_the_other_gets_409(county):
+    """Two threads post a step made from the same state at the same moment: the row lock makes
+    the second wait for the first and then see the new state (409), so exactly one is stored."""
+    import threading
+
+    from django.db import connection, connections
+
+    assert connection.vendor == "postgresql"
+    team = build_team(county)
+    api = Channel("api")
+    cid = api.open(team.o1, opened_on="2026-09-01")
+    assert api.step(team.decider, cid, "file", "2026-09-01")[0]
+    state = api.client(team.o1).get(f"/api/cases/cases/{cid}/").json()["state"]
+    clients = {u.username: api.client(u) for u in (team.o1, team.o2)}
+    barrier = threading.Barrier(2)
+    codes: list[int] = []
+    errors: list[BaseException] = []
+
+    def officer(name: str) -> None:
+        try:
+            body = {
+                "action": "investigated",
+                "date": "2026-09-02",
+                "actors": ["o1", "o2"],
+                "expected_state": state,
+            }
+            barrier.wait()
+            r = clients[name].post(f"/api/cases/cases/{cid}/steps/", body, content_type="application/json")
+            codes.append(r.status_code)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=officer, args=(n,)) for n in ("o1", "o2")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    assert sorted(codes) == [201, 409]
+    assert Case.objects.get(pk=cid).events.filter(type="investigated").count() == 1
