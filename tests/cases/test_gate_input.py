@@ -252,3 +252,19 @@ def test_two_officers_at_once_one_step_wins_the_other_gets_409(county):
     assert not errors
     assert sorted(codes) == [201, 409]
     assert Case.objects.get(pk=cid).events.filter(type="investigated").count() == 1
+
+
+def test_my_deadlines_warn_days_ahead(api, team, case_id):
+    import datetime as dt
+
+    from zhifa.cases.services import my_deadlines
+
+    assert api.step(team.o1, case_id, "notice_served", "2026-09-03", proposed_fine=1000, statement_days=3)[0]
+    assert api.step(
+        team.decider, case_id, "decide", "2026-09-30", penalties=["fine"], fine=1000, circumstance="general"
+    )[0]
+    # service by 2026-10-15 (7 working days over 国庆, Saturday 10-10 worked)
+    soon = {d.rule: d for d in my_deadlines(team.o1, dt.date(2026, 10, 13))}
+    assert soon["PEN-SERVICE-7WD"].due == dt.date(2026, 10, 15) and soon["PEN-SERVICE-7WD"].near
+    early = {d.rule: d for d in my_deadlines(team.o1, dt.date(2026, 10, 8))}
+    assert not early["PEN-SERVICE-7WD"].near

@@ -318,6 +318,8 @@ class Deadline:
     label: str
     due: dt.date | None
     article: str
+    # due within WARN_WORKDAYS working days (我的期限 warns ahead); never for "最早" dates
+    near: bool = False
 
     @property
     def earliest(self) -> bool:
@@ -329,7 +331,17 @@ def case_deadlines(case: Case, today: dt.date | None = None) -> list[Deadline]:
         return []
     today = today or timezone.localdate()
     obj = to_casefile(case, as_of=today)
-    return [Deadline(case, *d) for d in upcoming_deadlines(obj, cf.parse_date(obj["as_of"]), work_calendar())]
+    cal = work_calendar()
+    try:
+        horizon = cal.add_workdays(today, WARN_WORKDAYS)
+    except CalendarGapError:
+        horizon = today + dt.timedelta(days=WARN_WORKDAYS)
+    out = []
+    for d in upcoming_deadlines(obj, cf.parse_date(obj["as_of"]), cal):
+        dl = Deadline(case, *d)
+        dl.near = dl.due is not None and not dl.earliest and dl.due <= horizon
+        out.append(dl)
+    return out
 
 
 def my_deadlines(user, today: dt.date | None = None) -> list[Deadline]:

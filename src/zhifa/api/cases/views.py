@@ -240,6 +240,7 @@ def my_deadlines(request):
                 "label": d.label,
                 "due": d.due.isoformat() if d.due else None,
                 "article": d.article,
+                "near": d.near,
             }
             for d in services.my_deadlines(request.user)
         ]
