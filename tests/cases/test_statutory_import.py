@@ -10,9 +10,9 @@ import shutil
 from decimal import Decimal
 
 import pytest
+from catalogue.helpers import BENCH_COUNTY
 from django.core.management import CommandError, call_command
 
-from catalogue.helpers import BENCH_COUNTY
 from zhifa.catalogue.models import Item
 
 pytestmark = pytest.mark.django_db
