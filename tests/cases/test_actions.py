@@ -149,7 +149,8 @@ def _to_decision(team) -> Case:
         case,
         "notice_served",
         D(2026, 9, 3),
-        fields={"proposed_fine": 1000, "statement_days": 3, "hearing_right": False},
+        # the notice proposes the heaviest fine a test below decides (处罚法 第44条, 第45条第2款)
+        fields={"proposed_fine": 5000, "statement_days": 3, "hearing_right": False},
     )
     return case
 

@@ -23,7 +23,8 @@ def test_demo_cases_load_once(settings):
     assert cases["DEMO-1"].status == Case.CLOSED and cases["DEMO-1"].findings == []
     assert cases["DEMO-4"].status == Case.CLOSED and cases["DEMO-5"].status == Case.CLOSED
     assert cases["DEMO-6"].status == Case.ENFORCING
-    assert cases["DEMO-6"].authority["source"] == "entrusted"
+    # a seizure on an item held by 赋权: coercive measures cannot be entrusted (强制法 第17条)
+    assert cases["DEMO-6"].authority["source"] == "empowered"
     # The decision of DEMO-3 was never served: a defect, citing the article.
     defects = [f for f in cases["DEMO-3"].findings if f["severity"] == "defect"]
     assert [f["rule"] for f in defects] == ["PEN-SERVICE-7WD"] and "第六十一条" in defects[0]["message"]

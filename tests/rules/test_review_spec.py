@@ -5,6 +5,7 @@ ends, working days with 调休, roll-forward, month ends, repeated events, years
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -714,9 +715,10 @@ _ARTICLE = re.compile(r"第[一二三四五六七八九十百零]+条")
 _LAW = re.compile(r"《[^》]+》")
 
 
-def spec_rules() -> dict[str, tuple[str, str]]:
-    """code -> (severity, suggested message) from the rule sections of LEGAL-RULES.md."""
-    text = (CASEFILES.parents[1] / "LEGAL-RULES.md").read_text(encoding="utf-8")
+def spec_rules(path: Path | None = None) -> dict[str, tuple[str, str]]:
+    """code -> (severity, suggested message) from the rule sections of LEGAL-RULES.md (or of
+    another document written the same way, such as docs/case-gate.md)."""
+    text = (path or CASEFILES.parents[1] / "LEGAL-RULES.md").read_text(encoding="utf-8")
     out = {}
     for section in re.split(r"^### ", text, flags=re.M)[1:]:
         msg = re.search(r"\*\*Message\.\*\* \"(.*?)\"\n", section)
@@ -724,6 +726,14 @@ def spec_rules() -> dict[str, tuple[str, str]]:
         if msg and sev:
             out[section.split(" ", 1)[0]] = (sev.group(1), msg.group(1))
     return out
+
+
+GATE_DOC = Path(__file__).resolve().parents[2] / "docs" / "case-gate.md"
+
+
+def all_spec_rules() -> dict[str, tuple[str, str]]:
+    """LEGAL-RULES.md §5 and the live gate's rules of docs/case-gate.md."""
+    return {**spec_rules(), **spec_rules(GATE_DOC)}
 
 
 def assert_cites_like_spec(finding, spec: dict[str, tuple[str, str]]) -> None:

@@ -252,8 +252,8 @@ def with_related(qs):
 # ---- live review -------------------------------------------------------------------------------
 
 
-def _findings(obj: dict, cal, today: dt.date) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = [{**f.as_dict(), "kind": "finding"} for f in review_case(obj, cal)]
+def _findings(obj: dict, cal, today: dt.date, context: dict | None = None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{**f.as_dict(), "kind": "finding"} for f in review_case(obj, cal, context)]
     fired = {f["rule"] for f in out}
     for code, label, due, article in upcoming_deadlines(obj, today, cal):
         if code in fired:
@@ -278,11 +278,34 @@ def _findings(obj: dict, cal, today: dt.date) -> list[dict[str, Any]]:
     return out
 
 
+def rule_context(case: Case) -> dict[str, Any]:
+    """The facts the review rules need that the exchange format has no field for
+    (`zhifa.rules.review.gate`): the item's benchmark and statutory fine range from the
+    catalogue, and (live cases) the leaders among the people named in the case."""
+    from zhifa.catalogue.models import DiscretionTier, Item
+
+    ctx: dict[str, Any] = {}
+    item = Item.objects.filter(county_id=case.township.county_id, code=case.item_code).first()
+    if item is not None:
+        ctx["has_benchmark"] = DiscretionTier.objects.filter(
+            item=item, fine_min__isnull=False, fine_max__isnull=False
+        ).exists()
+        if item.fine_statutory_max is not None:
+            ctx["statutory_fine"] = {"min": item.fine_statutory_min, "max": item.fine_statutory_max}
+    if not case.imported:
+        ctx["leaders"] = {
+            o.key
+            for o in case.officers.select_related("user")
+            if o.user is not None and o.user.can("cases.decide")
+        }
+    return ctx
+
+
 def refresh_findings(case: Case, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Review the case as of today (or its export date) and store the findings on it."""
     today = today or timezone.localdate()
     obj = to_casefile(case, as_of=case.as_of or today)
-    case.findings = _findings(obj, work_calendar(), cf.parse_date(obj["as_of"]))
+    case.findings = _findings(obj, work_calendar(), cf.parse_date(obj["as_of"]), rule_context(case))
     case.findings_at = timezone.now()
     case.save(update_fields=["findings", "findings_at"])
     return case.findings
@@ -295,6 +318,8 @@ class Deadline:
     label: str
     due: dt.date | None
     article: str
+    # due within WARN_WORKDAYS working days (我的期限 warns ahead); never for "最早" dates
+    near: bool = False
 
     @property
     def earliest(self) -> bool:
@@ -306,7 +331,17 @@ def case_deadlines(case: Case, today: dt.date | None = None) -> list[Deadline]:
         return []
     today = today or timezone.localdate()
     obj = to_casefile(case, as_of=today)
-    return [Deadline(case, *d) for d in upcoming_deadlines(obj, cf.parse_date(obj["as_of"]), work_calendar())]
+    cal = work_calendar()
+    try:
+        horizon = cal.add_workdays(today, WARN_WORKDAYS)
+    except CalendarGapError:
+        horizon = today + dt.timedelta(days=WARN_WORKDAYS)
+    out = []
+    for d in upcoming_deadlines(obj, cf.parse_date(obj["as_of"]), cal):
+        dl = Deadline(case, *d)
+        dl.near = dl.due is not None and not dl.earliest and dl.due <= horizon
+        out.append(dl)
+    return out
 
 
 def my_deadlines(user, today: dt.date | None = None) -> list[Deadline]:

@@ -5,6 +5,7 @@ function. Web views and the API share it, so both refuse the same input with the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -192,6 +193,10 @@ class _Data:
     """Uniform access to a QueryDict (web) or a JSON dict (API)."""
 
     def __init__(self, data: Any):
+        if not hasattr(data, "get") or isinstance(data, list | tuple | str):
+            raise A.StepRefused(
+                '请求内容应为JSON对象（如 {"action": "investigated", "date": "2026-09-01"}）。'
+            )
         self.data = data
 
     def get(self, name: str) -> Any:
@@ -205,16 +210,28 @@ class _Data:
         return list(v) if isinstance(v, list | tuple) else ([] if v in (None, "") else [v])
 
 
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MONEY_MAX = Decimal("1000000000000")  # 1e12 yuan: anything above is a typing error
+
+
+def parse_iso_date(v: Any, label: str, name: str) -> dt.date:
+    """A `YYYY-MM-DD` string as a date; anything else (a number, "2026/01/01", "20260101", a
+    list) is refused naming the field. Dates are compared as dates, never as text."""
+    if not isinstance(v, str) or not _ISO.match(v.strip()):
+        raise A.StepRefused(f"{label}“{v}”不是有效日期（字段{name}），格式应为YYYY-MM-DD。")
+    try:
+        return dt.date.fromisoformat(v.strip())
+    except ValueError:
+        raise A.StepRefused(f"{label}“{v}”不是有效日期（字段{name}）：该日期不存在。") from None
+
+
 def _date(d: _Data, name: str, label: str, optional: bool = False) -> dt.date | None:
     v = d.get(name)
     if v in (None, ""):
         if optional:
             return None
-        raise A.StepRefused(f"请填写{label}（格式YYYY-MM-DD）。")
-    try:
-        return dt.date.fromisoformat(str(v))
-    except ValueError:
-        raise A.StepRefused(f"{label}“{v}”不是有效日期，格式应为YYYY-MM-DD。") from None
+        raise A.StepRefused(f"请填写{label}（{name}，格式YYYY-MM-DD）。")
+    return parse_iso_date(v, label, name)
 
 
 def _money(d: _Data, name: str, label: str, default: Any = None) -> int | float:
@@ -222,13 +239,15 @@ def _money(d: _Data, name: str, label: str, default: Any = None) -> int | float:
     if v in (None, ""):
         if default is not None:
             return default
-        raise A.StepRefused(f"请填写{label}。")
+        raise A.StepRefused(f"请填写{label}（{name}）。")
+    if isinstance(v, bool) or not isinstance(v, str | int | float):
+        raise A.StepRefused(f"{label}（{name}）：“{v}”不是有效金额。")
     try:
         x = Decimal(str(v))
     except InvalidOperation:
-        raise A.StepRefused(f"{label}“{v}”不是有效金额。") from None
-    if x < 0 or x != x.quantize(Decimal("0.01")):
-        raise A.StepRefused(f"{label}应为不小于0、最多两位小数的金额。")
+        raise A.StepRefused(f"{label}（{name}）：“{v}”不是有效金额。") from None
+    if not x.is_finite() or x < 0 or x > MONEY_MAX or x != x.quantize(Decimal("0.01")):
+        raise A.StepRefused(f"{label}（{name}）：应为不小于0、最多两位小数的金额（元）。")
     return int(x) if x == x.to_integral_value() else float(x)
 
 
@@ -237,23 +256,54 @@ def _int(d: _Data, name: str, label: str, default: Any = None) -> int:
     if v in (None, ""):
         if default is not None:
             return default
-        raise A.StepRefused(f"请填写{label}。")
+        raise A.StepRefused(f"请填写{label}（{name}）。")
+    if isinstance(v, bool) or not isinstance(v, str | int):
+        raise A.StepRefused(f"{label}（{name}）：“{v}”应为整数。")
     try:
         n = int(str(v))
     except ValueError:
-        raise A.StepRefused(f"{label}“{v}”应为整数。") from None
+        raise A.StepRefused(f"{label}（{name}）：“{v}”应为整数。") from None
     if n < 0:
-        raise A.StepRefused(f"{label}不能为负数。")
+        raise A.StepRefused(f"{label}（{name}）：不能为负数。")
     return n
 
 
 def _bool(d: _Data, name: str) -> bool:
     v = d.get(name)
-    return v is True or (isinstance(v, str) and v.lower() in ("on", "true", "1", "yes"))
+    if v is None or isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, str) and v.lower() in ("on", "true", "1", "yes", "false", "0", "no", "off", ""):
+        return v.lower() in ("on", "true", "1", "yes")
+    if isinstance(v, int) and v in (0, 1):
+        return bool(v)
+    raise A.StepRefused(f"“{name}”应为是或否（true/false）。")
+
+
+def _text(d: _Data, name: str, label: str, max_len: int = 2000) -> str:
+    v = d.get(name)
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        raise A.StepRefused(f"{label}（{name}）：应为文字。")
+    if len(v) > max_len:
+        raise A.StepRefused(f"{label}（{name}）：不能超过{max_len}个字。")
+    return v
+
+
+def _choice(d: _Data, name: str, label: str, choices, default: str | None = None) -> str | None:
+    v = d.get(name)
+    if v in (None, ""):
+        return default
+    if not isinstance(v, str) or v not in {c for c, _l in choices}:
+        raise A.StepRefused(f"{label}（{name}）：“{v}”无效，应为{'、'.join(c for c, _l in choices)}之一。")
+    return v
 
 
 def _users(case: Case, d: _Data, name: str = "actors") -> list[User]:
-    names = [str(x) for x in d.getlist(name) if str(x).strip()]
+    raw = d.getlist(name)
+    if any(not isinstance(x, str) for x in raw):
+        raise A.StepRefused(f"人员（{name}）：应为用户名列表。")
+    names = [x.strip() for x in raw if x.strip()]
     found = {u.username: u for u in User.objects.filter(username__in=names)}
     missing = [n for n in names if n not in found]
     if missing:
@@ -278,45 +328,59 @@ def _fields(step: Step, d: _Data) -> dict[str, Any]:
                 out[f.name] = _bool(d, f.name)  # an unticked checkbox is not submitted at all
         elif f.kind == "select":
             v = d.get(f.name)
-            if v not in {c for c, _l in f.choices}:
-                raise A.StepRefused(f"请选择{f.label}。")
-            out[f.name] = v
+            if v in (None, ""):
+                raise A.StepRefused(f"请选择{f.label}（{f.name}）。")
+            out[f.name] = _choice(d, f.name, f.label, f.choices)
         else:
-            out[f.name] = d.get(f.name) or ""
+            out[f.name] = _text(d, f.name, f.label)
     return out
 
 
-def perform(user, case: Case, action: str, data: Any) -> tuple[CaseEvent, str]:
-    """Parse `data` for `action` and record the step; returns (event, Chinese success message)."""
+def perform(user, case: Case, action: Any, data: Any) -> tuple[CaseEvent, str]:
+    """Parse `data` for `action` and record the step; returns (event, Chinese success message).
+
+    `expected_state` (optional) is the case's `state_of(case)` that the form or client saw; a
+    step made from an older state is refused with `StaleState` and nothing is written."""
     d = _Data(data)
-    step = BY_ACTION.get(action)
+    step = BY_ACTION.get(action) if isinstance(action, str) else None
     if step is None:
-        raise A.StepRefused(f"办案步骤“{action}”无效。")
+        raise A.StepRefused(
+            f"办案步骤（action）“{action if action not in (None, '') else ''}”无效，"
+            f"应为{'、'.join(s.action for s in STEPS)}之一。"
+        )
     on = _date(d, "date", "日期")
-    note = d.get("note") or ""
+    note = _text(d, "note", "说明")
+    state = d.get("expected_state")
+    if state is not None and not isinstance(state, str | int):
+        raise A.StepRefused("案件状态（expected_state）：应为查看案件时得到的state值。")
+    kw: dict[str, Any] = {"note": note, "expected_state": None if state in (None, "") else str(state)}
     if action == "file":
-        ev = A.do_file(user, case, on, note=note)
+        ev = A.do_file(user, case, on, **kw)
     elif action == "legal_review":
-        ev = A.do_legal_review(user, case, on, passed=_fields(step, d)["passed"], note=note)
+        ev = A.do_legal_review(user, case, on, passed=_fields(step, d)["passed"], **kw)
     elif action == "close":
-        ev = A.do_close(user, case, on, note=note)
+        ev = A.do_close(user, case, on, **kw)
     elif action == "transfer":
+        kw.pop("note")
         ev = A.do_transfer(
-            user, case, on, to=d.get("to") or "", police=_bool(d, "police"), reason=d.get("reason") or ""
+            user,
+            case,
+            on,
+            to=_text(d, "to", "移送机关", 200),
+            police=_bool(d, "police"),
+            reason=_text(d, "reason", "移送理由"),
+            **kw,
         )
     elif action == "decide":
-        kind = d.get("kind") or "penalty"
-        if kind not in {c for c, _l in DECISION_KIND_CHOICES}:
-            raise A.StepRefused("请选择决定种类。")
-        penalties = [p for p in d.getlist("penalties") if p]
-        bad = [p for p in penalties if p not in {c for c, _l in PENALTY_CHOICES}]
+        kind = _choice(d, "kind", "决定种类", DECISION_KIND_CHOICES, "penalty")
+        raw = d.getlist("penalties")
+        bad = [p for p in raw if not isinstance(p, str) or p not in {c for c, _l in PENALTY_CHOICES}]
         if bad:
-            raise A.StepRefused(f"处罚种类{'、'.join(bad)}无效。")
-        circumstance = d.get("circumstance") or None
-        if circumstance and circumstance not in {c for c, _l in CIRCUMSTANCE_CHOICES}:
-            raise A.StepRefused(f"违法情节“{circumstance}”无效。")
+            raise A.StepRefused(f"处罚种类（penalties）：{'、'.join(str(p) for p in bad)}无效。")
+        penalties = [p for p in raw if p]
+        circumstance = _choice(d, "circumstance", "违法情节（裁量阶次）", CIRCUMSTANCE_CHOICES)
         if kind == "penalty" and not penalties:
-            raise A.StepRefused("行政处罚决定至少选择一种处罚种类。")
+            raise A.StepRefused("处罚种类（penalties）：行政处罚决定至少选择一种处罚种类。")
         ev = A.do_decide(
             user,
             case,
@@ -325,13 +389,14 @@ def perform(user, case: Case, action: str, data: Any) -> tuple[CaseEvent, str]:
             penalties=penalties if kind == "penalty" else [],
             fine=_money(d, "fine", "罚款金额", 0) if "fine" in penalties else 0,
             circumstance=circumstance,
-            deviation_reason=d.get("deviation_reason") or None,
+            deviation_reason=_text(d, "deviation_reason", "超出裁量基准的理由") or None,
+            late_reason=_text(d, "late_reason", "超过九十日作出决定的理由") or None,
             first_violation=_bool(d, "first_violation"),
             corrected_in_time=_bool(d, "corrected_in_time"),
             major=_bool(d, "major"),
             party_present=_bool(d, "party_present"),
             on_spot_officers=_users(case, d) if case.procedure == "simple" else None,
-            note=note,
+            **kw,
         )
     else:
         ev = A.do_add_event(
@@ -341,7 +406,7 @@ def perform(user, case: Case, action: str, data: Any) -> tuple[CaseEvent, str]:
             on,
             actors=_users(case, d) if step.actors else None,
             fields=_fields(step, d),
-            note=note,
+            **kw,
         )
     return ev, f"已记录：{step.label}（{on}）。"
 

@@ -400,8 +400,21 @@ class _Plan:
                 ok = False
             elif not ok:
                 self.rejected.add(("item", code))
+            statutory = {}
+            for col in ("fine_statutory_min", "fine_statutory_max"):
+                if col in row:  # optional columns: absent = leave the stored range as it is
+                    good, amount = _money(row[col])
+                    if not good:
+                        self.err(t, n, col, f"金额“{row[col]}”无效，应为不小于0的数字（元）")
+                        ok = False
+                    statutory[col] = amount
+            lo, hi = statutory.get("fine_statutory_min"), statutory.get("fine_statutory_max")
+            if lo is not None and hi is not None and lo > hi:
+                self.err(t, n, "fine_statutory_min", "法定罚款下限不能高于上限")
+                ok = False
             if ok:
                 self.items[code] = {
+                    **statutory,
                     "name": row["name"],
                     "action_type": action,
                     "source": source,

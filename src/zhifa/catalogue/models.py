@@ -63,6 +63,14 @@ class Item(models.Model):
     legal_basis = models.TextField("法律依据")
     violation = models.TextField("违法行为", blank=True)
     penalty = models.TextField("法定处罚", blank=True)
+    # The fine range of the legal basis (法定罚款幅度), yuan; None = not recorded. A fine above
+    # the maximum is refused whatever reason is given (docs/case-gate.md, PEN-STATUTORY-MAX).
+    fine_statutory_min = models.DecimalField(
+        "法定罚款下限（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    fine_statutory_max = models.DecimalField(
+        "法定罚款上限（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     revoked_on = models.DateField("收回日期", null=True, blank=True)
     revoke_reason = models.TextField("收回理由", blank=True)
 

@@ -20,6 +20,7 @@ ACCOUNTS: list[tuple[str, str, str, str | None, str | None]] = [
     ("t01_aux", "孙小芳", roles.AUXILIARY, "T01", None),
     ("t01_reviewer", "周法审", roles.LEGAL_REVIEWER, "T01", None),
     ("t01_decider", "陈队长", roles.DECIDER, "T01", None),
+    ("t01_decider2", "刘副队长", roles.DECIDER, "T01", None),
     ("t01_grid", "刘网格", roles.GRID_WORKER, "T01", None),
     ("t01_patrol", "马巡查", roles.PATROLLER, "T01", None),
     ("t02_admin", "新华街道管理员", roles.TOWNSHIP_ADMIN, "T02", None),

@@ -27,7 +27,7 @@ TRAININGS = [
 SHOP = {"kind": "organisation", "name": "城关老街餐饮有限公司", "address": "城关街道解放路18号"}
 SITE = {"kind": "organisation", "name": "示范县宏达建筑工程有限公司", "address": "城关街道新城路工地"}
 PERSON = {"kind": "individual", "name": "王某某", "address": "城关街道东关村"}
-FARM = {"kind": "individual", "name": "李某某（养殖户）", "address": "城关街道北坡村"}
+VENDOR = {"kind": "individual", "name": "赵某某（流动摊贩）", "address": "城关街道南关村"}
 
 
 def _team(county) -> dict:
@@ -36,7 +36,9 @@ def _team(county) -> dict:
     from zhifa.org.models import Department, Township, User
 
     ensure_accounts(county)
-    users = {u.username: u for u in User.objects.filter(username__in=[*PROFILES, "t01_decider"])}
+    users = {
+        u.username: u for u in User.objects.filter(username__in=[*PROFILES, "t01_decider", "t01_decider2"])
+    }
     t01 = Township.objects.filter(county=county, code="T01").first()
     if t01 is None:
         return users
@@ -102,7 +104,8 @@ def _cases(users: dict, log: Callable[[str], None]) -> int:
         )
         A.do_add_event(o1, c, "statement_received", D(2026, 9, 9), fields={"waived": False})
         A.do_legal_review(rev, c, D(2026, 9, 15), passed=True)
-        A.do_add_event(boss, c, "collective_discussion", D(2026, 9, 15))
+        # 负责人集体讨论: at least two leaders (处罚法 第57条第2款).
+        A.do_add_event(boss, c, "collective_discussion", D(2026, 9, 15), actors=[users["t01_decider2"]])
         A.do_decide(boss, c, D(2026, 9, 16), fine=40000, circumstance="general", major=True)
         A.do_add_event(o1, c, "served", D(2026, 9, 17), fields={"method": "in_person"})
         A.do_add_event(o1, c, "disclosed", D(2026, 9, 18))
@@ -180,15 +183,16 @@ def _cases(users: dict, log: Callable[[str], None]) -> int:
         )
         A.do_close(o1, c, D(2026, 11, 17))
 
-    # 6. Entrusted item, seizure running (30 days).
+    # 6. Seizure running (30 days), on an item the township holds by 赋权: coercive measures
+    # cannot be entrusted (《行政强制法》第十七条第一款), so never on an entrusted item.
     c = new(
         "DEMO-6",
-        item_code="S023",
+        item_code="S027",
         procedure="coercive",
-        party=FARM,
+        party=VENDOR,
         opened_on=D(2026, 11, 10),
         violation={"began": "2026-10-01", "ended": None, "grave_harm": False},
-        summary="禁养区内新建养猪场，扣押运输车辆一辆。",
+        summary="在解放路人行道占道经营，经责令改正拒不改正，扣押经营用三轮车一辆。",
     )
     if c:
         A.do_file(boss, c, D(2026, 11, 10))
@@ -198,14 +202,14 @@ def _cases(users: dict, log: Callable[[str], None]) -> int:
             "seizure_started",
             D(2026, 11, 11),
             actors=[o1, o2],
-            fields={"measure": "seizure", "term_days": 30, "items": "农用运输车1辆（晋K·A1234）"},
+            fields={"measure": "seizure", "term_days": 30, "items": "经营用三轮车1辆及货物"},
         )
     return made
 
 
 def step(county, log: Callable[[str], None]) -> None:
     users = _team(county)
-    needed = {"t01_officer1", "t01_officer2", "t01_seconded", "t01_reviewer", "t01_decider"}
+    needed = {"t01_officer1", "t01_officer2", "t01_seconded", "t01_reviewer", "t01_decider", "t01_decider2"}
     if not needed <= set(users):
         log("执法办案：缺少城关街道演示账号，跳过演示案件")
         return

@@ -3,15 +3,13 @@ case, record a step (same parsing and checks as the web forms), team and my dead
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action, api_view
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -29,8 +27,17 @@ def _messages(exc: ValidationError) -> list[str]:
 
 
 def _refused(exc: ValidationError) -> Response:
+    """400 with the Chinese messages; 409 when the step was made from an older state."""
     msgs = _messages(exc)
-    return Response({"error": "；".join(msgs), "messages": msgs}, status=status.HTTP_400_BAD_REQUEST)
+    code = status.HTTP_409_CONFLICT if isinstance(exc, A.StaleState) else status.HTTP_400_BAD_REQUEST
+    return Response({"error": "；".join(msgs), "messages": msgs}, status=code)
+
+
+def _bad(message: str) -> Response:
+    return Response({"error": message, "messages": [message]}, status=status.HTTP_400_BAD_REQUEST)
+
+
+_NOT_AN_OBJECT = "请求内容应为JSON对象（键值对），不能是数组或单个值。"
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -60,9 +67,14 @@ class CaseSerializer(serializers.ModelSerializer):
 class CaseDetailSerializer(CaseSerializer):
     casefile = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "transfer", "casefile", "deadlines"]
+        fields = [*CaseSerializer.Meta.fields, "state", "transfer", "casefile", "deadlines"]
+
+    def get_state(self, obj: Case) -> str:
+        """Send it back as `expected_state` with the next step: a stale step gets HTTP 409."""
+        return A.state_of(obj)
 
     def get_casefile(self, obj: Case) -> dict:
         return services.to_casefile(obj)
@@ -112,6 +124,11 @@ class CaseViewSet(ScopedReadOnlyViewSet):
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
 
+    def handle_exception(self, exc):
+        if isinstance(exc, ParseError):  # a body that is not JSON at all: Chinese, not DRF's English
+            return _bad("请求内容不是有效的JSON对象（JSON解析失败，请检查格式；数值不能为Infinity或NaN）。")
+        return super().handle_exception(exc)
+
     def filter_queryset(self, qs):
         p = self.request.query_params
         if p.get("status"):
@@ -125,18 +142,26 @@ class CaseViewSet(ScopedReadOnlyViewSet):
     def create(self, request):
         """受理新案件：item_code, procedure, party{kind,name,…}, opened_on, source, violation, summary。"""
         d = request.data
+        if not isinstance(d, dict) and not hasattr(d, "getlist"):
+            return _bad(_NOT_AN_OBJECT)
         try:
-            opened_on = dt.date.fromisoformat(str(d.get("opened_on") or timezone.localdate()))
-        except ValueError:
-            return Response(
-                {"error": "opened_on：日期格式应为YYYY-MM-DD"}, status=status.HTTP_400_BAD_REQUEST
+            raw = d.get("opened_on")
+            opened_on = (
+                timezone.localdate()
+                if raw in (None, "")
+                else steps.parse_iso_date(raw, "受理日期", "opened_on")
             )
+        except ValidationError as exc:
+            return _refused(exc)
+        for key in ("item_code", "procedure", "source", "source_report"):
+            if d.get(key) is not None and not isinstance(d.get(key), str):
+                return _bad(f"{key}：应为文字。")
         try:
             case = A.do_open_case(
                 request.user,
                 item_code=str(d.get("item_code") or ""),
                 procedure=str(d.get("procedure") or ""),
-                party=d.get("party") if isinstance(d.get("party"), dict) else {},
+                party=d.get("party") if d.get("party") is not None else {},
                 opened_on=opened_on,
                 source=str(d.get("source") or "巡查发现"),
                 violation=d.get("violation"),
@@ -153,8 +178,10 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         case = get_object_or_404(Case.objects.restrict(request.user), pk=pk)
         if not Case.objects.restrict(request.user, "change").filter(pk=pk).exists():
             raise PermissionDenied("您只能查看本案，不能办理。")
+        if not isinstance(request.data, dict) and not hasattr(request.data, "getlist"):
+            return _bad(_NOT_AN_OBJECT)
         try:
-            _ev, msg = steps.perform(request.user, case, str(request.data.get("action") or ""), request.data)
+            _ev, msg = steps.perform(request.user, case, request.data.get("action"), request.data)
         except ValidationError as exc:
             return _refused(exc)
         case.refresh_from_db()
@@ -169,10 +196,11 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         if not Case.objects.restrict(request.user, "change").filter(pk=pk).exists():
             raise PermissionDenied("您只能查看本案，不能办理。")
         upload = request.FILES.get("file")
+        raw = request.data.get("date")
         try:
-            on = dt.date.fromisoformat(str(request.data.get("date") or timezone.localdate()))
-        except ValueError:
-            return Response({"error": "date：日期格式应为YYYY-MM-DD"}, status=status.HTTP_400_BAD_REQUEST)
+            on = timezone.localdate() if raw in (None, "") else steps.parse_iso_date(raw, "取证日期", "date")
+        except ValidationError as exc:
+            return _refused(exc)
         if upload is None:
             return Response({"error": "file：请上传证据文件"}, status=status.HTTP_400_BAD_REQUEST)
         try:
@@ -212,6 +240,7 @@ def my_deadlines(request):
                 "label": d.label,
                 "due": d.due.isoformat() if d.due else None,
                 "article": d.article,
+                "near": d.near,
             }
             for d in services.my_deadlines(request.user)
         ]

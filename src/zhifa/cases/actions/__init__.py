@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Officer
-from zhifa.cases.services import refresh_findings, to_casefile
+from zhifa.cases.services import refresh_findings, rule_context, to_casefile
 from zhifa.catalogue.services import fine_range, holding_on, record_usage
 from zhifa.core import audit
 from zhifa.core.calendar import work_calendar
@@ -30,6 +30,7 @@ from zhifa.rules.review._base import ACTING, FIELD
 from zhifa.rules.workdays import CalendarGapError
 
 __all__ = [
+    "StaleState",
     "StepRefused",
     "do_add_event",
     "do_close",
@@ -39,6 +40,7 @@ __all__ = [
     "do_open_case",
     "do_open_case_from_report",
     "do_transfer",
+    "state_of",
 ]
 
 ZH = cf.EVENT_NAMES_ZH
@@ -69,6 +71,17 @@ NEEDS_DECISION = frozenset({"served", "paid", "disclosed", "reminder_served", "c
 
 class StepRefused(ValidationError):
     """The step is unlawful or not allowed; `messages` say why (Chinese, citing the article)."""
+
+
+class StaleState(StepRefused):
+    """The step was made from an older state of the case: someone recorded a step in between
+    (the API answers 409)."""
+
+
+def state_of(case: Case) -> str:
+    """The case's state as a client sees it: the sequence number of its last recorded step.
+    A step form or API call carries it back as `expected_state`."""
+    return str(case.events.order_by("-seq").values_list("seq", flat=True).first() or 0)
 
 
 def _refuse(*messages: str) -> None:
@@ -196,6 +209,46 @@ _FIELD_ZH = {
 }
 
 
+def _violation(v: Any, opened_on: dt.date) -> tuple[dict[str, Any] | None, list[str]]:
+    """The violation's dates parsed and checked (never compared as text)."""
+    from zhifa.cases.steps import parse_iso_date
+
+    if v in (None, {}):
+        return None, []
+    if not isinstance(v, dict):
+        return None, [
+            "违法行为（violation）：应为对象，含began、ended（日期YYYY-MM-DD或null）和grave_harm（true/false）。"
+        ]
+    problems: list[str] = []
+    unknown = sorted(set(v) - {"began", "ended", "grave_harm"})
+    if unknown:
+        problems.append(f"违法行为（violation）：不认识的字段{'、'.join(map(str, unknown))}。")
+    began = ended = None
+    try:
+        began = parse_iso_date(v.get("began"), "违法行为开始日期", "violation.began")
+    except StepRefused as exc:
+        problems += exc.messages
+    if v.get("ended") not in (None, ""):
+        try:
+            ended = parse_iso_date(v.get("ended"), "违法行为结束日期", "violation.ended")
+        except StepRefused as exc:
+            problems += exc.messages
+    grave = v.get("grave_harm", False)
+    if not isinstance(grave, bool):
+        problems.append("违法行为（violation.grave_harm）：应为true或false。")
+    if began and began > opened_on:
+        problems.append(f"违法行为开始日期（violation.began）{began}晚于受理日期{opened_on}。")
+    if began and ended and ended < began:
+        problems.append(f"违法行为结束日期（violation.ended）{ended}早于开始日期{began}。")
+    if problems:
+        return None, problems
+    return {
+        "began": began.isoformat(),
+        "ended": ended.isoformat() if ended else None,
+        "grave_harm": grave,
+    }, []
+
+
 def do_open_case(
     user,
     *,
@@ -219,16 +272,23 @@ def do_open_case(
     if not (item_code or "").strip():
         _refuse("请选择执法事项。")
     problems = []
-    if (party or {}).get("kind") not in cf.PARTY_KINDS:
-        problems.append("当事人类型：请选择公民或法人（其他组织）。")
-    if not str((party or {}).get("name") or "").strip():
-        problems.append("当事人姓名或名称：请填写。")
-    if violation:
-        began, ended = violation.get("began"), violation.get("ended")
-        if began and began > opened_on.isoformat():
-            problems.append(f"违法行为开始日期{began}晚于受理日期{opened_on}。")
-        if began and ended and ended < began:
-            problems.append(f"违法行为结束日期{ended}早于开始日期{began}。")
+    if not isinstance(party, dict):
+        _refuse("当事人（party）：应为对象，含kind（individual或organisation）和name。")
+    if party.get("kind") not in cf.PARTY_KINDS:
+        problems.append(
+            "当事人类型（party.kind）：请选择公民（individual）或法人或者其他组织（organisation）。"
+        )
+    if not isinstance(party.get("name"), str) or not party["name"].strip():
+        problems.append("当事人姓名或名称（party.name）：请填写。")
+    for key in ("address", "id_number", "phone"):
+        if party.get(key) not in (None, "") and not isinstance(party.get(key), str):
+            problems.append(f"当事人（party.{key}）：应为文字。")
+    if summary is not None and not isinstance(summary, str):
+        problems.append("案情摘要（summary）：应为文字。")
+    if not isinstance(source, str) or source not in cf.DISCOVERY_SOURCES:
+        problems.append(f"线索来源（source）：“{source}”无效，应为{'、'.join(cf.DISCOVERY_SOURCES)}之一。")
+    violation, bad = _violation(violation, opened_on)
+    problems += bad
     if problems:
         _refuse(*problems)
     township = township or user.township
@@ -242,7 +302,7 @@ def do_open_case(
     from zhifa.catalogue.models import Item
 
     item = Item.objects.filter(county_id=township.county_id, code=item_code).first()
-    party = {k: v for k, v in (party or {}).items() if v not in (None, "")}
+    party = {k: v for k, v in party.items() if v not in (None, "")}
     with transaction.atomic():
         for _attempt in range(5):
             number = _next_number(township, opened_on.year)
@@ -335,9 +395,15 @@ def _same_township_obj(user, township) -> None:
 # ---- recording a step ------------------------------------------------------------------------
 
 
-def _load(case: Case | int) -> Case:
+def _load(case: Case | int, expected_state: str | None = None) -> Case:
+    """The case, locked for this transaction; refused when it changed since `expected_state`."""
     pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().select_related("township__county").get(pk=pk)
+    locked = Case.objects.select_for_update().select_related("township__county").get(pk=pk)
+    if expected_state is not None and str(expected_state) != state_of(locked):
+        raise StaleState(
+            "本案已被他人更新（有人先登记了新的办案步骤），本次登记未保存。请刷新页面，查看最新记录后重新办理。"
+        )
+    return locked
 
 
 def _types(case: Case) -> list[str]:
@@ -406,7 +472,7 @@ def _record(
     if decision is not None:
         _check_dict(candidate, "decision")
     try:
-        problems = check_step(current, event, work_calendar(), decision)
+        problems = check_step(current, event, work_calendar(), decision, rule_context(case))
     except CalendarGapError as exc:
         _refuse(str(exc))
     defects = [f.message for f in problems if f.severity == DEFECT]
@@ -471,21 +537,23 @@ def do_add_event(
     actors: list | None = None,
     fields: dict[str, Any] | None = None,
     note: str = "",
+    expected_state: str | None = None,
 ) -> CaseEvent:
     """Record one step of the procedure (every type except filing, legal review, the decision
     and closing, which have their own functions). `actors` are User objects: the officers in
     the field for investigations, inspections, seizures and demolitions; the participants of a
     collective discussion. Refused steps raise `StepRefused` and change nothing."""
+    kw = {"note": note, "expected_state": expected_state}
     if etype == "filed":
-        return do_file(user, case, on, note=note)
+        return do_file(user, case, on, **kw)
     if etype == "closed":
-        return do_close(user, case, on, note=note)
+        return do_close(user, case, on, **kw)
     if etype == "legal_review":
-        return do_legal_review(user, case, on, passed=bool((fields or {}).get("passed", True)), note=note)
+        return do_legal_review(user, case, on, passed=bool((fields or {}).get("passed", True)), **kw)
     if etype == "decided":
         _refuse("作出决定请使用“作出决定”（do_decide）。")
     with transaction.atomic():
-        case = _load(case)
+        case = _load(case, expected_state)
         _order(case, etype, on)
         _same_township(case, [user])
         fields = dict(fields or {})
@@ -495,8 +563,19 @@ def do_add_event(
                 _refuse(f"“{ZH[etype]}”须由负责人办理。")
             keys = [_person(case, user)]
             if etype == "collective_discussion":
-                others = [u for u in actors or [] if u.pk != user.pk]
+                others = list({u.pk: u for u in actors or [] if u.pk != user.pk}.values())
                 _same_township(case, others)
+                not_leaders = [u.display_name for u in others if not u.can("cases.decide")]
+                if not_leaders:
+                    _refuse(
+                        f"{'、'.join(not_leaders)}不是本机关负责人，不能参加负责人集体讨论"
+                        "（《行政处罚法》第五十七条第二款）。"
+                    )
+                if not others:
+                    _refuse(
+                        "负责人集体讨论须由两名以上负责人参加，请选择参加讨论的其他负责人"
+                        "（《行政处罚法》第五十七条第二款）。"
+                    )
                 keys += [_person(case, u) for u in others]
             if etype == "seizure_extended":
                 fields["approved_by"] = keys[0]
@@ -520,10 +599,12 @@ def do_add_event(
         return _done(user, case, etype, ev)
 
 
-def do_file(user, case: Case | int, on: dt.date, *, note: str = "") -> CaseEvent:
+def do_file(
+    user, case: Case | int, on: dt.date, *, note: str = "", expected_state: str | None = None
+) -> CaseEvent:
     """立案: approved by a leader, who becomes the case's decider."""
     with transaction.atomic():
-        case = _load(case)
+        case = _load(case, expected_state)
         _order(case, "filed", on)
         if case.procedure not in ("general", "coercive"):
             _refuse("只有普通程序和行政强制案件需要立案审批。")
@@ -538,10 +619,18 @@ def do_file(user, case: Case | int, on: dt.date, *, note: str = "") -> CaseEvent
         return _done(user, case, "filed", ev)
 
 
-def do_legal_review(user, case: Case | int, on: dt.date, *, passed: bool = True, note: str = "") -> CaseEvent:
+def do_legal_review(
+    user,
+    case: Case | int,
+    on: dt.date,
+    *,
+    passed: bool = True,
+    note: str = "",
+    expected_state: str | None = None,
+) -> CaseEvent:
     """法制审核 by a legal reviewer who is neither the handler nor the decider."""
     with transaction.atomic():
-        case = _load(case)
+        case = _load(case, expected_state)
         _order(case, "legal_review", on)
         if not user.can("cases.legal_review"):
             _refuse("法制审核须由法制审核人员办理（《行政处罚法》第五十八条）。")
@@ -584,7 +673,9 @@ def do_decide(
     major: bool = False,
     party_present: bool = False,
     on_spot_officers: list | None = None,
+    late_reason: str | None = None,
     note: str = "",
+    expected_state: str | None = None,
 ) -> CaseEvent:
     """作出决定. General and coercive cases: by the decider (not the handler or legal reviewer),
     fine within the discretion benchmark of the catalogue unless a reason is recorded, the
@@ -593,8 +684,9 @@ def do_decide(
     penalties = list(penalties or ([] if kind != "penalty" else ["fine"]))
     fine_d = Decimal(str(fine or 0))
     with transaction.atomic():
-        case = _load(case)
+        case = _load(case, expected_state)
         _order(case, "decided", on)
+        note = _late_decision_note(case, on, late_reason, note)
         if kind == "penalty" and first_violation and corrected_in_time and circumstance == "minor":
             _refuse(
                 "当事人初次违法、危害后果轻微并及时改正，依照《行政处罚法》第三十三条可以不予行政处罚，"
@@ -603,11 +695,8 @@ def do_decide(
         bench = fine_range(case.item_code, circumstance) if circumstance and "fine" in penalties else None
         benchmark = {"min": _num(bench[0]), "max": _num(bench[1])} if bench else None
         reason = (deviation_reason or "").strip() or None
-        if bench and not (bench[0] <= fine_d <= bench[1]) and not reason:
-            _refuse(
-                f"罚款{_num(fine_d)}元超出裁量基准（{circumstance}档{benchmark['min']}至{benchmark['max']}元），"
-                "须记录理由（《行政处罚法》第三十四条）。"
-            )
+        # A fine outside the tier without a reason is PEN-DISCRETION, refused below with every
+        # other defect of the decision (a fine above the statute: PEN-STATUTORY-MAX).
         if case.procedure == "simple":
             if not user.can("cases.handle"):
                 _refuse("当场处罚决定须由执法人员作出。")
@@ -651,9 +740,25 @@ def do_decide(
         return _done(user, case, "decided", ev)
 
 
-def do_close(user, case: Case | int, on: dt.date, *, note: str = "") -> CaseEvent:
+def _late_decision_note(case: Case, on: dt.date, late_reason: str | None, note: str) -> str:
+    """A decision after day 90 (处罚法 第60条) is recordable, with its reason in the event's note."""
+    filed = case.events.filter(type="filed").values_list("date", flat=True).first()
+    if case.procedure != "general" or filed is None or on <= filed + dt.timedelta(days=90):
+        return note
+    reason = (late_reason or "").strip()
+    if not reason:
+        _refuse(
+            f"本案于{filed}立案，{on}作出决定已超过立案之日起九十日（{filed + dt.timedelta(days=90)}届满），"
+            "须记录超期作出决定的理由（或经批准延长办案期限的情况）后方可登记（《行政处罚法》第六十条）。"
+        )
+    return f"超过九十日作出决定的理由：{reason}" + (f"；{note}" if note else "")
+
+
+def do_close(
+    user, case: Case | int, on: dt.date, *, note: str = "", expected_state: str | None = None
+) -> CaseEvent:
     with transaction.atomic():
-        case = _load(case)
+        case = _load(case, expected_state)
         _order(case, "closed", on)
         if not (user.can("cases.handle") or user.can("cases.decide")):
             _refuse("结案须由承办人或负责人办理。")
@@ -663,7 +768,14 @@ def do_close(user, case: Case | int, on: dt.date, *, note: str = "") -> CaseEven
 
 
 def do_transfer(
-    user, case: Case | int, on: dt.date, *, to: str, police: bool = False, reason: str = ""
+    user,
+    case: Case | int,
+    on: dt.date,
+    *,
+    to: str,
+    police: bool = False,
+    reason: str = "",
+    expected_state: str | None = None,
 ) -> CaseEvent:
     """移送: to another agency, or to the police when the facts suggest a crime (行刑衔接,
     《行政处罚法》第二十七条). The exchange format has no such event; it stays in our record."""
@@ -672,7 +784,7 @@ def do_transfer(
     if not (reason or "").strip():
         _refuse("请填写移送理由。")
     with transaction.atomic():
-        case = _load(case)
+        case = _load(case, expected_state)
         if case.imported or case.status in (Case.CLOSED, Case.TRANSFERRED):
             _refuse("本案已结案或已移送，不能移送。")
         if not (user.can("cases.handle") or user.can("cases.decide")):

@@ -1,4 +1,5 @@
-"""Automatic review of case files: the 25 checks of LEGAL-RULES.md §5 as pure functions.
+"""Automatic review of case files: the 25 checks of LEGAL-RULES.md §5 (`RULES`) and the live
+gate's further checks of docs/case-gate.md (`GATE_RULES`), as pure functions.
 
 Input is a case dict in the `zhifa.casefile/1` exchange shape (see `zhifa.rules.casefile`) and a
 `WorkCalendar` (`zhifa.core.calendar.work_calendar()` in the platform,
@@ -39,7 +40,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from zhifa.rules.casefile import parse_date
-from zhifa.rules.review._base import DEFECT, RULES, WARNING, CaseView, Finding, Rule
+from zhifa.rules.review._base import ALL_RULES, DEFECT, GATE_RULES, RULES, WARNING, CaseView, Finding, Rule
 from zhifa.rules.review.authority import auth_entrust_expired, auth_not_held
 from zhifa.rules.review.coercion import (
     coe_court_reminder,
@@ -49,6 +50,20 @@ from zhifa.rules.review.coercion import (
     coe_seizure_30d,
 )
 from zhifa.rules.review.decision import dec_collective, dec_legal_review, dec_separation
+from zhifa.rules.review.gate import (
+    coe_entrusted_measure,
+    coe_extension_invalid,
+    coe_notice_deadline,
+    coe_reminder_early,
+    dec_collective_members,
+    dec_review_failed,
+    pen_discretion_tier,
+    pen_heavier_than_notice,
+    pen_notice_period,
+    pen_simple_sameday,
+    pen_statutory_max,
+    pen_surcharge_unserved,
+)
 from zhifa.rules.review.officers import off_cert_valid, off_min_two
 from zhifa.rules.review.penalty import (
     pen_decision_90d,
@@ -67,7 +82,9 @@ from zhifa.rules.review.penalty import (
 )
 
 __all__ = [
+    "ALL_RULES",
     "DEFECT",
+    "GATE_RULES",
     "RULES",
     "WARNING",
     "CaseView",
@@ -80,41 +97,62 @@ __all__ = [
     "coe_court_window",
     "coe_demolition_notice",
     "coe_demolition_remedy",
+    "coe_entrusted_measure",
+    "coe_extension_invalid",
+    "coe_notice_deadline",
+    "coe_reminder_early",
     "coe_seizure_30d",
     "dec_collective",
+    "dec_collective_members",
     "dec_legal_review",
+    "dec_review_failed",
     "dec_separation",
     "off_cert_valid",
     "off_min_two",
     "pen_decision_90d",
     "pen_disclose_7wd",
     "pen_discretion",
+    "pen_discretion_tier",
     "pen_first_violation",
     "pen_hearing",
+    "pen_heavier_than_notice",
     "pen_limitation",
+    "pen_notice_period",
     "pen_prior_notice",
     "pen_remedy_notice",
     "pen_service_7wd",
     "pen_simple_limit",
     "pen_simple_onspot",
+    "pen_simple_sameday",
     "pen_statement_period",
+    "pen_statutory_max",
     "pen_surcharge",
+    "pen_surcharge_unserved",
     "review_case",
     "review_cases",
 ]
 
-_ORDERED = tuple(sorted(RULES.values(), key=lambda r: r.code))
+_ORDERED = tuple(sorted(ALL_RULES.values(), key=lambda r: r.code))
 
 
-def review_case(case: dict, cal: Any) -> list[Finding]:
-    """Every finding of one case, sorted by rule code."""
-    view = CaseView(case, cal)
+def _raw(case: dict, cal: Any, context: dict | None = None) -> list[Finding]:
+    """Every rule's finding, before `covered_by` folding."""
+    view = CaseView(case, cal, context)
     out = []
     for r in _ORDERED:
         msg = r.check(view)
         if msg is not None:
             out.append(Finding(view.case_id, r.code, r.severity, msg))
     return out
+
+
+def review_case(case: dict, cal: Any, context: dict | None = None) -> list[Finding]:
+    """Every finding of one case, sorted by rule code. A gate rule whose fault a broader rule
+    already reports (`Rule.covered_by`) is left out when that rule fires. `context` carries the
+    facts the exchange format has no field for (see `zhifa.rules.review.gate`)."""
+    raw = _raw(case, cal, context)
+    fired = {f.rule for f in raw}
+    return [f for f in raw if not set(ALL_RULES[f.rule].covered_by) & fired]
 
 
 def review_cases(cases: Iterable[dict], cal: Any) -> list[Finding]:
@@ -150,14 +188,17 @@ def with_step(case: dict, new_event: dict, decision: dict | None = None) -> dict
     return out
 
 
-def check_step(case: dict, new_event: dict, cal: Any, decision: dict | None = None) -> list[Finding]:
-    """The findings that recording `new_event` (and issuing `decision`) would newly create."""
+def check_step(
+    case: dict, new_event: dict, cal: Any, decision: dict | None = None, context: dict | None = None
+) -> list[Finding]:
+    """The findings that recording `new_event` (and issuing `decision`) would newly create
+    (every rule, gate rules included, before `covered_by` folding)."""
     day = parse_date(new_event["date"])
     before_case = dict(case)
     as_of = parse_date(case["as_of"]) if case.get("as_of") else day
     before_case["as_of"] = max(as_of, day).isoformat()
-    before = {f.rule for f in review_case(before_case, cal)}
-    after = review_case(with_step(case, new_event, decision), cal)
+    before = {f.rule for f in _raw(before_case, cal, context)}
+    after = _raw(with_step(case, new_event, decision), cal, context)
     return [f for f in after if f.rule not in before]
 
 

@@ -44,6 +44,7 @@ class CaseView:
         "cal",
         "case",
         "case_id",
+        "ctx",
         "decided",
         "decided_date",
         "decision",
@@ -52,8 +53,9 @@ class CaseView:
         "served_date",
     )
 
-    def __init__(self, case: dict, cal: Any):
+    def __init__(self, case: dict, cal: Any, context: dict | None = None):
         self.case = case
+        self.ctx = context or {}
         self.cal = fast(cal)
         self.case_id = case.get("case_id", "")
         self.proc = case.get("procedure")
@@ -114,20 +116,31 @@ class Rule(NamedTuple):
     severity: str
     title: str
     check: RuleFn  # CaseView -> Chinese message, or None when the case is fine
+    # Codes of broader rules that already report the same fault: when one of them fires on a
+    # case, the review leaves this finding out (one fault, one finding); the live gate still
+    # refuses the step with this rule's message.
+    covered_by: tuple[str, ...] = ()
 
 
+# The 25 rules of LEGAL-RULES.md §5.
 RULES: dict[str, Rule] = {}
+# The live gate's further rules (docs/case-gate.md): checked by the review as well.
+GATE_RULES: dict[str, Rule] = {}
+ALL_RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, severity: str, title: str):
+def rule(code: str, severity: str, title: str, *, gate: bool = False, covered_by: tuple[str, ...] = ()):
     """Register a check `f(view) -> message | None`; the returned function also accepts
-    `(case_dict, calendar)` and then returns a `Finding` or None."""
+    `(case_dict, calendar[, context])` and then returns a `Finding` or None. `gate=True` puts it
+    among the live gate's rules (GATE_RULES) instead of LEGAL-RULES §5 (RULES)."""
 
     def deco(f: RuleFn):
-        RULES[code] = Rule(code, severity, title, f)
+        r = Rule(code, severity, title, f, tuple(covered_by))
+        (GATE_RULES if gate else RULES)[code] = r
+        ALL_RULES[code] = r
 
-        def run(case: dict | CaseView, cal: Any = None) -> Finding | None:
-            view = case if isinstance(case, CaseView) else CaseView(case, cal)
+        def run(case: dict | CaseView, cal: Any = None, context: dict | None = None) -> Finding | None:
+            view = case if isinstance(case, CaseView) else CaseView(case, cal, context)
             msg = f(view)
             return None if msg is None else Finding(view.case_id, code, severity, msg)
 

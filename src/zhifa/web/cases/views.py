@@ -145,6 +145,7 @@ def case_detail(request, pk: int):
     case = get_object_or_404(Case.objects.restrict(request.user).select_related("township__county"), pk=pk)
     user = request.user
     errors: list[str] = []
+    stale = False
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if request.method == "POST":
         if not Case.objects.restrict(user, "change").filter(pk=pk).exists():
@@ -177,6 +178,9 @@ def case_detail(request, pk: int):
                 for w in warnings[:3]:
                     messages.warning(request, w)
             return redirect("web:cases:detail", pk=pk)
+        except A.StaleState as exc:
+            errors = _messages(exc)
+            stale = True
         except ValidationError as exc:
             errors = _messages(exc)
     today = timezone.localdate()
@@ -206,10 +210,13 @@ def case_detail(request, pk: int):
             "findings": case.findings,
             "rules": RULES,
             "steps": steps.available(case, user),
+            "case_state": A.state_of(case),
+            "hints": _step_hints(case, today),
             "open_action": action,
             "field_officers": field_officers,
             "leaders": leaders,
             "errors": errors,
+            "stale": stale,
             "post": request.POST if errors else {},
             "today": today,
             "choices": {
@@ -222,6 +229,30 @@ def case_detail(request, pk: int):
             "can_upload": bool(steps.available(case, user)),
         },
     )
+
+
+# The late facts each step may record (docs/case-gate.md, "Late facts"): the deadline rule whose
+# running period the step form shows before submit.
+_HINT_RULES = {"served": "PEN-SERVICE-7WD", "disclosed": "PEN-DISCLOSE-7WD", "decide": "PEN-DECISION-90D"}
+
+
+def _step_hints(case: Case, today) -> dict[str, str]:
+    """action -> a line shown on the step form: the running deadline, or that it has passed and
+    the step will be recorded with a finding."""
+    out: dict[str, str] = {}
+    if case.imported or case.status in (Case.CLOSED, Case.TRANSFERRED):
+        return out
+    running = {d.rule: d for d in services.case_deadlines(case, today)}
+    fired = {f.get("rule") for f in case.findings or () if f.get("kind") == "finding"}
+    for action, rule in _HINT_RULES.items():
+        d = running.get(rule)
+        if rule in fired:
+            out[action] = f"已超过法定期限（{RULES[rule].title}），仍可如实登记，登记后本案将记为问题" + (
+                "；须填写超期理由。" if action == "decide" else "。"
+            )
+        elif d is not None and d.due is not None:
+            out[action] = f"{d.label}：{d.due:%Y-%m-%d}前（{d.article}）；晚于该日登记的，将记为问题。"
+    return out
 
 
 def _documents(case: Case) -> list:
