@@ -113,7 +113,9 @@ def test_township_admin_edits_and_publishes_a_draft(client, small, t1_admin):
     assert "生效日期" in client.get(r["Location"]).content.decode()
     # A date after today, whenever the suite runs: the listing must show it as pending.
     later = dt.date.today() + dt.timedelta(days=30)
-    client.post(f"/catalogue/versions/{draft.pk}/publish/", {"effective_date": later.isoformat(), "note": "调整"})
+    client.post(
+        f"/catalogue/versions/{draft.pk}/publish/", {"effective_date": later.isoformat(), "note": "调整"}
+    )
     draft.refresh_from_db()
     assert draft.is_published and draft.effective_date == later
     listing = client.get("/catalogue/versions/").content.decode()
