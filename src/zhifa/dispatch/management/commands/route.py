@@ -13,6 +13,9 @@ from zhifa.org.models import County
 
 
 class Command(BaseCommand):
+    # A batch tool run from scripts: the system checks (which import every URLconf, the API and
+    # the document renderer) cost more than routing a few thousand reports.
+    requires_system_checks: list[str] = []
     help = (
         "一键转办：读取事件JSON Lines（id、text、lon、lat、reported_at），按位置定乡镇、按描述匹配执法事项，"
         '逐行输出{"id","township","grid","item","candidates","handler"}。'
