@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import benchmarks_md  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 import routing_heldout as ho  # noqa: E402
 
-from zhifa.rules.routing import Example, Router, decide_handler  # noqa: E402
+from zhifa.rules.routing import Example, Router  # noqa: E402
 from zhifa.rules.routing.text import words  # noqa: E402
 
 
@@ -65,33 +65,8 @@ def load() -> tuple[list[dict], list[dict]]:
     return items, reports
 
 
-class Holdings:
-    """README's routing rule from the CSV files: held, and for 委托 an entrustment valid that day."""
-
-    def __init__(self) -> None:
-        with (COUNTY / "township_items.csv").open(encoding="utf-8") as f:
-            self.pairs = {(r["township_code"], r["item_code"]) for r in csv.DictReader(f)}
-        self.ents: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        with (COUNTY / "entrustments.csv").open(encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                self.ents.setdefault((r["township_code"], r["item_code"]), []).append(
-                    (r["valid_from"], r["valid_to"])
-                )
-        with (COUNTY / "catalog.csv").open(encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        self.source = {r["code"]: r["source"] for r in rows}
-        self.dept = {r["code"]: r["department_code"] for r in rows}
-
-    def held(self, township: str, day: str) -> set[str]:
-        return {
-            i
-            for (t, i) in self.pairs
-            if t == township
-            and (self.source[i] != "委托" or any(a <= day <= b for a, b in self.ents.get((t, i), [])))
-        }
-
-    def handler(self, item: str | None, township: str, day: str) -> str:
-        return decide_handler(item, township, self.held(township, day), self.dept)
+# README's routing rule from the CSV files (one implementation for both routing benches).
+Holdings = ho.Holdings
 
 
 class KeywordBaseline:

@@ -8,6 +8,7 @@ import io
 import pytest
 from dispatch.helpers import T01_POINT, fake_locate, fake_suggestion, make_items
 
+from browser.demo_map import load_demo_map
 from zhifa.dispatch import services as s
 from zhifa.dispatch.models import Report
 from zhifa.rules import dispatch_workflow as wf
@@ -55,21 +56,10 @@ def _act(page, action: str, **fields):
 @pytest.fixture
 def demo(settings):
     """The demo county's real catalogue and grid map: no stub between the phone and the queue."""
-    import json
-
-    from shapely.geometry import shape
-
-    from zhifa.core import audit
-    from zhifa.demo import loader
-    from zhifa.grid.models import MICRO, GridUnit
     from zhifa.org.models import User
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with audit.acting_as("演示数据"):
-        county = loader._county()
-        loader._catalogue(county, lambda m: None)
-        loader._grid(county, lambda m: None)
-    t01 = county.townships.get(code="T01")
+    county, t01, (lon, lat, micro) = load_demo_map()
     for name, role, township in (
         ("gw", "grid_worker", t01),
         ("td1", "township_dispatcher", t01),
@@ -83,9 +73,7 @@ def demo(settings):
             township=township,
             full_name=name,
         )
-    unit = GridUnit.objects.filter(county=county, level=MICRO, township=t01).order_by("code")[0]
-    p = shape(json.loads(unit.geometry)).representative_point()
-    return {"lon": p.x, "lat": p.y, "micro": unit.code}
+    return {"lon": lon, "lat": lat, "micro": micro}
 
 
 def test_grid_worker_report_to_closure_with_callback(page, login, demo):

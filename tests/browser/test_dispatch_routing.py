@@ -4,10 +4,9 @@ matters. Real demo catalogue, grid map and router; no stub."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from browser.demo_map import load_demo_map
 from zhifa.dispatch import services as s
 from zhifa.dispatch.models import Report
 from zhifa.dispatch.models_router import RoutingExample
@@ -18,25 +17,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(settings):
-    from shapely.geometry import shape
-
-    from zhifa.core import audit
-    from zhifa.demo import loader
-    from zhifa.grid.models import MICRO, GridUnit
     from zhifa.org.models import User
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with audit.acting_as("演示数据"):
-        county = loader._county()
-        loader._catalogue(county, lambda m: None)
-        loader._grid(county, lambda m: None)
-    t01 = county.townships.get(code="T01")
+    county, t01, (lon, lat, _) = load_demo_map()
     td1 = User.objects.create_user(
         username="td1", password="Zhifa-test-2026", role="township_dispatcher", county=county, township=t01
     )
-    unit = GridUnit.objects.filter(county=county, level=MICRO, township=t01).order_by("code")[0]
-    p = shape(json.loads(unit.geometry)).representative_point()
-    return {"lon": p.x, "lat": p.y, "td1": td1}
+    return {"lon": lon, "lat": lat, "td1": td1}
 
 
 def _intake(demo, text: str) -> Report:
