@@ -311,6 +311,18 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int,
         f"{total.pct(total.handler)}% |"
     )
     t = total
+    final = {k: v for k, v in fr.items() if v.get("note", "").startswith("final router")}
+    early = {k: v for k, v in fr.items() if k not in final}
+    if final:
+        lines += [
+            "",
+            f"Two generations of first runs: {', '.join(early)} first ran on the first design of issue 10 "
+            f"(profiles + shipped knowledge, {w('top1', early):.1f} % top-1); the linear voter was then chosen "
+            f"and the calibration fitted on them. {', '.join(final)} were written afterwards by another author "
+            f"and first ran on the final router: **{w('top1', final):.1f} % top-1, {w('top3', final):.1f} % "
+            f"top-3, {w('handler', final):.1f} % handler** ({sum(v['n'] for v in final.values())} reports), "
+            "the honest figure for this router.",
+        ]
     lines += [
         "",
         f"Not an enforcement matter: recall {t.pct(t.service_right, t.service_n)}% of {t.service_n} service "

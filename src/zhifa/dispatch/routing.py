@@ -409,17 +409,16 @@ def _with_vote(router: Router, text: str, voter: llm_voter.Config, names: dict[s
     if all(c.item for c in wide.candidates):
         choices.append(llm_voter.Choice(None, "非执法事项（维修、纠纷、咨询等）"))
     voted = llm_voter.vote(text, choices, voter)
-    if voted is None:
-        return router.rank(text)
+    if voted is None:  # no vote: the router's own answer (its top three of the same ranking)
+        return Ranking(wide.candidates[:3], wide.confidence, wide.also)
     cands = llm_voter.rerank([(c.item, c.score, c.words) for c in wide.candidates], voted, voter.weight)
     if voted == llm_voter.NONE_CODE and all(c is not None for c, _, _ in cands):
         cands = [(None, voter.weight, []), *cands]
-    ranking = Ranking(
+    return Ranking(
         [Candidate(c, s, w) for c, s, w in cands[:3]],
         confidence(cands[0][1], cands[0][1] - (cands[1][1] if len(cands) > 1 else 0.0)),
-        router.rank(text).also,
+        wide.also,
     )
-    return ranking
 
 
 def _locate_many(points: list[tuple[float, float, str]]):

@@ -58,7 +58,6 @@ MIN_ITEM_SCORE = 0.1
 # outweigh the catalogue's one sentence, one alone does not), and a shipped phrase's weight in the
 # item's catalogue document.
 PHRASE_WEIGHT = 0.5
-PROFILE_PHRASES = True
 # Service wording the NONE class starts from, before any example teaches it more.
 NONE_SEED = "@报修 @纠纷 @咨询 @服务"
 
@@ -300,7 +299,7 @@ class Router:
         # own text plus the phrases, so that they stay small (fast) and explain in words.
         for code, entries in attached.items():
             for e in entries:
-                if e.phrases and PROFILE_PHRASES:
+                if e.phrases:
                     f, _ = features("，".join(e.phrases), lexicon, vocabulary=vocabulary)
                     raw.append((code, PHRASE_WEIGHT, f, False))
         n_examples = 0
@@ -447,7 +446,8 @@ class Router:
         if not cands:
             cands = [Candidate(None, 0.0, [])]
         top = cands[0].score
-        ranking = Ranking(cands, confidence(top, top - second if cands[0].item else top))
+        # The margin over the runner-up, whatever the first is: the calibration was fitted on it.
+        ranking = Ranking(cands, confidence(top, top - second))
         if also:
             ranking.also = self._other_matters(text, ranking)
         return ranking
