@@ -13,7 +13,9 @@ and a list of (class index, weight).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
 
 NGRAMS = (1, 3)
 MIN_DF = 2
@@ -29,11 +31,10 @@ def analyse(text: str) -> list[str]:
     space as one space), so the weights trained there apply here unchanged."""
     t = _SPACES.sub(" ", (text or "").lower())
     lo, hi = NGRAMS
-    out = []
     n = len(t)
+    out: list[str] = []
     for k in range(lo, hi + 1):
-        for i in range(n - k + 1):
-            out.append(t[i : i + k])
+        out += [t[i : i + k] for i in range(n - k + 1)]
     return out
 
 
@@ -74,21 +75,22 @@ class LinearModel:
 
     def scores(self, text: str) -> dict[str, float]:
         """class → decision value (higher is better)."""
+        return dict(zip(self.classes, self.score_array(text).tolist(), strict=True))
+
+    def score_array(self, text: str):
+        """Decision values in the order of `self.classes`."""
         import numpy as np
 
-        tf: dict[int, int] = {}
-        index = self.index
-        for g in analyse(text):
-            j = index.get(g)
-            if j is not None:
-                tf[j] = tf.get(j, 0) + 1
-        if not tf:
-            return dict(zip(self.classes, self.intercepts.tolist(), strict=True))
-        idx = np.fromiter(tf.keys(), dtype=np.int64, count=len(tf))
-        vals = (1.0 + np.log(np.fromiter(tf.values(), dtype=np.float32, count=len(tf)))) * self.idf[idx]
+        counts = Counter(analyse(text))  # counted in C; each distinct gram looked up once
+        pos = np.fromiter(map(self.index.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))
+        known = pos >= 0
+        if not known.any():
+            return self.intercepts.astype(np.float64)
+        idx = pos[known]
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))[known]
+        vals = (1.0 + np.log(tf)) * self.idf[idx]
         vals /= float(np.sqrt(vals @ vals)) or 1.0
-        acc = vals @ self.weights[idx] + self.intercepts
-        return dict(zip(self.classes, acc.tolist(), strict=True))
+        return (vals @ self.weights[idx] + self.intercepts).astype(np.float64)
 
     def to_dict(self) -> dict:
         import base64

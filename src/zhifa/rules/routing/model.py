@@ -20,6 +20,8 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from zhifa.rules.routing import knowledge as kb
 from zhifa.rules.routing.linear import LinearModel
 from zhifa.rules.routing.text import (
@@ -154,28 +156,64 @@ class Router:
         self._default_idf = max(self.idf.values(), default=1.0)
 
     def _reindex(self) -> None:
-        self._index: dict[str, list[tuple[int, float]]] = {}
-        for i, d in enumerate(self.docs):
-            for k, v in d.vec.items():
-                self._index.setdefault(k, []).append((i, v))
-        self._memory_index: dict[str, list[tuple[int, float]]] = {}
-        for i, (_, vec) in enumerate(self.memory):
-            for k, v in vec.items():
-                self._memory_index.setdefault(k, []).append((i, v))
+        """Arrays for scoring: every profile and remembered report as a sparse matrix by feature
+        (rows gathered per report with numpy), and every label's prior, measure and voter row."""
+        import numpy as np
 
-    def _neighbours(self, q: dict[str, float]) -> dict[str, float]:
+        self._fid: dict[str, int] = {k: j for j, k in enumerate(self.idf)}
+        for d in self.docs:
+            for k in d.vec:
+                self._fid.setdefault(k, len(self._fid))
+        self._doc_csr = _Sparse.build(self._fid, [d.vec for d in self.docs])
+        self._memory_csr = _Sparse.build(self._fid, [vec for _, vec in self.memory])
+        self._memory_labels = [label for label, _ in self.memory]
+        # Labels in sorted order: ties in score are broken by label, as a sort by (−score, label).
+        classes = self.linear.classes if self.linear is not None else []
+        self._labels = sorted({d.label for d in self.docs} | set(classes))
+        pos = {label: i for i, label in enumerate(self._labels)}
+        self._label_pos = pos
+        self._doc_label = np.array([pos[d.label] for d in self.docs], dtype=np.int64)
+        self._doc_unique = len(set(self._doc_label.tolist())) == len(self.docs)
+        self._doc_factor = np.array(
+            [d.weight * self.priors.get(d.label, 1.0) for d in self.docs], dtype=np.float64
+        )
+        self._doc_weight = np.array([d.weight for d in self.docs], dtype=np.float64)
+        # label → its (first) document, for the words that explain a voter-only candidate
+        first_doc = np.full(len(self._labels), -1, dtype=np.int64)
+        for i, d in enumerate(self.docs):
+            if first_doc[pos[d.label]] < 0:
+                first_doc[pos[d.label]] = i
+        self._label_doc = first_doc
+        measures = sorted({m for m in self.measures.values() if m})
+        self._measure_docs = {
+            m: np.array([self.measures.get(d.label, "") == m for d in self.docs]) for m in measures
+        }
+        self._measure_labels = {
+            m: np.array([self.measures.get(label, "") == m for label in self._labels]) for m in measures
+        }
+        self._lin_label = np.array([pos[c] for c in classes], dtype=np.int64)
+        self._in_linear = np.zeros(len(self._labels), dtype=bool)
+        self._in_linear[self._lin_label] = True
+        self._none_pos = pos.get(NONE, -1)
+
+    def _query_ids(self, q: dict[str, float]):
+        import numpy as np
+
+        fid = self._fid
+        ids = np.fromiter((fid[k] for k in q), dtype=np.int64, count=len(q))
+        vals = np.fromiter(q.values(), dtype=np.float64, count=len(q))
+        return ids, vals
+
+    def _neighbours(self, ids, vals) -> dict[str, float]:
         """label → similarity of the closest remembered report, where it is close enough."""
         if not self.memory:
             return {}
-        sims: dict[int, float] = {}
-        for key, qv in q.items():
-            for i, v in self._memory_index.get(key, ()):
-                sims[i] = sims.get(i, 0.0) + qv * v
+        sims = self._memory_csr.dot(ids, vals, len(self.memory))
         out: dict[str, float] = {}
-        for i, sim in sims.items():
-            if sim >= NEIGHBOUR_MIN:
-                label = self.memory[i][0]
-                out[label] = max(out.get(label, 0.0), sim)
+        for i in np.flatnonzero(sims >= NEIGHBOUR_MIN).tolist():
+            label = self._memory_labels[i]
+            sim = float(sims[i])
+            out[label] = max(out.get(label, 0.0), sim)
         return out
 
     # ---- learning without retraining -------------------------------------------------------------
@@ -394,45 +432,84 @@ class Router:
             vec[k] = _tf(v) * idf
         return _normalise(vec), surf
 
-    def _scores(self, text: str) -> tuple[dict[str, tuple[float, int]], dict[str, float], dict[str, str]]:
-        """label → (score, doc index), with the query vector and its surfaces."""
+    def _scores(self, text: str):
+        """Every label's score (−inf where nothing speaks for it) and the document that explains
+        it (−1 for none), with the query vector and its surfaces. Labels as in `self._labels`."""
         q, surf = self.query_vector(text)
-        scores: dict[int, float] = {}
-        for key, qv in q.items():
-            for i, dv in self._index.get(key, ()):
-                scores[i] = scores.get(i, 0.0) + qv * dv
+        ids, vals = self._query_ids(q)
+        n_labels = len(self._labels)
+        cos_doc = self._doc_csr.dot(ids, vals, len(self.docs))
         asked = requested_measures(text)
-        best: dict[str, tuple[float, int]] = {}
-        for i, s in scores.items():
-            d = self.docs[i]
-            prior = self.priors.get(d.label, 1.0)
-            if asked and self.measures.get(d.label, "") in asked:
-                prior = REQUESTED_MEASURE_PRIOR  # the report asks for this measure or inspection
-            s = s * d.weight * prior
-            if d.label not in best or s > best[d.label][0]:
-                best[d.label] = (s, i)
+        factor = self._doc_factor
+        label_mask = None
+        if asked:
+            # The report asks for this measure or inspection: its items' prior is raised.
+            doc_mask = np.zeros(len(self.docs), dtype=bool)
+            label_mask = np.zeros(n_labels, dtype=bool)
+            for m in asked:
+                if m in self._measure_docs:
+                    doc_mask |= self._measure_docs[m]
+                    label_mask |= self._measure_labels[m]
+            if doc_mask.any():
+                factor = np.where(doc_mask, self._doc_weight * REQUESTED_MEASURE_PRIOR, factor)
+        present = cos_doc > 0.0
+        s_doc = cos_doc * factor
+        cos = np.full(n_labels, -np.inf)
+        doc_of = np.full(n_labels, -1, dtype=np.int64)
+        hit = np.flatnonzero(present)
+        if self._doc_unique:
+            cos[self._doc_label[hit]] = s_doc[hit]
+            doc_of[self._doc_label[hit]] = hit
+        else:
+            for i in hit.tolist():
+                j = self._doc_label[i]
+                if s_doc[i] > cos[j]:
+                    cos[j], doc_of[j] = s_doc[i], i
         if self.linear is not None:
             # The linear voter decides the order; the profile similarity (which also holds what was
             # learned since training) adds to it. Its decision values are margins around 0.
-            index = {d.label: i for i, d in enumerate(self.docs)}
-            blended: dict[str, tuple[float, int]] = {}
-            for label, v in self.linear.scores(text).items():
-                cos, i = best.get(label, (0.0, index.get(label, -1)))
-                bonus = REQUESTED_MEASURE_BONUS if asked and self.measures.get(label, "") in asked else 0.0
-                if label == NONE:
-                    bonus += NONE_BIAS
-                blended[label] = (LINEAR_SHIFT + v + BLEND * cos + bonus, i)
-            for label, (cos, i) in best.items():  # labels the linear voter never saw
-                blended.setdefault(label, (BLEND * cos, i))
-            best = blended
-        for label, sim in self._neighbours(q).items():
-            score, i = best.get(label, (0.0, -1))
-            best[label] = (score + NEIGHBOUR_WEIGHT * sim, i)
-        return best, q, surf
+            found = cos > -np.inf
+            best = np.where(found, BLEND * cos, -np.inf)
+            lin = self._lin_label
+            bonus = np.zeros(n_labels)
+            if label_mask is not None:
+                bonus[label_mask] = REQUESTED_MEASURE_BONUS
+            if self._none_pos >= 0:
+                bonus[self._none_pos] += NONE_BIAS
+            base = np.where(found, BLEND * cos, 0.0)
+            best[lin] = LINEAR_SHIFT + self.linear.score_array(text) + base[lin] + bonus[lin]
+            doc_of = np.where(found | ~self._in_linear, doc_of, self._label_doc)
+        else:
+            best = cos
+        for label, sim in self._neighbours(ids, vals).items():
+            j = self._label_pos.get(label)
+            if j is None:
+                continue
+            if best[j] == -np.inf:
+                best[j], doc_of[j] = 0.0, -1
+            best[j] += NEIGHBOUR_WEIGHT * sim
+        return best, doc_of, q, surf
+
+    def _order(self, best, k: int) -> list[int]:
+        """Label positions of the `k` best, by score then label."""
+        n = int(np.count_nonzero(best > -np.inf))
+        if n == 0:
+            return []
+        k = min(k, n)
+        if k < len(best) // 2:
+            part = np.argpartition(-best, k - 1)[:k]
+            cut = best[part].min()
+            part = np.flatnonzero(best >= cut)  # all ties at the cut, so that labels break them
+        else:
+            part = np.flatnonzero(best > -np.inf)
+        order = part[np.lexsort((part, -best[part]))]
+        return order[:k].tolist()
 
     def rank(self, text: str, k: int = 3, also: bool = True) -> Ranking:
-        best, q, surf = self._scores(text)
-        order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[: max(k, 2)]
+        best, doc_of, q, surf = self._scores(text)
+        top = self._order(best, max(k, 2))
+        labels = self._labels
+        order = [(labels[j], (float(best[j]), int(doc_of[j]))) for j in top]
         second = order[1][1][0] if len(order) > 1 else 0.0
         order = order[:k]
         if order and order[0][0] != NONE and order[0][1][0] < MIN_ITEM_SCORE:
@@ -445,9 +522,9 @@ class Router:
             cands.append(Candidate(label or None, round(s, 4), words))
         if not cands:
             cands = [Candidate(None, 0.0, [])]
-        top = cands[0].score
+        top_score = cands[0].score
         # The margin over the runner-up, whatever the first is: the calibration was fitted on it.
-        ranking = Ranking(cands, confidence(top, top - second))
+        ranking = Ranking(cands, confidence(top_score, top_score - second))
         if also:
             ranking.also = self._other_matters(text, ranking)
         return ranking
@@ -466,12 +543,14 @@ class Router:
         seen = {main}
         out: list[tuple[Candidate, str]] = []
         for clause in clauses:
-            best, q, surf = self._scores(clause)
-            if not best:
+            best, doc_of, q, surf = self._scores(clause)
+            top = self._order(best, 2)
+            if not top:
                 continue
-            order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
-            label, (score, i) = order[0]
-            runner = order[1][1][0] if len(order) > 1 else 0.0
+            label = self._labels[top[0]]
+            score = float(best[top[0]])
+            i = int(doc_of[top[0]])
+            runner = float(best[top[1]]) if len(top) > 1 else 0.0
             if not label or label in seen or score < ALSO_MIN_SCORE or score - runner < ALSO_MIN_MARGIN:
                 continue
             seen.add(label)
@@ -661,6 +740,46 @@ def _normalise(vec: dict[str, float]) -> dict[str, float]:
     if norm == 0:
         return {}
     return {k: v / norm for k, v in vec.items()}
+
+
+class _Sparse:
+    """Rows of sparse vectors stored by feature (CSC-like), so that a report's few features gather
+    every row's dot product with numpy instead of a Python loop over an inverted index."""
+
+    def __init__(self, indptr, rows, data) -> None:
+        self.indptr, self.rows, self.data = indptr, rows, data
+
+    @classmethod
+    def build(cls, fid: dict[str, int], vecs: list[dict[str, float]]) -> _Sparse:
+        cols: list[int] = []
+        rows: list[int] = []
+        data: list[float] = []
+        for r, vec in enumerate(vecs):
+            for k, v in vec.items():
+                cols.append(fid[k])
+                rows.append(r)
+                data.append(v)
+        c = np.asarray(cols, dtype=np.int64)
+        order = np.argsort(c, kind="stable")
+        indptr = np.zeros(len(fid) + 1, dtype=np.int64)
+        np.add.at(indptr, c + 1, 1)
+        return cls(
+            np.cumsum(indptr),
+            np.asarray(rows, dtype=np.int64)[order],
+            np.asarray(data, dtype=np.float64)[order],
+        )
+
+    def dot(self, ids, vals, n_rows: int):
+        """Every row's dot product with the query (feature ids and values)."""
+        start = self.indptr[ids]
+        lens = self.indptr[ids + 1] - start
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(n_rows)
+        # positions start[i], start[i]+1, …, start[i]+lens[i]-1 for every query feature i
+        offsets = np.repeat(start - np.cumsum(lens) + lens, lens) + np.arange(total)
+        weights = np.repeat(vals, lens) * self.data[offsets]
+        return np.bincount(self.rows[offsets], weights=weights, minlength=n_rows)
 
 
 __all__ = ["NONE", "Candidate", "CatalogueItem", "Example", "LexiconEntry", "Ranking", "Router"]
