@@ -59,7 +59,9 @@ class LinearModel:
 
         vec = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, min_df=MIN_DF, lowercase=False)
         x = vec.fit_transform(list(texts))
-        svm = LinearSVC(C=C, max_iter=5000)
+        # A fixed seed: liblinear shuffles the samples, and a county retraining the same data
+        # should get the same model (and the bench the same figures).
+        svm = LinearSVC(C=C, max_iter=5000, random_state=0)
         svm.fit(x, list(labels), sample_weight=list(weights) if weights is not None else None)
         coef = svm.coef_
         inter = svm.intercept_
