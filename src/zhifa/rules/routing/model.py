@@ -522,40 +522,59 @@ class Router:
             cands.append(Candidate(label or None, round(s, 4), words))
         if not cands:
             cands = [Candidate(None, 0.0, [])]
+        matters = self._clause_matters(text) if also else []
+        margin_to = second
+        if matters:
+            cands, moved = _main_first(cands, matters)
+            if moved:
+                # The margin is then negative: the report waits for a dispatcher, who may split it.
+                margin_to = max(c.score for c in cands[1:])
         top_score = cands[0].score
         # The margin over the runner-up, whatever the first is: the calibration was fitted on it.
-        ranking = Ranking(cands, confidence(top_score, top_score - second))
-        if also:
-            ranking.also = self._other_matters(text, ranking)
+        ranking = Ranking(cands, confidence(top_score, top_score - margin_to))
+        if matters:
+            ranking.also = self._also(ranking.item, matters)
         return ranking
 
-    def _other_matters(self, text: str, ranking: Ranking) -> list[tuple[Candidate, str]]:
-        """Matters named in other parts of the report than the first candidate's.
+    def _clause_matters(self, text: str) -> list[_Matter]:
+        """The matter each part of a report names on its own, in the order the report names them.
 
         A report of several matters reads as clauses ("…占道经营，另外后厨油烟直排…"): each clause is
-        ranked alone, and a clause whose best item is another item, with a score that would have
-        routed it on its own, names another matter. The whole report's first item stays first.
+        ranked alone, and a clause whose best item has a score that would have routed it on its
+        own, clear of the clause's runner-up, names a matter.
         """
         clauses = [c for c in split_clauses(text) if len(c) >= MIN_CLAUSE_CHARS]
         if len(clauses) < 2:
             return []
-        main = ranking.item
-        seen = {main}
-        out: list[tuple[Candidate, str]] = []
-        for clause in clauses:
+        out: list[_Matter] = []
+        for pos, clause in enumerate(clauses):
             best, doc_of, q, surf = self._scores(clause)
             top = self._order(best, 2)
             if not top:
                 continue
             label = self._labels[top[0]]
             score = float(best[top[0]])
-            i = int(doc_of[top[0]])
             runner = float(best[top[1]]) if len(top) > 1 else 0.0
-            if not label or label in seen or score < ALSO_MIN_SCORE or score - runner < ALSO_MIN_MARGIN:
+            if not label or score < ALSO_MIN_SCORE or score - runner < ALSO_MIN_MARGIN:
                 continue
-            seen.add(label)
-            out.append((Candidate(label, round(score, 4), self._why(q, surf, self.docs[i])), clause))
-        return out[:MAX_ALSO]
+            if _EMPHASIS.search(clause):
+                pos = -1  # "主要是晚上吵": the reporter says which matter is the main one
+            out.append(_Matter(pos, label, score, clause, q, surf, int(doc_of[top[0]])))
+        return out
+
+    def _also(self, main: str | None, matters: list[_Matter]) -> list[tuple[Candidate, str]]:
+        """Matters named in other parts of the report than the first candidate's."""
+        seen = {main}
+        out: list[tuple[Candidate, str]] = []
+        for m in matters:
+            if m.label in seen:
+                continue
+            seen.add(m.label)
+            words = self._why(m.q, m.surf, self.docs[m.doc])
+            out.append((Candidate(m.label, round(m.score, 4), words), m.clause))
+            if len(out) == MAX_ALSO:
+                break
+        return out
 
     def _why(self, q: dict[str, float], surf: dict[str, str], doc: _Doc, n: int = 4) -> list[str]:
         """The report's words that contributed most to this document's score."""
@@ -705,6 +724,46 @@ MIN_CLAUSE_CHARS = 6
 ALSO_MIN_SCORE = 0.22
 ALSO_MIN_MARGIN = 0.03
 MAX_ALSO = 2
+
+
+# A clause in which the reporter says which matter is the main one.
+_EMPHASIS = re.compile(r"主要是|最主要|主要问题|关键是|重点是|最要紧")
+# A report that names several matters is routed first to the one it names first (or says is the
+# main one), when the whole report ranks that item close behind: how a dispatcher reads it, and
+# what the reporter put first is usually what made them report.
+MAIN_FIRST_RATIO = 0.75
+
+
+@dataclass
+class _Matter:
+    pos: int  # the clause's place in the report (−1: the reporter says it is the main one)
+    label: str
+    score: float
+    clause: str
+    q: dict[str, float]
+    surf: dict[str, str]
+    doc: int
+
+
+def _main_first(cands: list[Candidate], matters: list[_Matter]) -> tuple[list[Candidate], bool]:
+    """The candidates with the first-named matter first, where the report names several (see
+    MAIN_FIRST_RATIO); and whether the order changed."""
+    first_at: dict[str, int] = {}
+    for m in matters:
+        first_at[m.label] = min(m.pos, first_at.get(m.label, m.pos))
+    main = cands[0]
+    if main.item is None or main.item not in first_at:
+        return cands, False
+    best = None
+    for c in cands[1:]:
+        at = first_at.get(c.item) if c.item else None
+        if at is None or at >= first_at[main.item] or c.score < MAIN_FIRST_RATIO * main.score:
+            continue
+        if best is None or at < first_at[best.item]:
+            best = c
+    if best is None:
+        return cands, False
+    return [best, *[c for c in cands if c is not best]], True
 
 
 def split_clauses(text: str) -> list[str]:
