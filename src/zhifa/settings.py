@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "zhifa.supervision",
     "zhifa.api",
     "zhifa.web",
+    "zhifa.demo",
 ]
 
 MIDDLEWARE = [
