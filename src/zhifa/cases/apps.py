@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "zhifa.cases"
     verbose_name = "执法办案"
+
+    def ready(self) -> None:
+        # Documents builds its contexts from a case file; cases gives it the builder, so that
+        # documents needs no import of cases (cases calls documents, not the other way round).
+        from zhifa.cases.services import to_casefile
+        from zhifa.documents.services import register_casefile_builder
+
+        register_casefile_builder(to_casefile)

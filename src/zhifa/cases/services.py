@@ -20,6 +20,7 @@ from django.utils import timezone
 from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Officer
 from zhifa.core import audit
 from zhifa.core.calendar import work_calendar
+from zhifa.documents.services import DECISION_DOCUMENT
 from zhifa.org.models import Township
 from zhifa.rules import casefile as cf
 from zhifa.rules.deadlines import upcoming_deadlines
@@ -81,16 +82,6 @@ def to_casefile(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
     return cf.canonical(out)
 
 
-# The document kind that carries each kind of decision. Its 文号 is taken from that kind's counter
-# when the decision is made (zhifa.documents.services.take_decision_number), and the document
-# generated later reuses it.
-_DECISION_DOCUMENT = {
-    "penalty": "penalty_decision",
-    "no_penalty": "no_penalty_decision",
-    "demolition_order": "demolition_notice",
-}
-
-
 def _with_document_no(case: Case) -> dict[str, Any] | None:
     """The decision with the 文号 it is known by.
 
@@ -101,12 +92,12 @@ def _with_document_no(case: Case) -> dict[str, Any] | None:
 
     dec = case.decision
     docs = getattr(case, "documents", None)
-    if not dec or case.imported or docs is None or dec.get("kind") not in _DECISION_DOCUMENT:
+    if not dec or case.imported or docs is None or dec.get("kind") not in DECISION_DOCUMENT:
         return dec
     if counter_number(dec.get("doc_no", "")) is not None:
         return dec
     no = (
-        docs.filter(kind=_DECISION_DOCUMENT[dec["kind"]], voided_at__isnull=True)
+        docs.filter(kind=DECISION_DOCUMENT[dec["kind"]], voided_at__isnull=True)
         .order_by("-generated_at", "-id")
         .values_list("doc_no", flat=True)
         .first()

@@ -1,10 +1,11 @@
 """Generating the numbered legal documents of a case, and reading them back.
 
 `generate(case, kind, user)` builds the context from the case (through the exchange dict that
-`zhifa.cases.services.to_casefile` gives, plus the township, county and catalogue data the format
-does not carry), takes the next 文号 of the township for that kind and year under a row lock,
-renders DOCX and PDF and stores both with their SHA-256, all in one transaction: a failed render
-leaves no number used, and two clerks generating at once never get the same number.
+`zhifa.cases.services.to_casefile` gives, registered by the cases app with
+`register_casefile_builder`, plus the township, county and catalogue data the format does not
+carry), takes the next 文号 of the township for that kind and year under a row lock, renders DOCX
+and PDF and stores both with their SHA-256, all in one transaction: a failed render leaves no
+number used, and two clerks generating at once never get the same number.
 
 A decision (行政处罚决定书, 不予行政处罚决定书, 限期拆除通知书) is different: its 文号 is taken from the
 same counter when the decision is made (`take_decision_number`, called by `cases.actions.do_decide`),
@@ -18,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,6 +55,28 @@ DATE_KEYS: dict[str, str | tuple[str, ...]] = {
 }
 assert set(DATE_KEYS) == set(kinds.BY_CODE)
 DECISION_KINDS = ("penalty_decision", "no_penalty_decision", "demolition_notice")
+# The document kind that carries each kind of decision. Its 文号 is taken from that kind's counter
+# when the decision is made (`take_decision_number`), and the document generated later reuses it.
+DECISION_DOCUMENT = {
+    "penalty": "penalty_decision",
+    "no_penalty": "no_penalty_decision",
+    "demolition_order": "demolition_notice",
+}
+
+# How a stored case becomes its case file (`zhifa.cases.services.to_casefile`), plugged in by the
+# cases app when Django is ready: cases calls documents, so documents may not import cases.
+_casefile_of: Callable[..., dict[str, Any]] | None = None
+
+
+def register_casefile_builder(build: Callable[..., dict[str, Any]]) -> None:
+    global _casefile_of
+    _casefile_of = build
+
+
+def _casefile(case) -> dict[str, Any]:
+    if _casefile_of is None:
+        raise RuntimeError("zhifa.cases is not installed: no case file builder is registered")
+    return _casefile_of(case)
 
 
 class DocumentError(ValidationError):
@@ -72,11 +96,8 @@ def sha256(data: bytes) -> str:
 
 
 def can_generate(user, case) -> bool:
-    from zhifa.cases.models import Case
-
-    return (
-        user.can("documents.generate") and Case.objects.restrict(user, "change").filter(pk=case.pk).exists()
-    )
+    cases = type(case).objects
+    return user.can("documents.generate") and cases.restrict(user, "change").filter(pk=case.pk).exists()
 
 
 def visible(user):
@@ -109,8 +130,6 @@ def township_extra(township: Township, item_code: str | None) -> dict[str, Any]:
 
 def context_for_case(case, kind: str, extra: dict | None = None, today: dt.date | None = None) -> dict:
     """The context of document `kind` for a stored case (without its 文号)."""
-    from zhifa.cases.services import to_casefile
-
     kinds.get(kind)
     base = township_extra(case.township, case.item_code)
     # The decision document generated here is the one the later documents cite.
@@ -123,7 +142,7 @@ def context_for_case(case, kind: str, extra: dict | None = None, today: dt.date 
         base["decision_doc_no"] = decision.doc_no
         base["served_doc_name"] = decision.title
         base["served_doc_no"] = decision.doc_no
-    ctx = context_from_casefile(to_casefile(case), {**base, **(extra or {})}, work_calendar())
+    ctx = context_from_casefile(_casefile(case), {**base, **(extra or {})}, work_calendar())
     if not ctx.get("issue_date"):
         keys = DATE_KEYS[kind] if isinstance(DATE_KEYS[kind], tuple) else (DATE_KEYS[kind],)
         recorded = next((ctx[k] for k in keys if ctx.get(k)), None)
@@ -133,10 +152,9 @@ def context_for_case(case, kind: str, extra: dict | None = None, today: dt.date 
 
 def expected_for(case) -> list[tuple[str, str]]:
     """The documents the case's record calls for (checklist.expected_kinds on its exchange dict)."""
-    from zhifa.cases.services import to_casefile
     from zhifa.documents.checklist import expected_kinds
 
-    return expected_kinds(to_casefile(case))
+    return expected_kinds(_casefile(case))
 
 
 def next_number(township: Township, kind: str, year: int) -> int:
@@ -160,9 +178,7 @@ def take_decision_number(case, decision_kind: str, year: int) -> str:
 
     Call inside the transaction that records the decision: a refused decision rolls the counter back
     and uses no number."""
-    from zhifa.cases.services import _DECISION_DOCUMENT
-
-    kind = _DECISION_DOCUMENT[decision_kind]
+    kind = DECISION_DOCUMENT[decision_kind]
     return kinds.format_doc_no(case.township.name, kind, year, next_number(case.township, kind, year))
 
 
@@ -181,10 +197,8 @@ def decision_number(case, kind: str) -> tuple[int, int, str] | None:
 
     Imported cases keep their file's numbers and their documents are numbered as any other; so are
     decisions recorded before decisions were numbered from the counter (no counter-made number)."""
-    from zhifa.cases.services import _DECISION_DOCUMENT
-
     dec = case.decision
-    if case.imported or not dec or _DECISION_DOCUMENT.get(dec.get("kind")) != kind:
+    if case.imported or not dec or DECISION_DOCUMENT.get(dec.get("kind")) != kind:
         return None
     parsed = counter_number(dec.get("doc_no", ""))
     return (*parsed, dec["doc_no"]) if parsed else None
@@ -324,13 +338,10 @@ def void(doc: Document, user, reason: str) -> Document:
     """Void a document generated in error; the number stays used, with the reason on record.
 
     A decision's document regenerated afterwards carries the decision's number again (`generate`)."""
-    from zhifa.cases.models import Case
-
     doc = Document.objects.select_for_update().get(pk=doc.pk)
-    if (
-        not user.can("documents.generate")
-        or not Case.objects.restrict(user, "change").filter(pk=doc.case_id).exists()
-    ):
+    cases = Document._meta.get_field("case").related_model.objects  # the case app's, by the FK
+    may = user.can("documents.generate") and cases.restrict(user, "change").filter(pk=doc.case_id).exists()
+    if not may:
         raise PermissionDenied("您无权作废该文书")
     reason = (reason or "").strip()
     if not reason:
