@@ -163,16 +163,6 @@ def knowledge_fingerprint() -> str:
 _knowledge_fp: str | None = None
 
 
-def router_for(county: County | str | int | None = None) -> tuple[Router, dict[str, str]]:
-    """The county's router (newest stored model, else built from the catalogue) and item → department.
-
-    A stored model built from an older catalogue is rebuilt in memory from today's catalogue and
-    the stored examples, so a new item is routable before anyone retrains.
-    """
-    loaded = _load(county)
-    return loaded.router, loaded.departments
-
-
 def _load(county: County | str | int | None) -> _Loaded:
     c = resolve_county(county)
     # Two small queries per call (newest model id, catalogue fingerprint) instead of a time-based

@@ -128,15 +128,9 @@ def case_new(request):
     )
 
 
-def _document_kinds() -> list[tuple[str, str]] | None:
-    """The documents module's kinds when its `generate` service exists (built in parallel)."""
-    try:
-        from zhifa.documents import kinds
-        from zhifa.documents import services as docs
-    except ImportError:
-        return None
-    if not hasattr(docs, "generate"):
-        return None
+def _document_kinds() -> list[tuple[str, str]]:
+    from zhifa.documents import kinds
+
     return list(kinds.CHOICES)
 
 
@@ -268,9 +262,6 @@ def _documents(case: Case) -> list:
 
 def _generate_document(request, case: Case):
     kinds = _document_kinds()
-    if kinds is None:
-        messages.error(request, "文书模块尚未启用。")
-        return redirect("web:cases:detail", pk=case.pk)
     from zhifa.documents import services as docs
 
     kind = request.POST.get("kind", "")
