@@ -2,10 +2,11 @@
 
 A step is checked before it is stored: who may record it (role, certificate, three different
 people for handling, review and decision), whether the township holds the item on that day
-(`zhifa.catalogue.services.holding_on`), the procedure's order, the exchange format's field rules,
-and finally `zhifa.rules.review.check_step`, which refuses a step that would itself create a legal
-defect, with the finding's message citing the article. After the step the case's live review
-findings are stored (`zhifa.cases.services.refresh_findings`).
+(`zhifa.catalogue.services.holding_on`, the rule of `zhifa.rules.holdings`), the procedure's
+order, the exchange format's field rules, and finally `zhifa.rules.review.check_step`, which
+refuses a step that would itself create a legal defect, with the finding's message citing the
+article. After the step the case's live review findings are stored
+(`zhifa.cases.services.refresh_findings`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from zhifa.core import audit
 from zhifa.core.calendar import work_calendar
 from zhifa.documents.services import take_decision_number
 from zhifa.rules import casefile as cf
+from zhifa.rules import holdings
 from zhifa.rules.review import DEFECT, check_step, with_step
 from zhifa.rules.review._base import ACTING, FIELD
 from zhifa.rules.workdays import CalendarGapError
@@ -148,11 +150,11 @@ def _separate(case: Case, role: str, key: str) -> None:
 
 def _authority(township, item_code: str, day: dt.date) -> dict[str, Any]:
     """The holding on `day` in exchange shape, refusing when the township does not hold the item."""
-    auth = holding_on(township, item_code, day)
+    # A case needs the list in force on the day: no first-version allowance (holdings.STRICT).
+    auth = holding_on(township, item_code, day, holdings.STRICT)
     if not auth.held:
-        article = (
-            "《行政处罚法》第二十条" if auth.source == "entrusted" else "《行政处罚法》第二十四条、第三十八条"
-        )
+        entrusted = auth.source == holdings.ENTRUSTED
+        article = "《行政处罚法》第二十条" if entrusted else "《行政处罚法》第二十四条、第三十八条"
         _refuse(f"{township}在{day}无权办理执法事项{item_code}：{auth.reason}（{article}）。")
     ent = auth.entrustment
     return {

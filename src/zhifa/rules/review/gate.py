@@ -21,6 +21,7 @@ import datetime as dt
 
 from zhifa.rules import deadlines as dl
 from zhifa.rules.casefile import parse_date
+from zhifa.rules.holdings import ENTRUSTED
 from zhifa.rules.review._base import DEFECT, CaseView, money, rule, yuan
 
 MEASURE_ZH = {"seizure": "扣押", "sealing": "查封"}
@@ -73,7 +74,7 @@ def coe_entrusted_measure(v: CaseView) -> str | None:
     """强制法 第17条第1款: the power to impose coercive measures cannot be entrusted."""
     started = v.first("seizure_started")
     auth = v.case.get("authority") or {}
-    if started is None or auth.get("source") != "entrusted":
+    if started is None or auth.get("source") != ENTRUSTED:
         return None
     what = MEASURE_ZH.get(started[1].get("measure"), "查封、扣押")
     return (
