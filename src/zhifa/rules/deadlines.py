@@ -24,6 +24,7 @@ import weakref
 from bisect import bisect_right
 from collections.abc import Callable
 
+from zhifa.rules import periods as P
 from zhifa.rules.workdays import CalendarGapError, WorkCalendar, add_months, add_years
 
 __all__ = [
@@ -174,33 +175,33 @@ def later_than(d: dt.date, deadline: Callable[[], dt.date]) -> bool:
 def statement_period_end(notice: dt.date, statement_days: int, hearing_right: bool, cal) -> dt.date:
     """Last day of the statement/defence period, raised to the 5-working-day hearing-request
     period when the notice offers a hearing (处罚法 第45条, 第64条第1项, 第85条)."""
-    days = max(statement_days, 5) if hearing_right else statement_days
+    days = max(statement_days, P.HEARING_REQUEST_WORKDAYS) if hearing_right else statement_days
     return cal.add_workdays(notice, days) if days > 0 else notice
 
 
 def hearing_request_end(notice: dt.date, cal) -> dt.date:
     """Last day on which a hearing request binds the agency (处罚法 第64条第1项, 第85条)."""
-    return cal.add_workdays(notice, 5)
+    return cal.add_workdays(notice, P.HEARING_REQUEST_WORKDAYS)
 
 
 def decision_limit(filed: dt.date) -> dt.date:
     """Filed + 90 calendar days, no roll-forward (处罚法 第60条)."""
-    return filed + dt.timedelta(days=90)
+    return filed + dt.timedelta(days=P.DECISION_LIMIT_DAYS)
 
 
 def service_deadline(decided: dt.date, cal) -> dt.date:
     """Service of the decision document to an absent party: 7 working days (处罚法 第61条, 第85条)."""
-    return cal.add_workdays(decided, 7)
+    return cal.add_workdays(decided, P.SERVICE_WORKDAYS)
 
 
 def disclosure_deadline(decided: dt.date, cal) -> dt.date:
     """Publication of a penalty decision: 7 working days (国办发〔2018〕118号)."""
-    return cal.add_workdays(decided, 7)
+    return cal.add_workdays(decided, P.DISCLOSURE_WORKDAYS)
 
 
 def payment_due(served: dt.date, cal) -> dt.date:
     """Served + 15 days, rolled forward (处罚法 第67条第3款; 民法典 第203条)."""
-    return cal.roll_forward(served + dt.timedelta(days=15))
+    return cal.roll_forward(served + dt.timedelta(days=P.PAYMENT_DAYS))
 
 
 def remedy_notice_complete(notice: dict | None) -> bool:
@@ -210,39 +211,41 @@ def remedy_notice_complete(notice: dict | None) -> bool:
     return bool(
         notice.get("reconsideration_body")
         and notice.get("court")
-        and (notice.get("reconsideration_days") or 0) >= 60
-        and (notice.get("litigation_months") or 0) >= 6
+        and (notice.get("reconsideration_days") or 0) >= P.RECONSIDERATION_DAYS
+        and (notice.get("litigation_months") or 0) >= P.LITIGATION_MONTHS
     )
 
 
 def litigation_end(served: dt.date, complete_notice: bool, cal) -> dt.date:
     """L(served): 6 months (诉讼法 第46条), or 1 year without a complete remedy notice
     (行诉解释 第64条), rolled forward."""
-    return cal.roll_forward(add_months(served, 6 if complete_notice else 12))
+    months = P.LITIGATION_MONTHS if complete_notice else P.LITIGATION_MONTHS_NO_NOTICE
+    return cal.roll_forward(add_months(served, months))
 
 
 def court_window(served: dt.date, complete_notice: bool, cal) -> tuple[dt.date, dt.date]:
     """(L, W): a court application must be after L and on or before W = L + 3 months, rolled
     forward (强制法 第53条; 行诉解释 第156条)."""
     end = litigation_end(served, complete_notice, cal)
-    return end, cal.roll_forward(add_months(end, 3))
+    return end, cal.roll_forward(add_months(end, P.COURT_WINDOW_MONTHS))
 
 
 def reminder_end(reminder: dt.date, cal) -> dt.date:
     """10 working days after the reminder's service; the application must come later
     (强制法 第54条, 第69条)."""
-    return cal.add_workdays(reminder, 10)
+    return cal.add_workdays(reminder, P.REMINDER_WORKDAYS)
 
 
 def seizure_allowed_end(start: dt.date, extension_days: int = 0) -> dt.date:
     """Start + 30 days, plus a valid extension of at most 30 days (强制法 第25条)."""
-    return start + dt.timedelta(days=30 + min(max(extension_days, 0), 30))
+    extension = min(max(extension_days, 0), P.SEIZURE_EXTENSION_MAX_DAYS)
+    return start + dt.timedelta(days=P.SEIZURE_DAYS + extension)
 
 
 def limitation_end(ended: dt.date, grave_harm: bool) -> dt.date:
     """Ended + 2 years, or 5 years for grave harm to life, health or financial safety
     (处罚法 第36条); no roll-forward."""
-    return add_years(ended, 5 if grave_harm else 2)
+    return add_years(ended, P.LIMITATION_YEARS_GRAVE if grave_harm else P.LIMITATION_YEARS)
 
 
 def allowed_surcharge(fine, due: dt.date, on: dt.date):
@@ -252,7 +255,7 @@ def allowed_surcharge(fine, due: dt.date, on: dt.date):
 
     overdue = (on - due).days
     f = Decimal(str(fine))
-    amount = min(f, f * Decimal("0.03") * max(overdue, 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    amount = min(f, f * P.SURCHARGE_RATE * max(overdue, 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return overdue, amount
 
 
@@ -401,8 +404,9 @@ def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, 
         ext = first.get("seizure_extended")
         start = D(seizure)
         days = 0
-        if ext and ext.get("approved_by") and D(ext) <= start + dt.timedelta(days=30):
-            days = int(ext.get("days") or 0) if (ext.get("days") or 0) <= 30 else 0
+        if ext and ext.get("approved_by") and D(ext) <= start + dt.timedelta(days=P.SEIZURE_DAYS):
+            ext_days = ext.get("days") or 0
+            days = int(ext_days) if ext_days <= P.SEIZURE_EXTENSION_MAX_DAYS else 0
         add(
             "COE-SEIZURE-30D",
             "查封、扣押期限届满",
