@@ -5,10 +5,9 @@ day strictly after D; months by 民法典 第202条 (`add_months`); the party's 
 litigation, the court-application window) roll forward to the next working day, the agency's own
 limits (90-day decision, seizure term, limitation) never do.
 
-Every function accepts a `WorkCalendar` (or the `FastCalendar` built from it by `fast()`; both
-have the same methods and the same results, including `CalendarGapError` for a year without a
-published arrangement). `fast(cal)` precomputes working-day ordinals over the calendar's years,
-so `add_workdays` is one list lookup instead of a day-by-day walk; it is cached per calendar.
+Every function accepts a `WorkCalendar` (`zhifa.rules.workdays`), which precomputes its working
+days as ordinals on first use: `add_workdays` is one list lookup, and a year without a published
+arrangement raises `CalendarGapError`.
 
 A `CalendarGapError` for year Y means the true answer is on or after Y-01-01 (the walk reached
 Y without finishing). `later_than(d, thunk)` uses that to decide "is d after the deadline?"
@@ -20,8 +19,6 @@ without the missing year whenever d is before Y.
 from __future__ import annotations
 
 import datetime as dt
-import weakref
-from bisect import bisect_right
 from collections.abc import Callable
 
 from zhifa.rules import periods as P
@@ -29,7 +26,6 @@ from zhifa.rules.workdays import CalendarGapError, WorkCalendar, add_months, add
 
 __all__ = [
     "CalendarGapError",
-    "FastCalendar",
     "add_months",
     "add_years",
     "allowed_surcharge",
@@ -50,112 +46,10 @@ __all__ = [
     "upcoming_deadlines",
 ]
 
-_DAY = dt.timedelta(days=1)
 
-
-class FastCalendar:
-    """Same answers as `WorkCalendar`, with working days precomputed as ordinals.
-
-    The index covers every known year; runs of consecutive known years are indexed together,
-    and a computation that would leave a run raises `CalendarGapError` for the first unknown
-    year, exactly like the day-by-day walk of `WorkCalendar`.
-    """
-
-    __slots__ = ("_base", "_cal", "_count", "_run_end", "_wd", "_work", "years")
-
-    def __init__(self, cal: WorkCalendar):
-        self._cal = cal
-        self.years = cal.years
-        if not cal.years:
-            self._base = 0
-            self._work = b""
-            self._count: list[int] = []
-            self._wd: list[int] = []
-            self._run_end: dict[int, int] = {}
-            return
-        lo, hi = min(cal.years), max(cal.years)
-        base = dt.date(lo, 1, 1).toordinal()
-        end = dt.date(hi, 12, 31).toordinal()
-        work = bytearray(end - base + 1)
-        count = [0] * (end - base + 1)  # working days in [base, ordinal]
-        wd: list[int] = []
-        hol, extra = cal.holidays, cal.workdays
-        n = 0
-        d = dt.date(lo, 1, 1)
-        for i in range(end - base + 1):
-            if d.year in cal.years and (d in extra or (d not in hol and d.weekday() < 5)):
-                work[i] = 1
-                n += 1
-                wd.append(base + i)
-            count[i] = n
-            d += _DAY
-        self._base = base
-        self._work = bytes(work)
-        self._count = count
-        self._wd = wd
-        # last ordinal of the run of consecutive known years containing each known year
-        run_end: dict[int, int] = {}
-        for y in sorted(cal.years, reverse=True):
-            run_end[y] = run_end.get(y + 1, dt.date(y, 12, 31).toordinal())
-        self._run_end = run_end
-
-    def _check(self, d: dt.date) -> None:
-        if d.year not in self.years:
-            raise CalendarGapError(d.year)
-
-    def is_workday(self, d: dt.date) -> bool:
-        if d.year not in self.years:
-            raise CalendarGapError(d.year)
-        return self._work[d.toordinal() - self._base] == 1
-
-    def add_workdays(self, start: dt.date, n: int) -> dt.date:
-        """The n-th working day strictly after `start` (the start day is not counted)."""
-        if n < 1:
-            raise ValueError("工作日数必须为正整数")
-        if start.year not in self.years:
-            return self._cal.add_workdays(start, n)
-        o = start.toordinal()
-        k = self._count[o - self._base] + n - 1
-        run_end = self._run_end[start.year]
-        if k < len(self._wd) and self._wd[k] <= run_end:
-            return dt.date.fromordinal(self._wd[k])
-        raise CalendarGapError(dt.date.fromordinal(run_end).year + 1)
-
-    def roll_forward(self, d: dt.date) -> dt.date:
-        """The party's period ending on a non-working day ends on the next working day."""
-        if d.year not in self.years:
-            raise CalendarGapError(d.year)
-        o = d.toordinal()
-        if self._work[o - self._base]:
-            return d
-        i = bisect_right(self._wd, o)
-        run_end = self._run_end[d.year]
-        if i < len(self._wd) and self._wd[i] <= run_end:
-            return dt.date.fromordinal(self._wd[i])
-        raise CalendarGapError(dt.date.fromordinal(run_end).year + 1)
-
-    def workdays_between(self, start: dt.date, end: dt.date) -> int:
-        """Working days in (start, end], i.e. which working day after `start` is `end`."""
-        if end <= start:
-            return 0
-        if start.year in self.years and end.year in self.years:
-            if end.toordinal() <= self._run_end[start.year]:
-                return self._count[end.toordinal() - self._base] - self._count[start.toordinal() - self._base]
-        return self._cal.workdays_between(start, end)
-
-
-_fast_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def fast(cal: WorkCalendar | FastCalendar) -> FastCalendar:
-    """The precomputed form of `cal` (built once per calendar value)."""
-    if isinstance(cal, FastCalendar):
-        return cal
-    hit = _fast_cache.get(cal)
-    if hit is None:
-        hit = FastCalendar(cal)
-        _fast_cache[cal] = hit
-    return hit
+def fast(cal: WorkCalendar) -> WorkCalendar:
+    """`cal` itself: `WorkCalendar` indexes its working days on first use (kept for callers)."""
+    return cal
 
 
 def later_than(d: dt.date, deadline: Callable[[], dt.date]) -> bool:
@@ -273,7 +167,6 @@ def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, 
     """
     from zhifa.rules.casefile import parse_date
 
-    cal = fast(cal)
     evs = case.get("events") or []
     first: dict[str, dict] = {}
     last: dict[str, dict] = {}
