@@ -8,7 +8,7 @@ take the acting user, check capability and scope, and run in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
@@ -25,12 +25,15 @@ from zhifa.catalogue.models import (
     CatalogueVersion,
     DiscretionTier,
     Entrustment,
+    EntrustmentItem,
     Entry,
     Item,
     PublishedVersionError,
     UsageCount,
 )
 from zhifa.org.models import County, Township
+from zhifa.rules import holdings
+from zhifa.rules.holdings import Authority  # re-exported: callers import it from here
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -106,39 +109,71 @@ def version_state(version: CatalogueVersion, today: dt.date | None = None) -> st
 # ---- holdings --------------------------------------------------------------------------------
 
 
-@dataclass
-class Authority:
-    """Whether a township may exercise an item on a date, and on what ground."""
+def holding_facts(township: Township | str, items: list[Item] | None = None) -> holdings.HoldingFacts:
+    """The township's published versions, items and entrustments as plain data for
+    `zhifa.rules.holdings` (only what concerns `items` when given)."""
+    t = _township(township)
+    versions = list(
+        CatalogueVersion.objects.filter(township=t, status=CatalogueVersion.PUBLISHED)
+        .exclude(effective_date=None)
+        .order_by("effective_date", "number")
+        .values_list("id", "number", "effective_date")
+    )
+    entries = Entry.objects.filter(version_id__in=[v[0] for v in versions])
+    ents = Entrustment.objects.filter(township=t)
+    links = EntrustmentItem.objects.filter(entrustment__township=t)
+    if items is not None:
+        entries = entries.filter(item__in=items)
+        links = links.filter(item__in=items)
+    by_version: dict[int, dict[str, str]] = {v[0]: {} for v in versions}
+    item_facts: dict[str, holdings.ItemFacts] = {}
+    for version_id, code, source, revoked_on, revoke_reason in entries.values_list(
+        "version_id", "item__code", "source", "item__revoked_on", "item__revoke_reason"
+    ):
+        by_version[version_id][code] = source
+        item_facts[code] = holdings.ItemFacts(code, revoked_on, revoke_reason)
+    for it in items or []:
+        item_facts[it.code] = holdings.ItemFacts(it.code, it.revoked_on, it.revoke_reason)
+    codes_of: dict[int, set[str]] = {}
+    for ent_id, code in links.values_list("entrustment_id", "item__code"):
+        codes_of.setdefault(ent_id, set()).add(code)
+    if items is not None:
+        ents = ents.filter(pk__in=list(codes_of))
+    return holdings.HoldingFacts(
+        versions=tuple(
+            holdings.VersionFacts(number, day, by_version[vid], f"{t.name}执法事项清单第{number}版")
+            for vid, number, day in versions
+        ),
+        items=item_facts,
+        entrustments=tuple(
+            holdings.EntrustmentFacts(
+                doc_no=e.doc_no,
+                department=e.department.code,
+                valid_from=e.valid_from,
+                valid_to=e.valid_to,
+                items=frozenset(codes_of.get(e.pk, ())),
+                ended_on=e.ended_on,
+                end_reason=e.end_reason,
+            )
+            for e in ents.select_related("department")
+        ),
+    )
 
-    held: bool
-    source: str | None = None
-    held_from: dt.date | None = None
-    held_until: dt.date | None = None
-    entrustment: dict[str, Any] | None = None
-    reason: str = ""
-    version: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
-
-def _entrustment_dict(e: Entrustment) -> dict[str, Any]:
-    # Case files copy this dict into the exchange format, which knows these four keys only and
-    # checks acts against valid_from…valid_to: after an early end (提前终止) valid_to is therefore
-    # the last day covered, not the end of the written term.
-    return {
-        "doc_no": e.doc_no,
-        "department": e.department.code,
-        "valid_from": e.valid_from,
-        "valid_to": e.last_day,
-    }
-
-
-def holding_on(township: Township | str, item: Item | str, on: dt.date) -> Authority:
-    """Whether `township` may exercise `item` on the date `on`.
+def holding_on(
+    township: Township | str,
+    item: Item | str,
+    on: dt.date,
+    before_first: holdings.BeforeFirst = holdings.STRICT,
+) -> Authority:
+    """Whether `township` may exercise `item` on the date `on` (`zhifa.rules.holdings.holding`).
 
     Held means: the item is in the township's catalogue version in force on that date
     (published, effective_date ≤ on, not superseded by a later version effective ≤ on),
     the item is not revoked (收回) on that date, and for an entrusted item (委托) a valid
-    entrustment covers the date (valid_from ≤ on ≤ valid_to).
+    entrustment covers the date (valid_from ≤ on ≤ valid_to, before any early end).
+    `before_first` chooses the rule for a day before the first published version (STRICT:
+    nothing held; FIRST_VERSION: the first version judges, for routing reports).
 
     `township` and `item` may be model instances or codes. Returns an `Authority` with
     `held`, `source` ("statutory"/"empowered"/"entrusted" or None), `held_from`/`held_until`
@@ -151,111 +186,14 @@ def holding_on(township: Township | str, item: Item | str, on: dt.date) -> Autho
         it = _item(item, t.county_id)
     except Item.DoesNotExist:
         return Authority(held=False, reason=f"执法事项{item}不存在")
-    versions = published_versions(t)
-    current_idx = None
-    for i, v in enumerate(versions):
-        if v.effective_date <= on:
-            current_idx = i
-    if current_idx is None:
-        return Authority(held=False, reason="未持有：该乡镇（街道）在该日期没有生效的执法事项清单")
-    held_in = set(Entry.objects.filter(version__in=versions, item=it).values_list("version_id", flat=True))
-    current = versions[current_idx]
-    if current.id not in held_in:
-        return Authority(held=False, version=current.number, reason=f"未持有：{current}中无此事项")
-    entry = Entry.objects.get(version=current, item=it)
-    source = entry.source
-    if it.is_revoked(on):
-        return Authority(
-            held=False,
-            source=source,
-            version=current.number,
-            reason=f"已收回：该事项已于{it.revoked_on:%Y-%m-%d}收回"
-            + (f"（{it.revoke_reason}）" if it.revoke_reason else ""),
-        )
-    # The run of consecutive versions holding the item around the current one.
-    start = current_idx
-    while start > 0 and versions[start - 1].id in held_in:
-        start -= 1
-    end = current_idx
-    while end + 1 < len(versions) and versions[end + 1].id in held_in:
-        end += 1
-    held_from = versions[start].effective_date
-    held_until = versions[end + 1].effective_date - dt.timedelta(days=1) if end + 1 < len(versions) else None
-    if it.revoked_on is not None:
-        last = it.revoked_on - dt.timedelta(days=1)
-        held_until = last if held_until is None else min(held_until, last)
-    ent_info = None
-    if source == ENTRUSTED:
-        ents = list(
-            Entrustment.objects.filter(township=t, items=it)
-            .select_related("department")
-            .order_by("valid_from")
-        )
-        valid = [e for e in ents if e.covers(on)]
-        if not valid:
-            # An early end (提前终止) inside the term says more than an older expired document.
-            ended = [e for e in ents if e.is_ended(on) and e.valid_from <= on <= e.valid_to]
-            expired = [e for e in ents if e.valid_to < on]
-            future = [e for e in ents if e.valid_from > on]
-            if ended:
-                e = ended[-1]
-                reason = f"委托已提前终止：委托书{e.doc_no}自{e.ended_on:%Y-%m-%d}起终止" + (
-                    f"（{e.end_reason}）" if e.end_reason else ""
-                )
-                ent_info = _entrustment_dict(e)
-            elif expired:
-                e = expired[-1]
-                reason = f"委托已过期：委托书{e.doc_no}有效期至{e.valid_to:%Y-%m-%d}"
-                ent_info = _entrustment_dict(e)
-            elif future:
-                e = future[0]
-                reason = f"委托尚未生效：委托书{e.doc_no}自{e.valid_from:%Y-%m-%d}起有效"
-                ent_info = _entrustment_dict(e)
-            else:
-                reason = "无有效委托：该委托事项没有委托书"
-            return Authority(
-                held=False, source=source, version=current.number, entrustment=ent_info, reason=reason
-            )
-        e = max(valid, key=lambda x: x.last_day)
-        ent_info = _entrustment_dict(e)
-        held_from = max(held_from, e.valid_from)
-        held_until = e.last_day if held_until is None else min(held_until, e.last_day)
-    return Authority(
-        held=True,
-        source=source,
-        held_from=held_from,
-        held_until=held_until,
-        entrustment=ent_info,
-        version=current.number,
-    )
+    return holdings.holding(holding_facts(t, [it]), it.code, on, before_first)
 
 
-def held_item_codes(township_code: str, on: dt.date) -> set[str]:
+def held_item_codes(
+    township_code: str, on: dt.date, before_first: holdings.BeforeFirst = holdings.STRICT
+) -> set[str]:
     """Codes of the items `township_code` may exercise on `on` (same rule as `holding_on`)."""
-    t = _township(township_code)
-    version = version_in_force(t, on)
-    if version is None:
-        return set()
-    rows = Entry.objects.filter(version=version).filter(
-        Q(item__revoked_on__isnull=True) | Q(item__revoked_on__gt=on)
-    )
-    codes: set[str] = set()
-    entrusted: set[int] = set()
-    for item_id, code, source in rows.values_list("item_id", "item__code", "source"):
-        if source == ENTRUSTED:
-            entrusted.add(item_id)
-        else:
-            codes.add(code)
-    if entrusted:
-        covered = (
-            Entrustment.objects.filter(
-                township=t, valid_from__lte=on, valid_to__gte=on, item_links__item_id__in=entrusted
-            )
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
-            .values_list("item_links__item__code", "item_links__item_id")
-        )
-        codes.update(code for code, item_id in covered if item_id in entrusted)
-    return codes
+    return holdings.held_codes(holding_facts(township_code), on, before_first)
 
 
 def held_items(township: Township, on: dt.date) -> list[Entry]:

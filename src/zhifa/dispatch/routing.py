@@ -23,12 +23,13 @@ from django.db.models import Count, Max, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from zhifa.catalogue.models import ENTRUSTED, CatalogueVersion, Entrustment, Item
-from zhifa.catalogue.services import held_item_codes, items_for_routing
+from zhifa.catalogue.models import Item
+from zhifa.catalogue.services import holding_facts, items_for_routing
 from zhifa.core import audit
 from zhifa.dispatch import llm_voter
 from zhifa.dispatch.models_router import RouterModel, RoutingExample
 from zhifa.org.models import County
+from zhifa.rules import holdings
 from zhifa.rules.routing import Example, Router, decide_handler
 from zhifa.rules.routing.model import REVIEW_BELOW, Candidate, Ranking, confidence
 
@@ -316,77 +317,34 @@ def learn_file(rows: Iterable[LabelledRow], county: County | str | int | None = 
 
 
 class HeldItems:
-    """`held_item_codes(township, day)` memoised over the days on which it cannot change.
+    """`zhifa.rules.holdings.held_codes` per township and day, memoised over the days on which it
+    cannot change.
 
-    What a township holds changes only on a version's effective date, an item's revocation date,
-    and an entrustment's first day or the day after its last; between two such days the answer is
-    the same, so a year of reports costs a few dozen catalogue lookups instead of one per day.
-    The rule itself stays in `zhifa.catalogue.services.held_item_codes`.
+    Each township's facts (versions, items, entrustments) are read once; what a township holds
+    changes only on a version's effective date, an item's revocation date, and an entrustment's
+    first day, the day after its term or its early end (`holdings.breakpoints`). Between two
+    such days the answer is the same, so a year of reports costs one load per township.
 
-    Before a township's first published version the catalogue holds nothing, yet reports from
-    those days still need a handler: importing a county's list (`zhifa import-county`, effective
-    "today" by default) records a list that was already in force, so for a day before the first
-    version the first version's items count, each entrusted item only if an entrustment of it to
-    the township is valid on that day. Later versions are followed exactly.
+    Reports are routed under the `FIRST_VERSION` policy: before a township's first published
+    version the first version's items count (an imported list was in force before the import
+    day), each entrusted item only on days an entrustment covers (see `zhifa.rules.holdings`).
     """
 
     def __init__(self) -> None:
+        self._facts: dict[str, holdings.HoldingFacts] = {}
         self._breaks: dict[str, list[dt.date]] = {}
         self._held: dict[tuple[str, dt.date | None], set[str]] = {}
-        self._first: dict[str, CatalogueVersion | None] = {}
-
-    def _breakpoints(self, township: str) -> list[dt.date]:
-        days = set(
-            CatalogueVersion.objects.filter(township__code=township, status=CatalogueVersion.PUBLISHED)
-            .exclude(effective_date=None)
-            .values_list("effective_date", flat=True)
-        )
-        days.update(
-            Item.objects.filter(county__townships__code=township)
-            .exclude(revoked_on=None)
-            .values_list("revoked_on", flat=True)
-        )
-        for start, end in Entrustment.objects.filter(township__code=township).values_list(
-            "valid_from", "valid_to"
-        ):
-            days.add(start)
-            days.add(end + dt.timedelta(days=1))
-        return sorted(days)
 
     def on(self, township: str, day: dt.date) -> set[str]:
-        if township not in self._breaks:
-            self._breaks[township] = self._breakpoints(township)
+        if township not in self._facts:
+            self._facts[township] = holding_facts(township)
+            self._breaks[township] = holdings.breakpoints(self._facts[township])
         breaks = self._breaks[township]
         i = bisect_right(breaks, day)
         key = (township, breaks[i - 1] if i else None)
         if key not in self._held:
-            first = self._first_version(township)
-            if first is not None and day < first.effective_date:
-                self._held[key] = self._before_first(township, first, day)
-            else:
-                self._held[key] = held_item_codes(township, day)
+            self._held[key] = holdings.held_codes(self._facts[township], day, holdings.FIRST_VERSION)
         return self._held[key]
-
-    def _first_version(self, township: str) -> CatalogueVersion | None:
-        if township not in self._first:
-            self._first[township] = (
-                CatalogueVersion.objects.filter(township__code=township, status=CatalogueVersion.PUBLISHED)
-                .exclude(effective_date=None)
-                .order_by("effective_date", "number")
-                .first()
-            )
-        return self._first[township]
-
-    def _before_first(self, township: str, first: CatalogueVersion, day: dt.date) -> set[str]:
-        """The first version's items as held on `day` (see the class note)."""
-        on_first_day = held_item_codes(township, first.effective_date)
-        entrusted = set(first.entries.filter(source=ENTRUSTED).values_list("item__code", flat=True))
-        covered = set(
-            Entrustment.objects.filter(
-                township__code=township, valid_from__lte=day, valid_to__gte=day, items__code__in=entrusted
-            ).values_list("items__code", flat=True)
-        )
-        return (on_first_day - entrusted) | (entrusted & covered)
 
 
 def _with_vote(router: Router, text: str, voter: llm_voter.Config, names: dict[str, str]) -> Ranking:

@@ -618,9 +618,16 @@ class HandlerChoice:
 
 def decide_handler(report: Report, item_code: str | None, on: dt.date) -> HandlerChoice:
     """The township's team when the township where the report lies holds the item; otherwise
-    the item's department via the county centre; no item: the service queue."""
+    the item's department via the county centre; no item: the service queue.
+
+    A thin adapter: the decision is `zhifa.rules.routing.decide_handler` (the one the router's
+    suggestion uses) on the holding of `zhifa.rules.holdings` under the same `FIRST_VERSION`
+    policy, so a suggestion and the routing of the same report agree.
+    """
     from zhifa.catalogue.models import Item
     from zhifa.catalogue.services import holding_on
+    from zhifa.rules import holdings
+    from zhifa.rules.routing import decide_handler as handler_rule
 
     if not item_code:
         return HandlerChoice(Report.SERVICE, township=report.township, reason="非执法事项，转服务类事项队列")
@@ -629,15 +636,18 @@ def decide_handler(report: Report, item_code: str | None, on: dt.date) -> Handle
     )
     if item is None:
         raise ValidationError({"item_code": f"执法事项编码“{item_code}”在本县清单中不存在"})
-    if report.township_id:
-        auth = holding_on(report.township, item, on)
-        if auth.held:
-            return HandlerChoice(
-                Report.TOWNSHIP, township=report.township, squad=item.domain, reason="乡镇（街道）持有该事项"
-            )
-        reason = auth.reason
-    else:
-        reason = "事件不在任何乡镇（街道）范围内"
+    township = report.township if report.township_id else None
+    auth = holding_on(township, item, on, holdings.FIRST_VERSION) if township is not None else None
+    ref = handler_rule(
+        item.code,
+        township.code if township is not None else None,
+        {item.code} if auth is not None and auth.held else set(),
+        {item.code: item.department.code},
+    )
+    if ref.startswith("township:"):
+        reason = "乡镇（街道）持有该事项" + (f"（{auth.note}）" if auth is not None and auth.note else "")
+        return HandlerChoice(Report.TOWNSHIP, township=township, squad=item.domain, reason=reason)
+    reason = auth.reason if auth is not None else "事件不在任何乡镇（街道）范围内"
     return HandlerChoice(Report.DEPARTMENT, department=item.department, squad=item.domain, reason=reason)
 
 

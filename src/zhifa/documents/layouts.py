@@ -27,6 +27,16 @@ from zhifa.documents.content import (
 )
 from zhifa.documents.context import check, complete, penalty_text
 from zhifa.documents.textfmt import as_date, cn_date, cn_number, fine_text, short_date, yuan
+from zhifa.rules.periods import (
+    HEARING_REQUEST_WORKDAYS,
+    LITIGATION_MONTHS,
+    PAYMENT_DAYS,
+    RECONSIDERATION_DAYS,
+    REMINDER_WORKDAYS,
+    SEIZURE_DAYS,
+    STATEMENT_DAYS_DEFAULT,
+    SURCHARGE_PERCENT,
+)
 
 BLANK = "__________"
 LAWS = {
@@ -37,14 +47,8 @@ LAWS = {
 }
 CPF, QZF, FYF, SSF = (LAWS[k] for k in ("处罚法", "强制法", "复议法", "诉讼法"))
 
-# The statutory periods, printed in words (tests look for them).
-RECONSIDERATION_DAYS = 60  # 复议法 第20条
-LITIGATION_MONTHS = 6  # 诉讼法 第46条
-PAYMENT_DAYS = 15  # 处罚法 第67条第3款
-SURCHARGE_PERCENT = 3  # 处罚法 第72条第1款第1项
-HEARING_REQUEST_WORKDAYS = 5  # 处罚法 第64条第1项, 第85条
-REMINDER_WORKDAYS = 10  # 强制法 第35条, 第54条, 第69条
-SEIZURE_MAX_DAYS = 30  # 强制法 第25条
+# The statutory periods, printed in words (tests look for them); defined in zhifa.rules.periods.
+SEIZURE_MAX_DAYS = SEIZURE_DAYS  # 强制法 第25条
 PAY_DEFAULT = "指定的银行或者通过电子支付系统缴纳"
 
 
@@ -376,7 +380,7 @@ def rectification_order(ctx: dict) -> Document:
 
 def prior_notice(ctx: dict) -> Document:
     doc = header("prior_notice", ctx)
-    days = int(ctx.get("statement_days") or 5)
+    days = int(ctx.get("statement_days") or STATEMENT_DAYS_DEFAULT)
     proposed = ctx.get("proposed_penalty") or (
         penalty_text(ctx.get("penalties") or ["fine"], ctx.get("proposed_fine") or ctx.get("fine") or 0)
         if ctx.get("penalties") or ctx.get("proposed_fine") or ctx.get("fine")

@@ -5,10 +5,9 @@ day strictly after D; months by 民法典 第202条 (`add_months`); the party's 
 litigation, the court-application window) roll forward to the next working day, the agency's own
 limits (90-day decision, seizure term, limitation) never do.
 
-Every function accepts a `WorkCalendar` (or the `FastCalendar` built from it by `fast()`; both
-have the same methods and the same results, including `CalendarGapError` for a year without a
-published arrangement). `fast(cal)` precomputes working-day ordinals over the calendar's years,
-so `add_workdays` is one list lookup instead of a day-by-day walk; it is cached per calendar.
+Every function accepts a `WorkCalendar` (`zhifa.rules.workdays`), which precomputes its working
+days as ordinals on first use: `add_workdays` is one list lookup, and a year without a published
+arrangement raises `CalendarGapError`.
 
 A `CalendarGapError` for year Y means the true answer is on or after Y-01-01 (the walk reached
 Y without finishing). `later_than(d, thunk)` uses that to decide "is d after the deadline?"
@@ -20,15 +19,13 @@ without the missing year whenever d is before Y.
 from __future__ import annotations
 
 import datetime as dt
-import weakref
-from bisect import bisect_right
 from collections.abc import Callable
 
+from zhifa.rules import periods as P
 from zhifa.rules.workdays import CalendarGapError, WorkCalendar, add_months, add_years
 
 __all__ = [
     "CalendarGapError",
-    "FastCalendar",
     "add_months",
     "add_years",
     "allowed_surcharge",
@@ -49,112 +46,10 @@ __all__ = [
     "upcoming_deadlines",
 ]
 
-_DAY = dt.timedelta(days=1)
 
-
-class FastCalendar:
-    """Same answers as `WorkCalendar`, with working days precomputed as ordinals.
-
-    The index covers every known year; runs of consecutive known years are indexed together,
-    and a computation that would leave a run raises `CalendarGapError` for the first unknown
-    year, exactly like the day-by-day walk of `WorkCalendar`.
-    """
-
-    __slots__ = ("_base", "_cal", "_count", "_run_end", "_wd", "_work", "years")
-
-    def __init__(self, cal: WorkCalendar):
-        self._cal = cal
-        self.years = cal.years
-        if not cal.years:
-            self._base = 0
-            self._work = b""
-            self._count: list[int] = []
-            self._wd: list[int] = []
-            self._run_end: dict[int, int] = {}
-            return
-        lo, hi = min(cal.years), max(cal.years)
-        base = dt.date(lo, 1, 1).toordinal()
-        end = dt.date(hi, 12, 31).toordinal()
-        work = bytearray(end - base + 1)
-        count = [0] * (end - base + 1)  # working days in [base, ordinal]
-        wd: list[int] = []
-        hol, extra = cal.holidays, cal.workdays
-        n = 0
-        d = dt.date(lo, 1, 1)
-        for i in range(end - base + 1):
-            if d.year in cal.years and (d in extra or (d not in hol and d.weekday() < 5)):
-                work[i] = 1
-                n += 1
-                wd.append(base + i)
-            count[i] = n
-            d += _DAY
-        self._base = base
-        self._work = bytes(work)
-        self._count = count
-        self._wd = wd
-        # last ordinal of the run of consecutive known years containing each known year
-        run_end: dict[int, int] = {}
-        for y in sorted(cal.years, reverse=True):
-            run_end[y] = run_end.get(y + 1, dt.date(y, 12, 31).toordinal())
-        self._run_end = run_end
-
-    def _check(self, d: dt.date) -> None:
-        if d.year not in self.years:
-            raise CalendarGapError(d.year)
-
-    def is_workday(self, d: dt.date) -> bool:
-        if d.year not in self.years:
-            raise CalendarGapError(d.year)
-        return self._work[d.toordinal() - self._base] == 1
-
-    def add_workdays(self, start: dt.date, n: int) -> dt.date:
-        """The n-th working day strictly after `start` (the start day is not counted)."""
-        if n < 1:
-            raise ValueError("工作日数必须为正整数")
-        if start.year not in self.years:
-            return self._cal.add_workdays(start, n)
-        o = start.toordinal()
-        k = self._count[o - self._base] + n - 1
-        run_end = self._run_end[start.year]
-        if k < len(self._wd) and self._wd[k] <= run_end:
-            return dt.date.fromordinal(self._wd[k])
-        raise CalendarGapError(dt.date.fromordinal(run_end).year + 1)
-
-    def roll_forward(self, d: dt.date) -> dt.date:
-        """The party's period ending on a non-working day ends on the next working day."""
-        if d.year not in self.years:
-            raise CalendarGapError(d.year)
-        o = d.toordinal()
-        if self._work[o - self._base]:
-            return d
-        i = bisect_right(self._wd, o)
-        run_end = self._run_end[d.year]
-        if i < len(self._wd) and self._wd[i] <= run_end:
-            return dt.date.fromordinal(self._wd[i])
-        raise CalendarGapError(dt.date.fromordinal(run_end).year + 1)
-
-    def workdays_between(self, start: dt.date, end: dt.date) -> int:
-        """Working days in (start, end], i.e. which working day after `start` is `end`."""
-        if end <= start:
-            return 0
-        if start.year in self.years and end.year in self.years:
-            if end.toordinal() <= self._run_end[start.year]:
-                return self._count[end.toordinal() - self._base] - self._count[start.toordinal() - self._base]
-        return self._cal.workdays_between(start, end)
-
-
-_fast_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def fast(cal: WorkCalendar | FastCalendar) -> FastCalendar:
-    """The precomputed form of `cal` (built once per calendar value)."""
-    if isinstance(cal, FastCalendar):
-        return cal
-    hit = _fast_cache.get(cal)
-    if hit is None:
-        hit = FastCalendar(cal)
-        _fast_cache[cal] = hit
-    return hit
+def fast(cal: WorkCalendar) -> WorkCalendar:
+    """`cal` itself: `WorkCalendar` indexes its working days on first use (kept for callers)."""
+    return cal
 
 
 def later_than(d: dt.date, deadline: Callable[[], dt.date]) -> bool:
@@ -174,33 +69,33 @@ def later_than(d: dt.date, deadline: Callable[[], dt.date]) -> bool:
 def statement_period_end(notice: dt.date, statement_days: int, hearing_right: bool, cal) -> dt.date:
     """Last day of the statement/defence period, raised to the 5-working-day hearing-request
     period when the notice offers a hearing (处罚法 第45条, 第64条第1项, 第85条)."""
-    days = max(statement_days, 5) if hearing_right else statement_days
+    days = max(statement_days, P.HEARING_REQUEST_WORKDAYS) if hearing_right else statement_days
     return cal.add_workdays(notice, days) if days > 0 else notice
 
 
 def hearing_request_end(notice: dt.date, cal) -> dt.date:
     """Last day on which a hearing request binds the agency (处罚法 第64条第1项, 第85条)."""
-    return cal.add_workdays(notice, 5)
+    return cal.add_workdays(notice, P.HEARING_REQUEST_WORKDAYS)
 
 
 def decision_limit(filed: dt.date) -> dt.date:
     """Filed + 90 calendar days, no roll-forward (处罚法 第60条)."""
-    return filed + dt.timedelta(days=90)
+    return filed + dt.timedelta(days=P.DECISION_LIMIT_DAYS)
 
 
 def service_deadline(decided: dt.date, cal) -> dt.date:
     """Service of the decision document to an absent party: 7 working days (处罚法 第61条, 第85条)."""
-    return cal.add_workdays(decided, 7)
+    return cal.add_workdays(decided, P.SERVICE_WORKDAYS)
 
 
 def disclosure_deadline(decided: dt.date, cal) -> dt.date:
     """Publication of a penalty decision: 7 working days (国办发〔2018〕118号)."""
-    return cal.add_workdays(decided, 7)
+    return cal.add_workdays(decided, P.DISCLOSURE_WORKDAYS)
 
 
 def payment_due(served: dt.date, cal) -> dt.date:
     """Served + 15 days, rolled forward (处罚法 第67条第3款; 民法典 第203条)."""
-    return cal.roll_forward(served + dt.timedelta(days=15))
+    return cal.roll_forward(served + dt.timedelta(days=P.PAYMENT_DAYS))
 
 
 def remedy_notice_complete(notice: dict | None) -> bool:
@@ -210,39 +105,41 @@ def remedy_notice_complete(notice: dict | None) -> bool:
     return bool(
         notice.get("reconsideration_body")
         and notice.get("court")
-        and (notice.get("reconsideration_days") or 0) >= 60
-        and (notice.get("litigation_months") or 0) >= 6
+        and (notice.get("reconsideration_days") or 0) >= P.RECONSIDERATION_DAYS
+        and (notice.get("litigation_months") or 0) >= P.LITIGATION_MONTHS
     )
 
 
 def litigation_end(served: dt.date, complete_notice: bool, cal) -> dt.date:
     """L(served): 6 months (诉讼法 第46条), or 1 year without a complete remedy notice
     (行诉解释 第64条), rolled forward."""
-    return cal.roll_forward(add_months(served, 6 if complete_notice else 12))
+    months = P.LITIGATION_MONTHS if complete_notice else P.LITIGATION_MONTHS_NO_NOTICE
+    return cal.roll_forward(add_months(served, months))
 
 
 def court_window(served: dt.date, complete_notice: bool, cal) -> tuple[dt.date, dt.date]:
     """(L, W): a court application must be after L and on or before W = L + 3 months, rolled
     forward (强制法 第53条; 行诉解释 第156条)."""
     end = litigation_end(served, complete_notice, cal)
-    return end, cal.roll_forward(add_months(end, 3))
+    return end, cal.roll_forward(add_months(end, P.COURT_WINDOW_MONTHS))
 
 
 def reminder_end(reminder: dt.date, cal) -> dt.date:
     """10 working days after the reminder's service; the application must come later
     (强制法 第54条, 第69条)."""
-    return cal.add_workdays(reminder, 10)
+    return cal.add_workdays(reminder, P.REMINDER_WORKDAYS)
 
 
 def seizure_allowed_end(start: dt.date, extension_days: int = 0) -> dt.date:
     """Start + 30 days, plus a valid extension of at most 30 days (强制法 第25条)."""
-    return start + dt.timedelta(days=30 + min(max(extension_days, 0), 30))
+    extension = min(max(extension_days, 0), P.SEIZURE_EXTENSION_MAX_DAYS)
+    return start + dt.timedelta(days=P.SEIZURE_DAYS + extension)
 
 
 def limitation_end(ended: dt.date, grave_harm: bool) -> dt.date:
     """Ended + 2 years, or 5 years for grave harm to life, health or financial safety
     (处罚法 第36条); no roll-forward."""
-    return add_years(ended, 5 if grave_harm else 2)
+    return add_years(ended, P.LIMITATION_YEARS_GRAVE if grave_harm else P.LIMITATION_YEARS)
 
 
 def allowed_surcharge(fine, due: dt.date, on: dt.date):
@@ -252,7 +149,7 @@ def allowed_surcharge(fine, due: dt.date, on: dt.date):
 
     overdue = (on - due).days
     f = Decimal(str(fine))
-    amount = min(f, f * Decimal("0.03") * max(overdue, 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    amount = min(f, f * P.SURCHARGE_RATE * max(overdue, 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return overdue, amount
 
 
@@ -270,7 +167,6 @@ def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, 
     """
     from zhifa.rules.casefile import parse_date
 
-    cal = fast(cal)
     evs = case.get("events") or []
     first: dict[str, dict] = {}
     last: dict[str, dict] = {}
@@ -401,8 +297,9 @@ def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, 
         ext = first.get("seizure_extended")
         start = D(seizure)
         days = 0
-        if ext and ext.get("approved_by") and D(ext) <= start + dt.timedelta(days=30):
-            days = int(ext.get("days") or 0) if (ext.get("days") or 0) <= 30 else 0
+        if ext and ext.get("approved_by") and D(ext) <= start + dt.timedelta(days=P.SEIZURE_DAYS):
+            ext_days = ext.get("days") or 0
+            days = int(ext_days) if ext_days <= P.SEIZURE_EXTENSION_MAX_DAYS else 0
         add(
             "COE-SEIZURE-30D",
             "查封、扣押期限届满",

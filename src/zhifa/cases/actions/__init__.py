@@ -2,10 +2,11 @@
 
 A step is checked before it is stored: who may record it (role, certificate, three different
 people for handling, review and decision), whether the township holds the item on that day
-(`zhifa.catalogue.services.holding_on`), the procedure's order, the exchange format's field rules,
-and finally `zhifa.rules.review.check_step`, which refuses a step that would itself create a legal
-defect, with the finding's message citing the article. After the step the case's live review
-findings are stored (`zhifa.cases.services.refresh_findings`).
+(`zhifa.catalogue.services.holding_on`, the rule of `zhifa.rules.holdings`), the procedure's
+order, the exchange format's field rules, and finally `zhifa.rules.review.check_step`, which
+refuses a step that would itself create a legal defect, with the finding's message citing the
+article. After the step the case's live review findings are stored
+(`zhifa.cases.services.refresh_findings`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from zhifa.core import audit
 from zhifa.core.calendar import work_calendar
 from zhifa.documents.services import take_decision_number
 from zhifa.rules import casefile as cf
+from zhifa.rules import deadlines as dl
+from zhifa.rules import holdings, periods
 from zhifa.rules.review import DEFECT, check_step, with_step
 from zhifa.rules.review._base import ACTING, FIELD
 from zhifa.rules.workdays import CalendarGapError
@@ -148,11 +151,11 @@ def _separate(case: Case, role: str, key: str) -> None:
 
 def _authority(township, item_code: str, day: dt.date) -> dict[str, Any]:
     """The holding on `day` in exchange shape, refusing when the township does not hold the item."""
-    auth = holding_on(township, item_code, day)
+    # A case needs the list in force on the day: no first-version allowance (holdings.STRICT).
+    auth = holding_on(township, item_code, day, holdings.STRICT)
     if not auth.held:
-        article = (
-            "《行政处罚法》第二十条" if auth.source == "entrusted" else "《行政处罚法》第二十四条、第三十八条"
-        )
+        entrusted = auth.source == holdings.ENTRUSTED
+        article = "《行政处罚法》第二十条" if entrusted else "《行政处罚法》第二十四条、第三十八条"
         _refuse(f"{township}在{day}无权办理执法事项{item_code}：{auth.reason}（{article}）。")
     ent = auth.entrustment
     return {
@@ -588,9 +591,9 @@ def do_add_event(
                 _refuse("您没有办理案件的权限。")
         if etype == "seizure_started" and not (fields.get("items") or "").strip():
             _refuse("查封、扣押须附财物清单（《行政强制法》第二十四条）。")
-        if etype == "seizure_started" and int(fields.get("term_days") or 0) > 30:
+        if etype == "seizure_started" and int(fields.get("term_days") or 0) > periods.SEIZURE_DAYS:
             _refuse("查封、扣押的期限不得超过三十日（《行政强制法》第二十五条）。")
-        if etype == "seizure_extended" and int(fields.get("days") or 0) > 30:
+        if etype == "seizure_extended" and int(fields.get("days") or 0) > periods.SEIZURE_EXTENSION_MAX_DAYS:
             _refuse("查封、扣押的延长期限不得超过三十日（《行政强制法》第二十五条）。")
         if etype == "served" and fields.get("method") == "electronic" and not fields.pop("consent", False):
             _refuse("当事人书面同意并签订确认书的，方可采用电子方式送达（《行政处罚法》第六十一条第二款）。")
@@ -652,9 +655,9 @@ def standard_remedy(case: Case) -> dict[str, Any]:
     county = case.township.county.name
     return {
         "reconsideration_body": f"{county}人民政府",
-        "reconsideration_days": 60,
+        "reconsideration_days": periods.RECONSIDERATION_DAYS,
         "court": f"{county}人民法院",
-        "litigation_months": 6,
+        "litigation_months": periods.LITIGATION_MONTHS,
     }
 
 
@@ -743,12 +746,15 @@ def do_decide(
 def _late_decision_note(case: Case, on: dt.date, late_reason: str | None, note: str) -> str:
     """A decision after day 90 (处罚法 第60条) is recordable, with its reason in the event's note."""
     filed = case.events.filter(type="filed").values_list("date", flat=True).first()
-    if case.procedure != "general" or filed is None or on <= filed + dt.timedelta(days=90):
+    if case.procedure != "general" or filed is None:
+        return note
+    limit = dl.decision_limit(filed)
+    if on <= limit:
         return note
     reason = (late_reason or "").strip()
     if not reason:
         _refuse(
-            f"本案于{filed}立案，{on}作出决定已超过立案之日起九十日（{filed + dt.timedelta(days=90)}届满），"
+            f"本案于{filed}立案，{on}作出决定已超过立案之日起九十日（{limit}届满），"
             "须记录超期作出决定的理由（或经批准延长办案期限的情况）后方可登记（《行政处罚法》第六十条）。"
         )
     return f"超过九十日作出决定的理由：{reason}" + (f"；{note}" if note else "")

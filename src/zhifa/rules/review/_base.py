@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from zhifa.rules.casefile import EVENT_NAMES_ZH, PENALTY_NAMES_ZH, parse_date
-from zhifa.rules.deadlines import fast
 
 DEFECT = "defect"
 WARNING = "warning"
@@ -56,7 +55,7 @@ class CaseView:
     def __init__(self, case: dict, cal: Any, context: dict | None = None):
         self.case = case
         self.ctx = context or {}
-        self.cal = fast(cal)
+        self.cal = cal  # a WorkCalendar (indexed) or anything with its methods
         self.case_id = case.get("case_id", "")
         self.proc = case.get("procedure")
         self.as_of = parse_date(case["as_of"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from zhifa.rules import deadlines as dl
+from zhifa.rules import periods as P
 from zhifa.rules.review._base import DEFECT, CaseView, rule
 from zhifa.rules.workdays import CalendarGapError, add_months
 
@@ -27,7 +28,7 @@ def coe_seizure_30d(v: CaseView) -> str | None:
             problems.append(f"延长决定于{ed}作出，已超过三十日期限")
         if not e.get("approved_by"):
             problems.append("延长未经负责人批准")
-        if not isinstance(days, int) or days > 30:
+        if not isinstance(days, int) or days > P.SEIZURE_EXTENSION_MAX_DAYS:
             problems.append(f"延长{days}日超过三十日")
         if problems:
             return (
@@ -104,7 +105,7 @@ def coe_court_window(v: CaseView) -> str | None:
         try:
             w_text = str(dl.court_window(v.served_date, complete, v.cal)[1])
         except CalendarGapError:
-            w_text = str(add_months(dt.date.fromisoformat(l_text), 3))
+            w_text = str(add_months(dt.date.fromisoformat(l_text), P.COURT_WINDOW_MONTHS))
     else:
         # W may reach into a year without holiday data; an application before that year is in time
         if not dl.later_than(ad, lambda: dl.court_window(v.served_date, complete, v.cal)[1]):

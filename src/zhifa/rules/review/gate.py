@@ -20,12 +20,14 @@ from __future__ import annotations
 import datetime as dt
 
 from zhifa.rules import deadlines as dl
+from zhifa.rules import periods as P
 from zhifa.rules.casefile import parse_date
+from zhifa.rules.holdings import ENTRUSTED
 from zhifa.rules.review._base import DEFECT, CaseView, money, rule, yuan
 
 MEASURE_ZH = {"seizure": "扣押", "sealing": "查封"}
 # The statement period a notice may give, in working days (choice, docs/case-gate.md).
-STATEMENT_DAYS_MIN, STATEMENT_DAYS_MAX = 1, 30
+STATEMENT_DAYS_MIN, STATEMENT_DAYS_MAX = P.STATEMENT_DAYS_MIN, P.STATEMENT_DAYS_MAX
 
 
 def _pos(v: CaseView) -> dict[int, int]:
@@ -60,7 +62,7 @@ def coe_extension_invalid(v: CaseView) -> str | None:
             f"{what}期限的延长未经行政机关负责人批准，延长无效，"
             "违反《中华人民共和国行政强制法》第二十五条第一款。"
         )
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1 or days > 30:
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1 or days > P.SEIZURE_EXTENSION_MAX_DAYS:
         return (
             f"{what}期限延长{days}日，延长期限应为一至三十日，"
             "违反《中华人民共和国行政强制法》第二十五条第一款。"
@@ -73,7 +75,7 @@ def coe_entrusted_measure(v: CaseView) -> str | None:
     """强制法 第17条第1款: the power to impose coercive measures cannot be entrusted."""
     started = v.first("seizure_started")
     auth = v.case.get("authority") or {}
-    if started is None or auth.get("source") != "entrusted":
+    if started is None or auth.get("source") != ENTRUSTED:
         return None
     what = MEASURE_ZH.get(started[1].get("measure"), "查封、扣押")
     return (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from zhifa.rules import deadlines as dl
+from zhifa.rules import periods as P
 from zhifa.rules.casefile import parse_date
 from zhifa.rules.review._base import (
     CIRCUMSTANCE_ZH,
@@ -207,7 +208,7 @@ def pen_limitation(v: CaseView) -> str | None:
     if not viol.get("ended") or found is None:
         return None
     ended = parse_date(viol["ended"])
-    years = 5 if viol.get("grave_harm") else 2
+    years = P.LIMITATION_YEARS_GRAVE if viol.get("grave_harm") else P.LIMITATION_YEARS
     if found[0] <= dl.limitation_end(ended, bool(viol.get("grave_harm"))):
         return None
     return (
@@ -233,9 +234,9 @@ def pen_remedy_notice(v: CaseView) -> str | None:
             wrong.append("未写明复议机关")
         if not rn.get("court"):
             wrong.append("未写明管辖法院")
-        if (rn.get("reconsideration_days") or 0) < 60:
+        if (rn.get("reconsideration_days") or 0) < P.RECONSIDERATION_DAYS:
             wrong.append(f"复议期限写为{rn.get('reconsideration_days')}日")
-        if (rn.get("litigation_months") or 0) < 6:
+        if (rn.get("litigation_months") or 0) < P.LITIGATION_MONTHS:
             wrong.append(f"起诉期限写为{rn.get('litigation_months')}个月")
         what = f"错误载明（{'，'.join(wrong)}）"
     return (
@@ -311,7 +312,7 @@ def pen_surcharge(v: CaseView) -> str | None:
                 # the due date lies in a year without data, so on or after its 1 January
                 if d >= dt.date(exc.year, 1, 1):
                     raise
-                due = v.served_date + dt.timedelta(days=15)  # not yet due on `d` either way
+                due = v.served_date + dt.timedelta(days=P.PAYMENT_DAYS)  # not yet due on `d` either way
         overdue, allowed = dl.allowed_surcharge(fine, due, d)
         if surcharge > allowed:
             return (

@@ -2,9 +2,10 @@
 
 The rule of the benchmark county README and of issue 4: a report located in township T about
 item I goes to T's enforcement team if T holds I on the report's date (an entrusted item only
-while its entrustment is valid — the caller's `held` set already says so); otherwise up to the
-county centre, which assigns I's department. A matter that is not enforcement has no handler
-("none": the service queue).
+while its entrustment is valid — the caller's `held` set already says so, computed by
+`zhifa.rules.holdings.held_codes` under its FIRST_VERSION policy); otherwise up to the county
+centre, which assigns I's department. A matter that is not enforcement has no handler ("none":
+the service queue). The one handler decision: `zhifa.dispatch.services.decide_handler` adapts it.
 """
 
 from __future__ import annotations
