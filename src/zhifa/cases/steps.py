@@ -14,6 +14,7 @@ from zhifa.cases import actions as A
 from zhifa.cases.models import Case, CaseEvent
 from zhifa.org.models import User
 from zhifa.rules import casefile as cf
+from zhifa.rules.periods import STATEMENT_DAYS_DEFAULT
 
 ZH = cf.EVENT_NAMES_ZH
 
@@ -90,7 +91,7 @@ STEPS: list[Step] = [
         "送达行政处罚事先告知书",
         [
             Field("proposed_fine", "拟罚款金额（元）", "money", default=0),
-            Field("statement_days", "陈述申辩期限（工作日）", "int", default=5),
+            Field("statement_days", "陈述申辩期限（工作日）", "int", default=STATEMENT_DAYS_DEFAULT),
             Field("hearing_right", "告知听证权利", "bool"),
         ],
     ),

@@ -18,11 +18,12 @@ from django.db import transaction
 
 from zhifa.core.calendar import work_calendar
 from zhifa.rules.casefile import PENALTY_NAMES_ZH
+from zhifa.rules.periods import DISCLOSURE_WORKDAYS
 from zhifa.rules.redaction import redact_party, redact_text_for_party
 from zhifa.supervision.models import Disclosure
 
 PENALTY_LABELS = PENALTY_NAMES_ZH
-DISCLOSE_WORKDAYS = 7
+DISCLOSE_WORKDAYS = DISCLOSURE_WORKDAYS  # 国办发〔2018〕118号, defined in zhifa.rules.periods
 WITHDRAW_WORKDAYS = 3
 
 
