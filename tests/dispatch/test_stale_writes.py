@@ -7,6 +7,7 @@ import re
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from dispatch.helpers import T01_POINT, fake_locate, fake_suggestion, make_items
 from zhifa.dispatch import services as s
@@ -99,6 +100,11 @@ def test_unknown_expected_state_is_a_field_error(people, county, client):
     client.force_login(people["td1"])
     resp = _act(client, r, action="route", expected_state="nonsense")
     assert resp.status_code == 400 and "expected_state" in resp.json()["fields"]
+    assert "nonsense" in resp.json()["fields"]["expected_state"][0]
+    assert re.search(r"[\u4e00-\u9fff]", resp.json()["fields"]["expected_state"][0]), "a Chinese message"
+    # The same through the page form data: the service names the field in Chinese.
+    with pytest.raises(ValidationError, match="expected_state"):
+        s.perform(people["td1"], r.pk, wf.ROUTE, {"expected_state": "nonsense"})
     assert _snapshot(r)[0] == wf.RECEIVED
 
 
