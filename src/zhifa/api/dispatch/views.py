@@ -133,6 +133,7 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         responses={
             200: ser.ReportDetailSerializer,
             400: OpenApiResponse(description="操作不被流转表允许或字段有误"),
+            403: OpenApiResponse(description="无权执行该操作"),
             404: OpenApiResponse(description="事件不存在或不在您的管辖范围内"),
             409: OpenApiResponse(
                 response=STALE_STATE_SCHEMA,
