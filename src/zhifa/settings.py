@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from this site (no CDN), allowed by the CSP
     "zhifa.core",
     "zhifa.org",
     "zhifa.catalogue",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "zhifa.core.middleware.SecurityHeadersMiddleware",  # first: wraps static files and errors too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,9 +138,21 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-if PRODUCTION:
-    SESSION_COOKIE_SECURE = os.environ.get("ZHIFA_SECURE_COOKIES", "1") == "1"
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# ---- security headers and cookies (h12c) ------------------------------------------------------
+# The Content-Security-Policy, Referrer-Policy, X-Content-Type-Options and Permissions-Policy are
+# set on every response by zhifa.core.middleware.SecurityHeadersMiddleware (docs/security.md).
+# Cookies are Secure (sent over HTTPS only) when the site is served over HTTPS: ZHIFA_HTTPS=1,
+# and in production unless ZHIFA_SECURE_COOKIES=0 (a plain-HTTP intranet behind no TLS proxy).
+HTTPS = os.environ.get("ZHIFA_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = HTTPS or (PRODUCTION and os.environ.get("ZHIFA_SECURE_COOKIES", "1") == "1")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# ---- end security headers and cookies ---------------------------------------------------------
 SESSION_COOKIE_AGE = 8 * 3600
 
 REST_FRAMEWORK = {
@@ -157,6 +171,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "统一受理、清单、网格、案件与监督接口。坐标默认 WGS-84/CGCS2000 经纬度。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page need a login (zhifa/api/urls.py); the page's assets are local.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

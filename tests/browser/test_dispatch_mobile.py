@@ -9,6 +9,7 @@ import pytest
 from dispatch.helpers import T01_POINT, fake_locate, fake_suggestion, make_items
 
 from browser.demo_map import load_demo_map
+from browser.waiting import wait_until
 from zhifa.dispatch import services as s
 from zhifa.dispatch.models import Report
 from zhifa.rules import dispatch_workflow as wf
@@ -84,7 +85,7 @@ def test_grid_worker_report_to_closure_with_callback(page, login, demo):
     page.fill("#text", "文化路一处工地晚上十一点还在打桩施工，噪音很大，居民睡不着")
     page.set_input_files("#photos", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": _png()}])
     page.click("#gps")
-    page.wait_for_function("document.getElementById('lon').value !== ''")
+    wait_until(page, "document.getElementById('lon').value !== ''")
     page.click("button.primary")
     page.wait_for_selector("#sent .tracking-code")
     code = page.locator("#sent .tracking-code").first.inner_text()
@@ -133,7 +134,7 @@ def test_grid_worker_report_to_closure_with_callback(page, login, demo):
 def test_offline_report_is_sent_once_when_back_online(page, login, setup):
     login("gw")
     page.goto("/dispatch/m/")
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)")
+    wait_until(page, "navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)")
     page.context.set_offline(True)
     page.fill("#text", "离线时发现：路口有人占道摆摊")
     page.fill("#lon", str(T01_POINT[0]))

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from shapely.geometry import shape
 
+from browser.waiting import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -32,7 +34,7 @@ def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user, 
 
     login("t01admin")
     page.click("nav.mainnav >> text=网格地图")
-    page.wait_for_function("document.getElementById('grid-map').dataset.loaded === 'micro:256'")
+    wait_until(page, "document.getElementById('grid-map').dataset.loaded === 'micro:256'")
     assert "共256个微网格" in page.locator("#grid-status").inner_text()
     pt = page.evaluate(
         "([lat, lon]) => { const p = window.zhifaGridMap.latLngToContainerPoint([lat, lon]);"
@@ -50,7 +52,7 @@ def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user, 
     # the township administrator posts another worker from the panel: one grid, one worker
     page.select_option("#grid-detail .staff-form select[name=user]", label="陈网格（网格员）")
     page.click("#grid-detail .staff-form button[type=submit]")
-    page.wait_for_function("document.querySelector('#grid-detail .staff-name')?.textContent === '陈网格'")
+    wait_until(page, "document.querySelector('#grid-detail .staff-name')?.textContent === '陈网格'")
     assert "刘网格" not in page.locator("#grid-detail .responsible").inner_text()
 
     # register an element by picking its place on the map: it lands in the clicked micro grid
@@ -65,14 +67,15 @@ def test_click_micro_grid_shows_its_grid_worker(page, login, county, make_user, 
 
     # switching level redraws; locating a point outside the county says so in Chinese
     page.check("input[name=level][value=community]")
-    page.wait_for_function("document.getElementById('grid-map').dataset.loaded === 'community:8'")
+    wait_until(page, "document.getElementById('grid-map').dataset.loaded === 'community:8'")
     # finding a grid by code switches to its level and shows it
     page.fill("#grid-search input[name=q]", "T01-C02-G01-M02")
     page.click("#grid-search button[type=submit]")
     page.click("#grid-search-results a")
-    page.wait_for_function(
+    wait_until(
+        page,
         "document.querySelector('#grid-detail .unit-title')?.textContent.includes('T01-C02-G01-M02')"
-        " || document.querySelector('#grid-detail dd')?.textContent === 'T01-C02-G01-M02'"
+        " || document.querySelector('#grid-detail dd')?.textContent === 'T01-C02-G01-M02'",
     )
     assert page.locator("input[name=level][value=micro]").is_checked()
 
@@ -110,7 +113,7 @@ def test_dispatcher_sees_open_reports_on_the_map(page, login, county, make_user)
     login("cd")
     page.goto("/grid/")
     page.check("#grid-activity input[value=reports]")
-    page.wait_for_function("document.getElementById('grid-map').dataset.activity === 'reports:1'")
+    wait_until(page, "document.getElementById('grid-map').dataset.activity === 'reports:1'")
     page.locator("path.activity-report.activity-overdue").first.click(force=True)
     popup = page.locator(".activity-popup")
     popup.wait_for()

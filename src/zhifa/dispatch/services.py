@@ -43,7 +43,7 @@ from zhifa.rules.workdays import CalendarGapError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TransitionRefused"]
+__all__ = ["StaleState", "TransitionRefused"]
 
 # Likely duplicates: same place, similar text, short interval (thresholds in the rules module).
 DUPLICATE_RADIUS_M = wf.DUPLICATE_RADIUS_M
@@ -197,14 +197,44 @@ def _log(
     )
 
 
-def _locked(actor, report_id: int) -> Report:
+class StaleState(ValidationError):
+    """The action was taken from an older state of the report: someone else acted in between.
+    Nothing is written; the API answers 409, the page shows a flash message."""
+
+    def __init__(self, current_state: str) -> None:
+        self.current_state = current_state
+        label = wf.STATE_LABELS.get(current_state, current_state)
+        super().__init__({"expected_state": f"该事件已被他人处理（当前状态：{label}），请刷新后重试"})
+
+    @property
+    def message_text(self) -> str:
+        return self.message_dict["expected_state"][0]
+
+
+def _locked(actor, report_id: int, expected_state: str | None = None) -> Report:
+    """The report, locked for this transaction (`select_for_update`). When `expected_state` is
+    given (the status the form or client saw) and the report has moved on, `StaleState`."""
     qs = Report.objects.select_for_update()
     if actor is not None and not isinstance(actor, str):
         qs = qs.restrict(actor, "view")
     try:
-        return qs.get(pk=report_id)
+        report = qs.get(pk=report_id)
     except Report.DoesNotExist as exc:
         raise Report.DoesNotExist("事件不存在或不在您的管辖范围内") from exc
+    if expected_state is not None and report.status != expected_state:
+        raise StaleState(report.status)
+    return report
+
+
+def expected_state_of(value: Any) -> str | None:
+    """`expected_state` from a form or API body: None when absent or blank, else a known status."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in wf.STATE_LABELS:
+        raise ValidationError(
+            {"expected_state": "事件状态（expected_state）无效：应为查看事件时得到的status值"}
+        )
+    return value
 
 
 def _apply(
@@ -689,12 +719,13 @@ def do_route(
     department_code: str = "",
     reason: str = "",
     now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> Report:
     """一键转办: confirm the router's item (item_code unset) or correct it (a code, or "" for
     the service queue). A department may be named to override the county centre's choice."""
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         if not report.suggestion:
             _set_suggestion(report, suggest(report))
         if item_code is _UNSET:
@@ -748,10 +779,11 @@ def do_reassign(
     department_code: str = "",
     reason: str,
     now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> Report:
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         code = report.item_code if item_code is None else item_code.strip()
         choice = decide_handler(report, code, timezone.localdate(now))
         if department_code:
@@ -774,6 +806,7 @@ def do_assign(
     item_code: str | None = None,
     reason: str = "",
     now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> Report:
     """指派: the dispatcher names the unit ("township:T01", "department:D03" or "service").
 
@@ -783,7 +816,7 @@ def do_assign(
     """
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         code = (
             (report.item_code or (report.suggestion or {}).get("item") or "")
             if item_code is None
@@ -839,10 +872,17 @@ def do_assign(
 
 
 def _simple(action: str):
-    def run(actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None) -> Report:
+    def run(
+        actor,
+        report_id: int,
+        *,
+        reason: str = "",
+        now: dt.datetime | None = None,
+        expected_state: str | None = None,
+    ) -> Report:
         now = _now(now)
         with transaction.atomic():
-            report = _locked(actor, report_id)
+            report = _locked(actor, report_id, expected_state)
             _apply(actor, report, action, now, reason)
         return report
 
@@ -854,12 +894,19 @@ def _simple(action: str):
 do_accept = _simple(wf.ACCEPT)
 
 
-def do_start_joint(actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None) -> Report:
+def do_start_joint(
+    actor,
+    report_id: int,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
+) -> Report:
     """协调联动: several units on one matter, the current handler leads. When a department leads,
     the township where the matter lies is asked to assist (it sees the report by its location)."""
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         report.assist_township = report.handler_kind == Report.DEPARTMENT and report.township_id is not None
         _apply(actor, report, wf.START_JOINT, now, reason, {"assist_township": report.assist_township})
     return report
@@ -871,11 +918,13 @@ do_dismiss = _simple(wf.DISMISS)
 do_verify_fail = _simple(wf.VERIFY_FAIL)
 
 
-def do_return(actor, report_id: int, *, reason: str, now: dt.datetime | None = None) -> Report:
+def do_return(
+    actor, report_id: int, *, reason: str, now: dt.datetime | None = None, expected_state: str | None = None
+) -> Report:
     """回退: the unit says the matter is not theirs; it goes back to the dispatcher, unassigned."""
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         handler = handler_ref(report)
         _apply(actor, report, wf.RETURN, now, reason, {"returned_by": handler})
         _set_handler(report, HandlerChoice(Report.NONE), report.item_code)
@@ -883,10 +932,12 @@ def do_return(actor, report_id: int, *, reason: str, now: dt.datetime | None = N
     return report
 
 
-def do_finish(actor, report_id: int, *, result: str, now: dt.datetime | None = None) -> Report:
+def do_finish(
+    actor, report_id: int, *, result: str, now: dt.datetime | None = None, expected_state: str | None = None
+) -> Report:
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         report.result = (result or "").strip()
         report.verified = False
         report.callback = ""
@@ -895,28 +946,40 @@ def do_finish(actor, report_id: int, *, result: str, now: dt.datetime | None = N
 
 
 def do_verify(
-    actor, report_id: int, *, passed: bool, note: str = "", now: dt.datetime | None = None
+    actor,
+    report_id: int,
+    *,
+    passed: bool,
+    note: str = "",
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> Report:
     """复核: the on-site check; a failed check sends the matter back to the handler."""
     if not passed:
-        return do_verify_fail(actor, report_id, reason=note, now=now)
+        return do_verify_fail(actor, report_id, reason=note, now=now, expected_state=expected_state)
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         report.verified = True
         _apply(actor, report, wf.VERIFY, now, note)
     return report
 
 
 def do_callback(
-    actor, report_id: int, *, result: str, note: str = "", now: dt.datetime | None = None
+    actor,
+    report_id: int,
+    *,
+    result: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> Report:
     """回访: ask the reporter. An unhappy reporter reopens the matter (also after closure)."""
     if result not in dict(Report.CALLBACK_CHOICES):
         raise ValidationError({"callback": "回访结果应为满意、不满意或无法联系"})
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         if result == Report.UNSATISFIED:
             if not note.strip():
                 raise ValidationError({"reason": "回访不满意时请记录举报人的意见"})
@@ -931,11 +994,18 @@ def do_callback(
     return report
 
 
-def do_close(actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None) -> Report:
+def do_close(
+    actor,
+    report_id: int,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
+) -> Report:
     """办结: only after the on-site check passed and the reporter was called back (or cannot be)."""
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         wf.check(report.status, wf.CLOSE, actor_kinds(actor, report))
         if not report.verified:
             raise ValidationError("尚未进行现场核查，不能办结")
@@ -948,7 +1018,13 @@ def do_close(actor, report_id: int, *, reason: str = "", now: dt.datetime | None
 
 
 def do_hold(
-    actor, report_id: int, *, review_on: dt.date | None, reason: str, now: dt.datetime | None = None
+    actor,
+    report_id: int,
+    *,
+    review_on: dt.date | None,
+    reason: str,
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> Report:
     """挂账: cannot be solved now; kept on the books with a review date."""
     now = _now(now)
@@ -957,14 +1033,20 @@ def do_hold(
     if review_on <= timezone.localdate(now):
         raise ValidationError({"review_on": "复查日期必须晚于今天"})
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         report.hold_review_on = review_on
         _apply(actor, report, wf.HOLD, now, reason, {"review_on": review_on.isoformat()})
     return report
 
 
 def do_request_extension(
-    actor, report_id: int, *, days: int, reason: str, now: dt.datetime | None = None
+    actor,
+    report_id: int,
+    *,
+    days: int,
+    reason: str,
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> Report:
     """延期申请: the unit asks for more working days; a dispatcher decides."""
     now = _now(now)
@@ -975,7 +1057,7 @@ def do_request_extension(
     if not 1 <= days <= 30:
         raise ValidationError({"days": "延期天数应为1至30个工作日"})
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         if report.extension_requested_days:
             raise ValidationError("已有待审批的延期申请")
         report.extension_requested_days = days
@@ -984,11 +1066,16 @@ def do_request_extension(
 
 
 def do_approve_extension(
-    actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None
+    actor,
+    report_id: int,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> Report:
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         days = report.extension_requested_days
         wf.check(report.status, wf.APPROVE_EXTENSION, actor_kinds(actor, report))
         if not days:
@@ -1009,10 +1096,12 @@ def do_approve_extension(
     return report
 
 
-def do_reject_extension(actor, report_id: int, *, reason: str, now: dt.datetime | None = None) -> Report:
+def do_reject_extension(
+    actor, report_id: int, *, reason: str, now: dt.datetime | None = None, expected_state: str | None = None
+) -> Report:
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         if not report.extension_requested_days:
             raise ValidationError("没有待审批的延期申请")
         report.extension_requested_days = 0
@@ -1021,7 +1110,13 @@ def do_reject_extension(actor, report_id: int, *, reason: str, now: dt.datetime 
 
 
 def do_split(
-    actor, report_id: int, *, parts: list[str], reason: str, now: dt.datetime | None = None
+    actor,
+    report_id: int,
+    *,
+    parts: list[str],
+    reason: str,
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
 ) -> list[Report]:
     """拆分: one report with several matters becomes sub-tasks, each routed on its own."""
     now = _now(now)
@@ -1029,7 +1124,7 @@ def do_split(
     if len(parts) < 2:
         raise ValidationError({"parts": "拆分至少需要两项子任务（每行一项）"})
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         _apply(actor, report, wf.SPLIT_ACTION, now, reason, {"parts": len(parts)})
         children = []
         for text in parts:
@@ -1065,13 +1160,21 @@ def do_split(
     return children
 
 
-def do_merge(actor, report_id: int, *, into_id: int, reason: str, now: dt.datetime | None = None) -> Report:
+def do_merge(
+    actor,
+    report_id: int,
+    *,
+    into_id: int,
+    reason: str,
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
+) -> Report:
     """合并: a duplicate is folded into the report that carries the matter on."""
     now = _now(now)
     if int(into_id) == int(report_id):
         raise ValidationError({"into": "不能与自身合并"})
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         target = _locked(actor, into_id)
         if target.status in (wf.MERGED, wf.ARCHIVED):
             raise ValidationError({"into": f"事件{target.tracking_code}已{target.status_label}，不能并入"})
@@ -1080,11 +1183,18 @@ def do_merge(actor, report_id: int, *, into_id: int, reason: str, now: dt.dateti
     return report
 
 
-def do_urge(actor, report_id: int, *, reason: str = "", now: dt.datetime | None = None) -> Report:
+def do_urge(
+    actor,
+    report_id: int,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    expected_state: str | None = None,
+) -> Report:
     """督办: recorded on the report and on the running step."""
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         _urge(actor, report, reason, now)
     return report
 
@@ -1098,10 +1208,12 @@ def _urge(actor, report: Report, reason: str, now: dt.datetime) -> None:
     _apply(actor, report, wf.URGE, now, reason or "督办")
 
 
-def do_escalate(actor, report_id: int, *, reason: str, now: dt.datetime | None = None) -> Report:
+def do_escalate(
+    actor, report_id: int, *, reason: str, now: dt.datetime | None = None, expected_state: str | None = None
+) -> Report:
     now = _now(now)
     with transaction.atomic():
-        report = _locked(actor, report_id)
+        report = _locked(actor, report_id, expected_state)
         _escalate(actor, report, reason, now)
     return report
 
@@ -1399,8 +1511,16 @@ def _date(value: Any) -> dt.date | None:
 
 
 def perform(actor, report_id: int, action: str, data: dict[str, Any], now: dt.datetime | None = None):
-    """Run `action` with form/API `data` (reason, item, department, days, review_on, parts, into …)."""
+    """Run `action` with form/API `data` (reason, item, department, days, review_on, parts, into …).
+
+    `data["expected_state"]` (optional) is the status the form or client saw; when the report
+    has moved on since, `StaleState` is raised and nothing is written."""
     reason = str(data.get("reason") or "")
+    es = expected_state_of(data.get("expected_state"))
+    if action == wf.ROUTE and es is None:
+        # 转办 is only ever taken on an unrouted report: a second dispatcher routing the same
+        # report (who saw it unrouted) is told someone else did, never silently reassigns it.
+        es = wf.RECEIVED
     if action in (wf.ROUTE, wf.REASSIGN) and data.get("unit"):
         item = data.get("item")
         return do_assign(
@@ -1410,13 +1530,14 @@ def perform(actor, report_id: int, action: str, data: dict[str, Any], now: dt.da
             item_code=None if item in (None, "__suggested__") else str(item),
             reason=reason,
             now=now,
+            expected_state=es,
         )
     if action == wf.ROUTE:
         item = data.get("item")
         kwargs: dict[str, Any] = {"department_code": str(data.get("department") or "")}
         if item is not None and item != "__suggested__":
             kwargs["item_code"] = str(item)
-        return do_route(actor, report_id, reason=reason, now=now, **kwargs)
+        return do_route(actor, report_id, reason=reason, now=now, expected_state=es, **kwargs)
     if action == wf.REASSIGN:
         return do_reassign(
             actor,
@@ -1425,44 +1546,60 @@ def perform(actor, report_id: int, action: str, data: dict[str, Any], now: dt.da
             department_code=str(data.get("department") or ""),
             reason=reason,
             now=now,
+            expected_state=es,
         )
     if action == wf.RETURN:
-        return do_return(actor, report_id, reason=reason, now=now)
+        return do_return(actor, report_id, reason=reason, now=now, expected_state=es)
     if action == wf.FINISH:
-        return do_finish(actor, report_id, result=reason or str(data.get("result") or ""), now=now)
+        return do_finish(
+            actor, report_id, result=reason or str(data.get("result") or ""), now=now, expected_state=es
+        )
     if action == wf.VERIFY:
-        return do_verify(actor, report_id, passed=True, note=reason, now=now)
+        return do_verify(actor, report_id, passed=True, note=reason, now=now, expected_state=es)
     if action == wf.VERIFY_FAIL:
-        return do_verify(actor, report_id, passed=False, note=reason, now=now)
+        return do_verify(actor, report_id, passed=False, note=reason, now=now, expected_state=es)
     if action == wf.CALLBACK:
-        return do_callback(actor, report_id, result=str(data.get("callback") or ""), note=reason, now=now)
+        return do_callback(
+            actor, report_id, result=str(data.get("callback") or ""), note=reason, now=now, expected_state=es
+        )
     if action == wf.REOPEN:
-        return do_callback(actor, report_id, result=Report.UNSATISFIED, note=reason, now=now)
+        return do_callback(
+            actor, report_id, result=Report.UNSATISFIED, note=reason, now=now, expected_state=es
+        )
     if action == wf.CLOSE:
-        return do_close(actor, report_id, reason=reason, now=now)
+        return do_close(actor, report_id, reason=reason, now=now, expected_state=es)
     if action == wf.HOLD:
-        return do_hold(actor, report_id, review_on=_date(data.get("review_on")), reason=reason, now=now)
+        return do_hold(
+            actor,
+            report_id,
+            review_on=_date(data.get("review_on")),
+            reason=reason,
+            now=now,
+            expected_state=es,
+        )
     if action == wf.REQUEST_EXTENSION:
-        return do_request_extension(actor, report_id, days=data.get("days") or 0, reason=reason, now=now)
+        return do_request_extension(
+            actor, report_id, days=data.get("days") or 0, reason=reason, now=now, expected_state=es
+        )
     if action == wf.APPROVE_EXTENSION:
-        return do_approve_extension(actor, report_id, reason=reason, now=now)
+        return do_approve_extension(actor, report_id, reason=reason, now=now, expected_state=es)
     if action == wf.REJECT_EXTENSION:
-        return do_reject_extension(actor, report_id, reason=reason, now=now)
+        return do_reject_extension(actor, report_id, reason=reason, now=now, expected_state=es)
     if action == wf.SPLIT_ACTION:
         parts = data.get("parts") or ""
         if isinstance(parts, str):
             parts = parts.splitlines()
-        return do_split(actor, report_id, parts=list(parts), reason=reason, now=now)
+        return do_split(actor, report_id, parts=list(parts), reason=reason, now=now, expected_state=es)
     if action == wf.MERGE:
         into = data.get("into")
         target = Report.objects.restrict(actor).filter(Q(tracking_code=str(into)) | Q(pk=_int(into))).first()
         if target is None:
             raise ValidationError({"into": f"要并入的事件“{into}”不存在"})
-        return do_merge(actor, report_id, into_id=target.pk, reason=reason, now=now)
+        return do_merge(actor, report_id, into_id=target.pk, reason=reason, now=now, expected_state=es)
     if action == wf.URGE:
-        return do_urge(actor, report_id, reason=reason, now=now)
+        return do_urge(actor, report_id, reason=reason, now=now, expected_state=es)
     if action == wf.ESCALATE:
-        return do_escalate(actor, report_id, reason=reason, now=now)
+        return do_escalate(actor, report_id, reason=reason, now=now, expected_state=es)
     simple = {
         wf.ACCEPT: do_accept,
         wf.START_JOINT: do_start_joint,
@@ -1471,12 +1608,14 @@ def perform(actor, report_id: int, action: str, data: dict[str, Any], now: dt.da
         wf.DISMISS: do_dismiss,
     }
     if action in simple:
-        return simple[action](actor, report_id, reason=reason, now=now)
+        return simple[action](actor, report_id, reason=reason, now=now, expected_state=es)
     raise ValidationError({"action": f"未知操作“{action}”"})
 
 
 def _int(value: Any) -> int:
+    """A primary key from user input; -1 (matches nothing) when not a number or out of range."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1
+    return number if 0 < number < 2**63 else -1

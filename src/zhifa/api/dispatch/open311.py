@@ -2,7 +2,11 @@
 
 Services are the county's catalogue items plus one service-queue service (非执法类事项: repairs,
 disputes, questions). Requests are posted with an `api_key` of a registered `Open311Client`;
-reading is public, as the specification intends, and never shows the reporter.
+reading is public, as the specification intends, and never shows the reporter: no name, no
+phone, and phone/ID numbers and the reporter's name are scrubbed from the free text
+(`zhifa.rules.redaction.scrub`). The public list is paged (`page`, `page_size`: default 50,
+at most 100); the body stays the specification's JSON array, the paging is in the headers
+(`X-Total-Count`, `X-Page`, `X-Page-Size`, `Link: <…>; rel="next"`).
 `service_request_id` is the report's tracking code. Errors use the Open311 error format
 `[{"code": …, "description": …}]` with Chinese descriptions.
 """
@@ -24,11 +28,13 @@ from zhifa.dispatch import services
 from zhifa.dispatch.models import Open311Client, Report
 from zhifa.org.models import County
 from zhifa.rules import dispatch_workflow as wf
+from zhifa.rules.redaction import scrub
 
 SERVICE_QUEUE_CODE = "FW"
 SERVICE_QUEUE_NAME = "非执法类事项（维修、纠纷、咨询等）"
 CLOSED_STATES = {wf.CLOSED, wf.ARCHIVED, wf.MERGED}
-MAX_LIST = 1000
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
 
 
 def _error(code: int, description: str) -> JsonResponse:
@@ -96,25 +102,30 @@ def service_definition(request, code: str, fmt: str):
     return _error(404, f"服务“{code}”没有附加属性（metadata 为 false）")
 
 
+def _public(text: str, r: Report) -> str:
+    """Free text as the public may read it: no phone or ID number, the reporter's name masked."""
+    return scrub(text or "", names=(r.reporter_name,) if r.reporter_name else ())
+
+
 def _as_request(r: Report, names: dict[str, str]) -> dict:
     requested = (r.suggestion or {}).get("requested_service") or ""
     code = r.item_code or requested or (SERVICE_QUEUE_CODE if r.service_queue else "")
     notes = r.status_label
     if r.status in (wf.CLOSED, wf.ARCHIVED) and r.result:
-        notes = f"{r.status_label}：{r.result}"
+        notes = f"{r.status_label}：{_public(r.result, r)}"
     return {
         "service_request_id": r.tracking_code,
         "status": "closed" if r.status in CLOSED_STATES else "open",
         "status_notes": notes,
         "service_name": SERVICE_QUEUE_NAME if code == SERVICE_QUEUE_CODE else names.get(code, ""),
         "service_code": code,
-        "description": r.text,
+        "description": _public(r.text, r),
         "agency_responsible": r.handler_label,
         "service_notice": "",
         "requested_datetime": timezone.localtime(r.reported_at).isoformat(),
         "updated_datetime": timezone.localtime(r.updated_at).isoformat(),
         "expected_datetime": timezone.localtime(r.step_due_at).isoformat() if r.step_due_at else None,
-        "address": r.address,
+        "address": _public(r.address, r),
         "address_id": None,
         "zipcode": None,
         "lat": r.wgs_lat,
@@ -134,6 +145,22 @@ def _parse_dt(value: str, name: str) -> dt.datetime:
     except ValueError:
         raise ValidationError(f"{name}“{value}”不是 W3C 格式时间（如 2026-10-01T09:00:00+08:00）") from None
     return timezone.make_aware(d) if timezone.is_naive(d) else d
+
+
+def _positive(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    text = value.strip()
+    if not text.isdigit() or len(text) > 9 or int(text) < 1:
+        raise ValidationError(f"{name}“{value}”应为正整数")
+    return int(text)
+
+
+def _paging(params) -> tuple[int, int]:
+    """(page, page_size) from the query: page from 1, page_size default 50 and capped at 100."""
+    page = _positive(params.get("page"), "page（页码）", 1)
+    size = min(_positive(params.get("page_size"), "page_size（每页条数）", PAGE_SIZE), MAX_PAGE_SIZE)
+    return page, size
 
 
 def _post_params(request) -> dict:
@@ -184,11 +211,32 @@ def requests_view(request, fmt: str):
             if p.get("service_code"):
                 codes = [c.strip() for c in p["service_code"].split(",") if c.strip()]
                 qs = qs.filter(item_code__in=codes)
+        page, size = _paging(p)
     except ValidationError as exc:
         return _error(400, "；".join(exc.messages))
-    reports = list(qs.order_by("-reported_at")[:MAX_LIST])
+    total = qs.count()
+    start = (page - 1) * size
+    reports = list(qs.order_by("-reported_at", "-id")[start : start + size])
     names = _names(reports)
-    return _json([_as_request(r, names) for r in reports])
+    resp = _json([_as_request(r, names) for r in reports])
+    resp["X-Total-Count"] = str(total)
+    resp["X-Page"] = str(page)
+    resp["X-Page-Size"] = str(size)
+    links = []
+    if start + size < total:
+        links.append(f'<{_page_url(request, page + 1, size)}>; rel="next"')
+    if page > 1:
+        links.append(f'<{_page_url(request, page - 1, size)}>; rel="prev"')
+    if links:
+        resp["Link"] = ", ".join(links)
+    return resp
+
+
+def _page_url(request, page: int, size: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    query["page_size"] = str(size)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 def _create(request) -> JsonResponse:

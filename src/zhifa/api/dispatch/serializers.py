@@ -136,6 +136,13 @@ class ActionSerializer(serializers.Serializer):
     days = serializers.IntegerField(required=False, default=0)
     parts = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     into = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_state = serializers.ChoiceField(
+        choices=wf.STATE_CHOICES,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="查看事件时得到的 status；事件已被他人处理（状态已变）时返回 409，不作任何修改",
+    )
 
 
 class WhistleCallSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -25,6 +25,18 @@ def _api_error(exc: ValidationError) -> ApiValidationError:
     if hasattr(exc, "error_dict"):
         return ApiValidationError({k: v for k, v in exc.message_dict.items()})
     return ApiValidationError({"non_field_errors": exc.messages})
+
+
+# The 409 body of a report action taken from an older state (see services.StaleState).
+STALE_STATE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "current_state": {"type": "string", "enum": list(wf.STATE_LABELS)},
+    },
+    "required": ["error", "current_state"],
+}
 
 
 class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
@@ -116,16 +128,40 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         out = {**out, "created": result.created, "warnings": result.warnings}
         return Response(out, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
-    @extend_schema(request=ser.ActionSerializer, responses=ser.ReportDetailSerializer)
+    @extend_schema(
+        request=ser.ActionSerializer,
+        responses={
+            200: ser.ReportDetailSerializer,
+            400: OpenApiResponse(description="操作不被流转表允许或字段有误"),
+            403: OpenApiResponse(description="无权执行该操作"),
+            404: OpenApiResponse(description="事件不存在或不在您的管辖范围内"),
+            409: OpenApiResponse(
+                response=STALE_STATE_SCHEMA,
+                description="事件已被他人处理（expected_state 与当前状态不符，或转办一件已转办的事件）",
+            ),
+        },
+    )
     @action(detail=True, methods=["post"], url_path="actions")
     def act(self, request, pk=None):
-        """办理操作：按流转表执行（转办、签收、回退、延期、挂账、拆分、合并、核查、回访、办结、督办……）。"""
+        """办理操作：按流转表执行（转办、签收、回退、延期、挂账、拆分、合并、核查、回访、办结、督办……）。
+
+        带上 expected_state（查看时的 status）：期间有人已处理该事件则返回 409，不作任何修改。
+        转办（route）只用于待分拨的事件，重复转办返回 409。"""
         report = self.get_object()
         body = ser.ActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         try:
             services.perform(request.user, report.pk, data.pop("action"), data)
+        except services.StaleState as exc:
+            return Response(
+                {
+                    "error": exc.message_text,
+                    "fields": {"expected_state": [exc.message_text]},
+                    "current_state": exc.current_state,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         except wf.TransitionRefused as exc:
             raise ApiValidationError({"action": [str(exc)]}) from None
         except PermissionDenied as exc:

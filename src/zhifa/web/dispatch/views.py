@@ -246,6 +246,11 @@ def detail(request, pk: int):
                 messages.success(request, f"已完成预案步骤：{task.title}。")
                 return redirect("web:dispatch:detail", pk=report.pk)
             services.perform(request.user, report.pk, action, request.POST.dict())
+        except services.StaleState as exc:
+            # Someone acted on the report since this page was loaded: nothing was written;
+            # show the report as it is now with the reason on top.
+            messages.error(request, exc.message_text)
+            return redirect("web:dispatch:detail", pk=report.pk)
         except (wf.TransitionRefused, PermissionDenied) as exc:
             errors = [str(exc)]
         except ValidationError as exc:
