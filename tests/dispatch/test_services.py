@@ -387,3 +387,36 @@ def test_a_missing_holiday_year_never_stops_intake(people, county):
         assert r.step_due_at == at("2027-01-08T17:30")
     finally:
         core_calendar.invalidate()
+
+
+def test_duplicate_search_reads_the_cell_index_not_a_latitude_band(people, county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a = intake(people, county, text="幸福里小区门口早上有十几个菜摊占道经营").report
+    assert a.dup_cell == wf.duplicate_cell(a.wgs_lon, a.wgs_lat)
+    # Moving the point moves its cell, also through a save naming only the coordinates.
+    a.wgs_lon += 0.01
+    a.save(update_fields=["wgs_lon"])
+    a.refresh_from_db()
+    assert a.dup_cell == wf.duplicate_cell(a.wgs_lon, a.wgs_lat)
+    a.wgs_lon -= 0.01
+    a.save(update_fields=["wgs_lon"])
+    near = (T01_POINT[0] + 0.0002, T01_POINT[1])
+    with CaptureQueriesContext(connection) as ctx:
+        b = intake(people, county, text="幸福里小区门口菜摊占道经营，老人过不去", point=near)
+    assert b.report.duplicate_of_id == a.pk
+    sql = [q["sql"] for q in ctx.captured_queries if "dup_cell" in q["sql"] and "SELECT" in q["sql"]]
+    assert len(sql) == 1 and "wgs_lat" not in sql[0].split("WHERE", 1)[1]
+    # The planner can answer it from the (county, dup_cell, reported_at) index (PostgreSQL
+    # prefers a sequential scan on a table this small unless told otherwise).
+    qs = Report.objects.filter(
+        county_id=a.county_id,
+        dup_cell__in=wf.duplicate_cells_near(a.wgs_lon, a.wgs_lat),
+        reported_at__gte=a.reported_at - s.DUPLICATE_WINDOW,
+        reported_at__lte=a.reported_at + s.DUPLICATE_WINDOW,
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")
+    assert "dispatch_report_dup_idx" in qs.explain()

@@ -31,6 +31,9 @@ _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("zhifa_audit_actor"
 _skip: contextvars.ContextVar[bool] = contextvars.ContextVar("zhifa_audit_skip", default=False)
 # Fields too large or too volatile to copy into every entry: a digest stands for them.
 DIGEST_FIELDS = {"geometry", "geojson", "polygon", "model_blob", "content"}
+# Columns computed from other columns of the same row (an index key): the image carries their
+# sources, and a backfill of them is no business change.
+DERIVED_FIELDS = {"dup_cell"}
 
 
 @contextmanager
@@ -90,6 +93,8 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     """The row as plain JSON: one key per concrete column."""
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
+        if field.name in DERIVED_FIELDS:
+            continue
         value = _jsonable(getattr(obj, field.attname))
         if field.name in DIGEST_FIELDS and value is not None:
             text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)

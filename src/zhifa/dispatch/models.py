@@ -58,6 +58,8 @@ class Report(models.Model):
     crs = models.CharField("坐标系", max_length=10, choices=CRS_CHOICES, default=WGS84)
     wgs_lon = models.FloatField("经度（WGS-84）")
     wgs_lat = models.FloatField("纬度（WGS-84）")
+    # Derived from wgs_lon/wgs_lat on every save (see save()); the duplicate check reads it by index.
+    dup_cell = models.BigIntegerField("查重网格", null=True, blank=True, editable=False)
     township = models.ForeignKey(
         Township, on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
     )
@@ -134,11 +136,19 @@ class Report(models.Model):
             models.Index(fields=["county", "status"]),
             models.Index(fields=["county", "needs_review", "status"], name="dispatch_report_review_idx"),
             models.Index(fields=["status", "step_due_at"]),
-            models.Index(fields=["wgs_lat", "wgs_lon"]),
+            models.Index(fields=["county", "dup_cell", "reported_at"], name="dispatch_report_dup_idx"),
         ]
 
     def __str__(self) -> str:
         return f"事件{self.tracking_code}"
+
+    def save(self, *args, **kwargs):
+        if self.wgs_lon is not None and self.wgs_lat is not None:
+            self.dup_cell = wf.duplicate_cell(self.wgs_lon, self.wgs_lat)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and {"wgs_lon", "wgs_lat"} & set(update_fields):
+                kwargs["update_fields"] = {*update_fields, "dup_cell"}
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

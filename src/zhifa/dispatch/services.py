@@ -433,20 +433,21 @@ distance_m = wf.distance_m
 
 
 def find_duplicate(report: Report) -> Report | None:
-    """The most similar open report near the same place within the interval, if any."""
-    dlat = DUPLICATE_RADIUS_M / 111_000
-    dlon = dlat / max(math.cos(math.radians(report.wgs_lat)), 0.01)
+    """The most similar open report near the same place within the interval, if any.
+
+    Candidates come from the (county, dup_cell, reported_at) index: a fixed handful of cells and
+    a time window, so the check costs the same at 10 million reports as at a thousand.
+    """
     near = (
         Report.objects.filter(
             county_id=report.county_id,
-            wgs_lat__range=(report.wgs_lat - dlat, report.wgs_lat + dlat),
-            wgs_lon__range=(report.wgs_lon - dlon, report.wgs_lon + dlon),
+            dup_cell__in=wf.duplicate_cells_near(report.wgs_lon, report.wgs_lat, DUPLICATE_RADIUS_M),
             reported_at__gte=report.reported_at - DUPLICATE_WINDOW,
             reported_at__lte=report.reported_at + DUPLICATE_WINDOW,
         )
         .exclude(pk=report.pk)
         .exclude(status__in=[wf.MERGED, wf.ARCHIVED])
-        .only("id", "text", "wgs_lon", "wgs_lat")[:50]
+        .only("id", "text", "wgs_lon", "wgs_lat", "tracking_code")[:50]
     )
     best, best_score = None, DUPLICATE_SIMILARITY
     for other in near:

@@ -15,6 +15,7 @@ inside the working hours of working days) or plain hours. All use the one `WorkC
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from zhifa.rules.workdays import WorkCalendar
@@ -306,6 +307,29 @@ def is_overdue(due: dt.datetime | None, now: dt.datetime) -> bool:
 DUPLICATE_RADIUS_M = 50.0
 DUPLICATE_WINDOW_HOURS = 72
 DUPLICATE_SIMILARITY = 0.5
+# Duplicate search goes by a spatial cell column (indexed with county and time), so its cost does
+# not grow with the table. A cell is DUPLICATE_CELL_DEG of latitude square in degrees: at least the
+# radius north–south, so the 3 rows around a point cover it; east–west a degree is shorter by
+# cos(lat), so more columns are read (2 each side at 60°N).
+DUPLICATE_CELL_DEG = DUPLICATE_RADIUS_M / 111_000 * 1.02
+_CELL_COLUMNS = 10_000_000  # > 360 / DUPLICATE_CELL_DEG, so (row, column) packs into one integer
+
+
+def duplicate_cell(lon: float, lat: float) -> int:
+    """The integer key of the cell holding (lon, lat) in WGS-84 degrees."""
+    row = math.floor((lat + 90.0) / DUPLICATE_CELL_DEG)
+    col = math.floor((lon + 180.0) / DUPLICATE_CELL_DEG)
+    return row * _CELL_COLUMNS + col
+
+
+def duplicate_cells_near(lon: float, lat: float, radius_m: float = DUPLICATE_RADIUS_M) -> list[int]:
+    """Every cell a point within `radius_m` of (lon, lat) can lie in (a 3 × (2k+1) block)."""
+    rows = math.ceil(radius_m / 111_000 / DUPLICATE_CELL_DEG)
+    lat_edge = min(89.0, abs(lat) + (rows + 1) * DUPLICATE_CELL_DEG)
+    cols = math.ceil(radius_m / (111_000 * math.cos(math.radians(lat_edge))) / DUPLICATE_CELL_DEG)
+    centre = duplicate_cell(lon, lat)
+    spans = range(-rows, rows + 1), range(-cols, cols + 1)
+    return [centre + dr * _CELL_COLUMNS + dc for dr in spans[0] for dc in spans[1]]
 
 
 def _bigrams(text: str) -> set[str]:
@@ -327,8 +351,6 @@ def text_similarity(a: str, b: str) -> float:
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Great-circle distance in metres (haversine)."""
-    import math
-
     r = 6371008.8
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
