@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from zhifa.api.base import ScopedReadOnlyViewSet
+from zhifa.api.pagination import KeysetPagination
 from zhifa.cases import actions as A
 from zhifa.cases import services, steps
 from zhifa.cases.evidence import do_add_evidence
@@ -120,6 +121,7 @@ class CaseViewSet(ScopedReadOnlyViewSet):
 
     queryset = Case.objects.select_related("township__county").order_by("-id")
     serializer_class = CaseSerializer
+    pagination_class = KeysetPagination
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer

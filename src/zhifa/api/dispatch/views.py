@@ -15,6 +15,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from zhifa.api.base import ScopedViewSetMixin
 from zhifa.api.dispatch import serializers as ser
+from zhifa.api.pagination import KeysetPagination
 from zhifa.dispatch import services
 from zhifa.dispatch.models import Report, Whistle
 from zhifa.org.models import County
@@ -46,6 +47,7 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         "-created_at", "-id"
     )
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
         # Acting on a report needs only seeing it: the transition table decides who may do what.
@@ -59,7 +61,7 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
             qs = qs.filter(township__code=params["township"])
         if params.get("tracking_code"):
             qs = qs.filter(tracking_code=params["tracking_code"])
-        return qs.order_by("-created_at", "-id")
+        return qs.order_by("-id")  # creation order; the cursor pages on the primary key
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -178,6 +180,7 @@ class WhistleViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     """吹哨：乡镇看到本乡镇的吹哨，部门看到召集本部门的吹哨，县级看到全县。"""
 
     serializer_class = ser.WhistleSerializer
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
         return (

@@ -14,6 +14,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from zhifa.api.base import ScopedReadOnlyViewSet
+from zhifa.api.pagination import KeysetPagination
 from zhifa.documents import forms, kinds, services
 from zhifa.documents.models import Document
 from zhifa.documents.render import CONTENT_TYPES
@@ -65,6 +66,7 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
 
     queryset = Document.objects.select_related("case", "township", "generated_by")
     serializer_class = DocumentSerializer
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
         if not self.request.user.can("documents.view"):
