@@ -200,3 +200,39 @@ def test_dev_set_end_to_end(bench_county, dev_reports):
     handler = sum(s.handler == expected[r.id]["expected"]["handler"] for r, s in zip(rows, out, strict=True))
     assert same_township == n  # the file's township field is never read, the point decides
     assert handler / n >= 0.9
+
+
+def test_route_stores_the_model_it_trained_and_the_next_start_only_loads_it(
+    bench_county, tmp_path, monkeypatch
+):
+    import io
+
+    from zhifa.catalogue.models import Item
+
+    RouterModel.objects.filter(county=bench_county).delete()
+    routing.invalidate()
+    row = {"id": "A", "text": "菜摊占着人行道卖菜", "lon": IN_T01[0], "lat": IN_T01[1]}
+    src, out, err = _write(tmp_path, [row]), tmp_path / "out.jsonl", io.StringIO()
+    call_command("route", str(src), "-o", str(out), stderr=err)
+    first = out.read_text(encoding="utf-8")
+    assert "已训练并保存" in err.getvalue() and RouterModel.objects.filter(county=bench_county).count() == 1
+    assert routing.has_current_model(bench_county)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained at start although a current model is stored")
+
+    routing.invalidate()  # as a new process would start
+    with monkeypatch.context() as m:
+        m.setattr(routing.Router, "train", no_training)
+        err = io.StringIO()
+        call_command("route", str(src), "-o", str(out), stderr=err)
+    assert out.read_text(encoding="utf-8") == first and "已训练并保存" not in err.getvalue()
+    # A catalogue edit makes the stored model stale; the worker's pass trains a current one once.
+    item = Item.objects.get(county=bench_county, code="Z038")
+    item.violation += "；放羊啃食树苗"
+    item.save()
+    assert not routing.has_current_model(bench_county)
+    assert routing.refresh_stale_models([bench_county]) == [bench_county.code]
+    assert routing.has_current_model(bench_county)
+    assert routing.refresh_stale_models([bench_county]) == []
+    routing.invalidate()

@@ -99,6 +99,7 @@ class _Loaded:
     domains: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     last_example: int = 0  # the newest RoutingExample id the in-memory router has learned
+    trained_here: bool = False  # trained at load because no stored model fitted
 
 
 _cache: dict[int, _Loaded] = {}
@@ -190,6 +191,7 @@ def _load(county: County | str | int | None) -> _Loaded:
                 learned_up_to = stored.last_example or 0
             except ValueError:
                 router = None  # a model of an older format: rebuilt below
+        trained_here = router is None
         if router is None:
             router = Router.train(items, _stored_examples(c))
         else:
@@ -202,6 +204,7 @@ def _load(county: County | str | int | None) -> _Loaded:
             {i["code"]: f"{i['name']}（{i['violation']}）" if i["violation"] else i["name"] for i in items},
         )
         loaded.last_example = key[1] or 0
+        loaded.trained_here = trained_here
         _cache[c.id] = loaded
     return loaded
 
@@ -259,13 +262,16 @@ def train(county: County | str | int | None = None, note: str = "") -> RouterMod
     c = resolve_county(county)
     items = items_for_routing(c)
     last_example = RoutingExample.objects.filter(county=c).aggregate(m=Max("id"))["m"] or 0
-    examples = _stored_examples(c)
-    router = Router.train(items, examples)
+    router = Router.train(items, _stored_examples(c))
+    return _store(c, router, len(items), last_example, note or "重新训练转办路由模型", note)
+
+
+def _store(c: County, router: Router, n_items: int, last_example: int, reason: str, note: str) -> RouterModel:
     key = (*_catalogue_key(c), knowledge_fingerprint())
     model = RouterModel.objects.create(
         county=c,
         data=router.to_json(),
-        n_items=len(items),
+        n_items=n_items,
         n_examples=router.n_examples,
         last_example=last_example,
         note=(note + _fingerprint_note(key))[-300:],
@@ -276,12 +282,58 @@ def train(county: County | str | int | None = None, note: str = "") -> RouterMod
     audit.record(
         "train",
         model,
-        after={"county": c.code, "items": len(items), "examples": router.n_examples},
-        reason=note or "重新训练转办路由模型",
+        after={"county": c.code, "items": n_items, "examples": router.n_examples},
+        reason=reason,
     )
     transaction.on_commit(lambda: invalidate(c))
     invalidate(c)
     return model
+
+
+@transaction.atomic
+def store_trained_in_memory() -> list[str]:
+    """Store the models this process trained at load time (no stored one fitted), so the next
+    process starts without training. Returns the county codes stored."""
+    with _lock:
+        trained = {cid: loaded for cid, loaded in _cache.items() if loaded.trained_here}
+    stored = []
+    for c in County.objects.filter(id__in=list(trained)).order_by("id"):
+        loaded = trained[c.id]
+        if not has_current_model(c):
+            _store(
+                c,
+                loaded.router,
+                len(loaded.departments),
+                loaded.last_example,
+                "首次转办时训练的模型",
+                "首次转办时训练",
+            )
+            stored.append(c.code)
+        loaded.trained_here = False
+    return stored
+
+
+def has_current_model(county: County | str | int | None = None) -> bool:
+    """Whether the county's newest stored model was built from today's catalogue and knowledge."""
+    c = resolve_county(county)
+    note = RouterModel.objects.filter(county=c).order_by("-id").values_list("note", flat=True).first()
+    return note is not None and note.endswith(
+        _fingerprint_note((*_catalogue_key(c), knowledge_fingerprint()))
+    )
+
+
+def refresh_stale_models(counties=None) -> list[str]:
+    """Train and store a model for every county whose stored one is missing or stale.
+
+    The dispatch worker runs this each pass, so a process that starts (a web worker, `zhifa
+    route`) loads a stored model instead of training for seconds first.
+    """
+    done = []
+    for c in counties if counties is not None else County.objects.order_by("id"):
+        if not has_current_model(c):
+            train(c, note="后台自动训练（清单或知识库已变化）")
+            done.append(c.code)
+    return done
 
 
 @dataclass

@@ -8,7 +8,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from zhifa.dispatch.reports_io import ReportFileError, read_reports
-from zhifa.dispatch.routing import resolve_county, route_many
+from zhifa.dispatch.routing import resolve_county, route_many, store_trained_in_memory
 from zhifa.org.models import County
 
 
@@ -37,6 +37,8 @@ class Command(BaseCommand):
             # Without --county-code the county is the one the points lie in (or the only one).
             county = resolve_county(options["county_code"]) if options["county_code"] else None
             results = route_many([(r.text, r.lon, r.lat, r.crs, r.on) for r in rows], county)
+            if store_trained_in_memory():
+                self.stderr.write("本县尚无可用的已存路由模型：本次已训练并保存，下次启动直接加载。")
         except (County.DoesNotExist, County.MultipleObjectsReturned) as exc:
             raise CommandError(str(exc))
         except ValueError as exc:

@@ -19,7 +19,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from zhifa.core import audit
-from zhifa.dispatch import services
+from zhifa.dispatch import routing, services
 from zhifa.rules.workdays import CalendarGapError
 
 
@@ -66,6 +66,9 @@ class Command(BaseCommand):
             f"挂账到期提醒{len(summary.held_due)}件，补转办建议{summary.suggested}件，"
             f"补算期限{summary.dues_filled}件"
         )
+        trained = routing.refresh_stale_models()
+        if trained:
+            self.stdout.write(f"已为{'、'.join(trained)}重新训练并保存转办路由模型")
         beat = settings.VAR_DIR / "urge-overdue.heartbeat"
         beat.parent.mkdir(parents=True, exist_ok=True)
         beat.write_text(timezone.now().isoformat(), encoding="utf-8")
