@@ -139,6 +139,24 @@ def test_several_matters_name_the_main_one_first_and_offer_the_others(router):
     assert split_clauses("甲；乙，另外丙") == ["甲", "乙", "丙"]
 
 
+def test_leaving_out_the_other_matters_keeps_the_candidates(router):
+    # `zhifa route` asks for no "also": clauses are then ranked only where they can change the
+    # first candidate, and the answer must not change.
+    texts = [
+        "小区门口那家烧烤店每天晚上把桌子摆到人行道上经营，另外后厨油烟直接往居民楼排，没有装净化器",
+        "工地晚上十一点还在打桩，吵得睡不着；主要是渣土车撒了一路泥",
+        "河里有人电鱼",
+        "楼道里停满电动车在充电，还有人把垃圾堆在消防通道，物业不管",
+    ]
+    for text in texts:
+        full, short = router.rank(text), router.rank(text, also=False)
+        assert [(c.item, c.score, c.words) for c in short.candidates] == [
+            (c.item, c.score, c.words) for c in full.candidates
+        ]
+        assert short.confidence == full.confidence and short.also == []
+    assert router.rank(texts[0]).also
+
+
 def test_confidence_is_calibrated_monotonic_and_marks_unsure_reports(router):
     assert confidence(0.1, 0.0) < confidence(0.3, 0.05) < confidence(0.5, 0.2)
     clear = router.rank("河西镇麦田里有人在烧秸秆，浓烟滚滚")

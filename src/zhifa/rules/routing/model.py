@@ -522,7 +522,13 @@ class Router:
             cands.append(Candidate(label or None, round(s, 4), words))
         if not cands:
             cands = [Candidate(None, 0.0, [])]
-        matters = self._clause_matters(text) if also else []
+        # Clauses are ranked one by one only where their answer is asked for (`also`) or could
+        # change the first candidate (a runner-up close enough for the main-first rule).
+        main = cands[0]
+        could_move = main.item is not None and any(
+            c.item and c.score >= MAIN_FIRST_RATIO * main.score for c in cands[1:]
+        )
+        matters = self._clause_matters(text) if also or could_move else []
         margin_to = second
         if matters:
             cands, moved = _main_first(cands, matters)
@@ -532,7 +538,7 @@ class Router:
         top_score = cands[0].score
         # The margin over the runner-up, whatever the first is: the calibration was fitted on it.
         ranking = Ranking(cands, confidence(top_score, top_score - margin_to))
-        if matters:
+        if matters and also:
             ranking.also = self._also(ranking.item, matters)
         return ranking
 

@@ -36,7 +36,8 @@ class Command(BaseCommand):
         try:
             # Without --county-code the county is the one the points lie in (or the only one).
             county = resolve_county(options["county_code"]) if options["county_code"] else None
-            results = route_many([(r.text, r.lon, r.lat, r.crs, r.on) for r in rows], county)
+            # The output has no "also" field: clauses are ranked only where they can change the first.
+            results = route_many([(r.text, r.lon, r.lat, r.crs, r.on) for r in rows], county, with_also=False)
             if store_trained_in_memory():
                 self.stderr.write("本县尚无可用的已存路由模型：本次已训练并保存，下次启动直接加载。")
         except (County.DoesNotExist, County.MultipleObjectsReturned) as exc:
