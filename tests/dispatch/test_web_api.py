@@ -464,3 +464,21 @@ def test_department_queue_query_count_with_whistles(people, county, client):
         body = client.get("/dispatch/").content.decode()
     assert body.count("data-code=") == 8
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_queue_pages_count_no_further_than_the_cap(people, county, client, monkeypatch):
+    from zhifa.core import paging
+
+    for i in range(5):
+        _report(people, county, text=f"第{i}处占道摆摊", point=(T01_POINT[0] + i * 0.01, T01_POINT[1]))
+    client.force_login(people["cd"])
+    monkeypatch.setattr("zhifa.web.dispatch.views.QUEUE_PAGE", 2)
+    monkeypatch.setattr(paging.CappedPaginator, "cap", 3)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/dispatch/?status=all").content.decode()
+    assert "超过3条" in body and "请用筛选条件缩小范围" in body
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    assert counts and all("LIMIT" in q for q in counts)
+    monkeypatch.setattr(paging.CappedPaginator, "cap", 100)
+    body = client.get("/dispatch/?status=all").content.decode()
+    assert "共5条" in body and "第1/3页" in body and "超过" not in body

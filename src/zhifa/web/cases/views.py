@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from zhifa.cases import actions as A
 from zhifa.cases import evidence as E
 from zhifa.cases import services, steps
 from zhifa.cases.models import Case, Evidence, Officer, Squad
+from zhifa.core.paging import CappedPaginator
 from zhifa.org.models import Township, User
 from zhifa.rules import casefile as cf
 from zhifa.rules.review._base import RULES
@@ -38,7 +38,7 @@ def case_list(request):
         qs = qs.filter(Q(number__icontains=q) | Q(party__name__icontains=q) | Q(item_code__icontains=q))
     if g.get("defects"):
         qs = qs.exclude(findings=[])
-    page = Paginator(qs, 50).get_page(g.get("page"))
+    page = CappedPaginator(qs, 50).get_page(g.get("page"))
     return render(
         request,
         "web/cases/list.html",

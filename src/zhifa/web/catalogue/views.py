@@ -11,7 +11,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +29,7 @@ from zhifa.catalogue.models import (
     Item,
     UsageCount,
 )
+from zhifa.core.paging import CappedPaginator
 from zhifa.org.models import County, Township
 from zhifa.org.services import county_of
 from zhifa.web.forms import error_messages as _errors
@@ -77,7 +77,7 @@ def index(request):
     holder = townships.filter(code=g.get("township")).first() if g.get("township") else None
     if holder is not None:
         items = items.filter(code__in=services.held_item_codes(holder.code, today))
-    page = Paginator(items.order_by("code"), PAGE_SIZE).get_page(g.get("page"))
+    page = CappedPaginator(items.order_by("code"), PAGE_SIZE).get_page(g.get("page"))
     base = Item.objects.filter(county=county)
     return render(
         request,

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from zhifa.catalogue.models import Item
+from zhifa.core.paging import CappedPaginator
 from zhifa.dispatch import services
 from zhifa.dispatch.models import Report, ReportPhoto, Whistle, WhistleCall
 from zhifa.org import roles
@@ -73,6 +73,8 @@ def _item_names(codes) -> dict[str, str]:
 
 # ---- queue ----------------------------------------------------------------------------------------
 
+QUEUE_PAGE = 50
+
 
 @login_required
 def queue(request):
@@ -104,7 +106,7 @@ def queue(request):
             output_field=IntegerField(),
         )
     ).order_by("late", "step_due_at", "-created_at")
-    page = Paginator(reports, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(reports, QUEUE_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     # Reports taken in through the API get their routing suggestion in a batch: here at the
     # latest, for the rows a dispatcher is looking at (the dispatch worker fills the rest).

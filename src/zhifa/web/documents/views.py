@@ -7,12 +7,12 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from zhifa.core.paging import CappedPaginator
 from zhifa.documents import forms, kinds, services
 from zhifa.documents.render import CONTENT_TYPES
 from zhifa.org.models import Township
@@ -44,7 +44,7 @@ def index(request):
         if case is not None:
             return redirect("web:documents:case", case_pk=case.pk)
         errors.append(f"案件编号“{number}”不存在或不在您的管辖范围内")
-    page = Paginator(docs.order_by("-generated_at", "-id"), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(docs.order_by("-generated_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "web/documents/index.html",

@@ -5,7 +5,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from zhifa.core import calendar
 from zhifa.core.models import AuditEntry, CalendarDay, HolidayYear
+from zhifa.core.paging import CappedPaginator
 from zhifa.org import roles, services
 from zhifa.org.models import County, Department, Township, User
 
@@ -31,7 +31,7 @@ def user_list(request):
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     if request.GET.get("role"):
         qs = qs.filter(role=request.GET["role"])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/org/users.html", {"page": page, "q": q, "role_choices": roles.CHOICES})
 
 
@@ -166,7 +166,7 @@ def audit_log(request):
         qs = qs.filter(model=request.GET["model"])
     if request.GET.get("actor"):
         qs = qs.filter(actor__icontains=request.GET["actor"])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/org/audit.html", {"page": page})
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Min, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from zhifa.core.calendar import work_calendar
+from zhifa.core.paging import CappedPaginator
 from zhifa.org.models import Township
 from zhifa.supervision import disclosure as svc
 from zhifa.supervision.models import Disclosure
@@ -25,7 +25,7 @@ def public_list(request):
         qs = qs.filter(township__code=request.GET["township"])
     if request.GET.get("q"):
         qs = qs.filter(doc_no__icontains=request.GET["q"].strip())
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "web/supervision/public_decisions.html",
