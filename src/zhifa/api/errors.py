@@ -1,9 +1,43 @@
-"""API errors in Chinese, with the field that is wrong."""
+"""API errors in Chinese, with the field that is wrong; never a 500 for bad input."""
 
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from rest_framework import status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+# Bad input that got past the serializers (a value out of the database's range, a lookup that
+# cannot be converted): the request is refused and its transaction rolled back.
+_BAD_INPUT = {
+    RecursionError: "请求内容嵌套过深，无法处理。",
+    OverflowError: "数值或日期超出可处理的范围。",
+    DataError: "数据格式或长度不符合要求。",
+    IntegrityError: "数据与已有记录冲突或不符合约束。",
+    ValueError: "请求中的某个值格式不正确。",
+}
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        set_rollback()
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            {"error": "提交的数据有误，请检查以下字段。", "fields": fields},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    for kind, message in _BAD_INPUT.items():
+        if isinstance(exc, kind):
+            set_rollback()
+            view = context.get("view")
+            logger.warning("bad input refused in %s: %r", type(view).__name__ if view else "?", exc)
+            return Response({"error": message}, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {
@@ -12,4 +46,6 @@ def exception_handler(exc, context):
         }
     elif response is not None and isinstance(response.data, dict):
         response.data = {"error": "提交的数据有误，请检查以下字段。", "fields": response.data}
+    elif response is not None and isinstance(response.data, list):
+        response.data = {"error": "提交的数据有误。", "fields": {"non_field_errors": response.data}}
     return response

@@ -50,6 +50,8 @@ DUPLICATE_RADIUS_M = wf.DUPLICATE_RADIUS_M
 DUPLICATE_WINDOW = dt.timedelta(hours=wf.DUPLICATE_WINDOW_HOURS)
 DUPLICATE_SIMILARITY = wf.DUPLICATE_SIMILARITY
 MAX_TEXT = 4000
+EARLIEST_REPORTED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CLOCK_SKEW = dt.timedelta(minutes=10)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 # China's extent (with a margin): a point outside is a typo or swapped coordinates.
 LON_RANGE = (73.0, 136.0)
@@ -523,6 +525,24 @@ def do_intake(
     errors, lon_f, lat_f, crs_n = validate_intake(
         text=text, lon=lon, lat=lat, crs=crs, channel=channel, priority=priority, phone=reporter_phone
     )
+    # Over-long fields are refused, never cut: what the reporter wrote is what is stored.
+    for name, value, label in (
+        ("address", address, "地址"),
+        ("reporter_name", reporter_name, "举报人"),
+        ("reporter_phone", reporter_phone, "联系电话"),
+        ("source", source, "来源"),
+        ("external_id", external_id, "外部编号"),
+    ):
+        limit = Report._meta.get_field(name).max_length
+        if len((value or "").strip()) > limit:
+            errors[name] = f"{label}不能超过{limit}个字符（现为{len(value.strip())}个）"
+    if reported_at is not None:
+        # Not before the platform's era, not ahead of the server's clock beyond a phone's skew.
+        if reported_at < EARLIEST_REPORTED_AT:
+            errors["reported_at"] = "上报时间早于2000年1月1日，请检查日期"
+        elif reported_at > now + CLOCK_SKEW:
+            shown = f"{timezone.localtime(reported_at):%Y-%m-%d %H:%M}"
+            errors["reported_at"] = f"上报时间{shown}晚于当前时间，请检查手机或终端的日期时间设置"
     photos = list(photos)
     for i, p in enumerate(photos, 1):
         if len(p.content) > MAX_PHOTO_BYTES:
@@ -538,17 +558,17 @@ def do_intake(
         tracking_code=new_tracking_code(),
         client_id=client_id,
         channel=channel,
-        source=source[:30],
-        external_id=external_id[:60],
+        source=source.strip(),
+        external_id=external_id.strip(),
         text=text.strip(),
-        address=address.strip()[:200],
+        address=address.strip(),
         lon=lon_f,
         lat=lat_f,
         crs=crs_n,
         wgs_lon=wgs_lon,
         wgs_lat=wgs_lat,
-        reporter_name=reporter_name.strip()[:50],
-        reporter_phone=reporter_phone.strip()[:30],
+        reporter_name=reporter_name.strip(),
+        reporter_phone=reporter_phone.strip(),
         anonymous=bool(anonymous),
         reported_by=None if actor is None or isinstance(actor, str) else actor,
         reported_at=reported_at or now,

@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from zhifa.api.base import ScopedReadOnlyViewSet
+from zhifa.api.fields import StrictCharField
 from zhifa.api.pagination import KeysetPagination
 from zhifa.cases import actions as A
 from zhifa.cases import services, steps
@@ -43,9 +44,9 @@ _NOT_AN_OBJECT = "请求内容应为JSON对象（键值对），不能是数组�
 
 class CaseSerializer(serializers.ModelSerializer):
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    procedure_label = serializers.CharField(source="get_procedure_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    party_name = serializers.CharField(read_only=True)
+    procedure_label = StrictCharField(source="get_procedure_display", read_only=True)
+    status_label = StrictCharField(source="get_status_display", read_only=True)
+    party_name = StrictCharField(read_only=True)
 
     class Meta:
         model = Case
@@ -93,8 +94,8 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class OfficerSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username", read_only=True)
-    name = serializers.CharField(source="user.display_name", read_only=True)
+    username = StrictCharField(source="user.username", read_only=True)
+    name = StrictCharField(source="user.display_name", read_only=True)
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
     squad = serializers.StringRelatedField()
     home_department = serializers.SlugRelatedField(slug_field="code", read_only=True)

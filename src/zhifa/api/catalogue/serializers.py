@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from zhifa.api.fields import StrictCharField
 from zhifa.catalogue.models import CatalogueVersion, DiscretionTier, Entrustment, Entry, Item
 
 
 class TierSerializer(serializers.ModelSerializer):
-    tier_label = serializers.CharField(source="get_tier_display", read_only=True)
+    tier_label = StrictCharField(source="get_tier_display", read_only=True)
 
     class Meta:
         model = DiscretionTier
@@ -14,14 +15,14 @@ class TierSerializer(serializers.ModelSerializer):
 class TierListSerializer(serializers.Serializer):
     """Body of GET/PUT/PATCH items/<id>/tiers/ (amounts in yuan, strings or numbers)."""
 
-    item = serializers.CharField(read_only=True)
+    item = StrictCharField(read_only=True)
     tiers = TierSerializer(many=True)
 
 
 class ItemSerializer(serializers.ModelSerializer):
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    action_type_label = serializers.CharField(source="get_action_type_display", read_only=True)
-    source_label = serializers.CharField(source="get_source_display", read_only=True)
+    action_type_label = StrictCharField(source="get_action_type_display", read_only=True)
+    source_label = StrictCharField(source="get_source_display", read_only=True)
     tiers = TierSerializer(many=True, read_only=True)
 
     class Meta:
@@ -102,7 +103,7 @@ class PublishSerializer(serializers.Serializer):
     effective_date = serializers.DateField(
         error_messages={"required": "请填写生效日期", "invalid": "生效日期格式应为YYYY-MM-DD"}
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    note = StrictCharField(required=False, allow_blank=True, max_length=300)
 
 
 class EntrustmentSerializer(serializers.ModelSerializer):

@@ -277,7 +277,7 @@ def _create(request) -> JsonResponse:
                 reporter_phone=p.get("phone", ""),
                 anonymous=str(p.get("anonymous", "")).lower() in ("1", "true", "yes"),
                 address=p.get("address_string", ""),
-                source=client.name,
+                source=client.name[:30],  # a label for the queue, not the reporter's words
                 external_id=p.get("device_id", "")[:60],
                 route_suggestion=False,  # filled in batches, as for the REST API
             )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from zhifa.api.fields import CoordinateField, StrictCharField
 from zhifa.dispatch import services
 from zhifa.dispatch.models import Report, Transition, Whistle, WhistleCall
+from zhifa.dispatch.services import MAX_TEXT
 from zhifa.org import roles
 from zhifa.rules import dispatch_workflow as wf
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    action_label = serializers.CharField(read_only=True)
+    action_label = StrictCharField(read_only=True)
 
     class Meta:
         model = Transition
@@ -20,9 +22,9 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 class ReportSerializer(serializers.ModelSerializer):
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    status_label = serializers.CharField(read_only=True)
+    status_label = StrictCharField(read_only=True)
     handler = serializers.SerializerMethodField()
-    handler_label = serializers.CharField(read_only=True)
+    handler_label = StrictCharField(read_only=True)
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
 
@@ -99,21 +101,21 @@ class ReportDetailSerializer(ReportSerializer):
 class IntakeSerializer(serializers.Serializer):
     """The body of POST /api/dispatch/reports/ (JSON or multipart with `photos`)."""
 
-    client_id = serializers.CharField(
+    client_id = StrictCharField(
         required=False, allow_blank=True, max_length=80, help_text="客户端生成的唯一编号，重发时不重复受理"
     )
-    text = serializers.CharField(help_text="事件描述")
-    lon = serializers.CharField(help_text="经度")
-    lat = serializers.CharField(help_text="纬度")
-    crs = serializers.CharField(
-        required=False, default="wgs84", help_text="坐标系：wgs84、cgcs2000、gcj02、bd09"
+    text = StrictCharField(max_length=MAX_TEXT, help_text="事件描述")
+    lon = CoordinateField(help_text="经度（数字或数字字符串）")
+    lat = CoordinateField(help_text="纬度（数字或数字字符串）")
+    crs = StrictCharField(
+        required=False, default="wgs84", max_length=10, help_text="坐标系：wgs84、cgcs2000、gcj02、bd09"
     )
     channel = serializers.ChoiceField(
         choices=[Report.API, Report.MOBILE, Report.HOTLINE], required=False, default=Report.API
     )
-    address = serializers.CharField(required=False, allow_blank=True, default="")
-    reporter_name = serializers.CharField(required=False, allow_blank=True, default="")
-    reporter_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    address = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
+    reporter_name = StrictCharField(required=False, allow_blank=True, default="", max_length=50)
+    reporter_phone = StrictCharField(required=False, allow_blank=True, default="", max_length=30)
     anonymous = serializers.BooleanField(required=False, default=False)
     priority = serializers.ChoiceField(choices=wf.PRIORITY_CHOICES, required=False, default=wf.NORMAL)
     reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -122,20 +124,20 @@ class IntakeSerializer(serializers.Serializer):
 
 class ActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(wf.ACTION_LABELS.items()))
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    item = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
-    department = serializers.CharField(required=False, allow_blank=True, default="")
-    unit = serializers.CharField(
+    reason = StrictCharField(required=False, allow_blank=True, default="")
+    item = StrictCharField(required=False, allow_blank=True, allow_null=True, default=None)
+    department = StrictCharField(required=False, allow_blank=True, default="")
+    unit = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
         help_text="指派：township:T01、department:D03 或 service",
     )
-    callback = serializers.CharField(required=False, allow_blank=True, default="")
+    callback = StrictCharField(required=False, allow_blank=True, default="")
     review_on = serializers.DateField(required=False, allow_null=True, default=None)
-    days = serializers.IntegerField(required=False, default=0)
-    parts = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    into = serializers.CharField(required=False, allow_blank=True, default="")
+    days = serializers.IntegerField(required=False, default=0, min_value=0, max_value=365)
+    parts = serializers.ListField(child=StrictCharField(), required=False, default=list)
+    into = StrictCharField(required=False, allow_blank=True, default="")
     expected_state = serializers.ChoiceField(
         choices=wf.STATE_CHOICES,
         required=False,
@@ -147,7 +149,7 @@ class ActionSerializer(serializers.Serializer):
 
 class WhistleCallSerializer(serializers.ModelSerializer):
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = StrictCharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = WhistleCall
@@ -167,4 +169,4 @@ class WhistleSerializer(serializers.ModelSerializer):
 
 
 class RespondSerializer(serializers.Serializer):
-    response = serializers.CharField(help_text="报到情况：到场人员、处置措施")
+    response = StrictCharField(help_text="报到情况：到场人员、处置措施")

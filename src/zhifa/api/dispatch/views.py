@@ -9,13 +9,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from zhifa.api.base import ScopedViewSetMixin
 from zhifa.api.dispatch import serializers as ser
 from zhifa.api.pagination import KeysetPagination
+from zhifa.api.parsers import StrictJSONParser
 from zhifa.dispatch import services
 from zhifa.dispatch.models import Report, Whistle
 from zhifa.org.models import County
@@ -46,7 +47,7 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     queryset = Report.objects.select_related("township", "handler_township", "handler_department").order_by(
         "-created_at", "-id"
     )
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
     pagination_class = KeysetPagination
 
     def get_queryset(self):
@@ -191,7 +192,7 @@ class WhistleViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         )
 
     @extend_schema(request=ser.RespondSerializer, responses=ser.WhistleCallSerializer)
-    @action(detail=True, methods=["post"], url_path=r"calls/(?P<call_id>\d+)/respond")
+    @action(detail=True, methods=["post"], url_path=r"calls/(?P<call_id>[0-9]{1,18})/respond")
     def respond(self, request, pk=None, call_id=None):
         """部门报到（只有被召集的部门可以报到）。"""
         whistle = self.get_object()

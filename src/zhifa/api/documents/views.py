@@ -14,6 +14,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from zhifa.api.base import ScopedReadOnlyViewSet
+from zhifa.api.fields import StrictCharField, query_id
 from zhifa.api.pagination import KeysetPagination
 from zhifa.documents import forms, kinds, services
 from zhifa.documents.models import Document
@@ -21,9 +22,9 @@ from zhifa.documents.render import CONTENT_TYPES
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    case_number = serializers.CharField(source="case.number", read_only=True)
-    township_code = serializers.CharField(source="township.code", read_only=True)
-    generated_by = serializers.CharField(source="generated_by.username", read_only=True)
+    case_number = StrictCharField(source="case.number", read_only=True)
+    township_code = StrictCharField(source="township.code", read_only=True)
+    generated_by = StrictCharField(source="generated_by.username", read_only=True)
 
     class Meta:
         model = Document
@@ -55,7 +56,7 @@ class GenerateSerializer(serializers.Serializer):
 
 
 class VoidSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, help_text="作废理由")
+    reason = StrictCharField(max_length=300, help_text="作废理由")
 
 
 @extend_schema_view(
@@ -73,10 +74,7 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
             raise PermissionDenied("您没有查阅法律文书的权限。")
         qs = super().get_queryset()
         if self.action == "list" and self.request.query_params.get("case"):
-            try:
-                qs = qs.filter(case_id=int(self.request.query_params["case"]))
-            except ValueError:
-                raise ValidationError({"case": "案件ID应为整数"}) from None
+            qs = qs.filter(case_id=query_id(self.request.query_params["case"], "case"))
         return qs
 
     def _file(self, fmt: str):

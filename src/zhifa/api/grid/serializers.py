@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from zhifa.api.fields import StrictCharField
 from zhifa.grid import coords
 from zhifa.grid.models import Element, EnforcementGrid, GridStaff, GridUnit
 
@@ -9,10 +10,10 @@ CRS_HELP = "输入坐标系：wgs84（默认，GPS）、cgcs2000、gcj02（高�
 
 
 class GridUnitSerializer(serializers.ModelSerializer):
-    level_label = serializers.CharField(read_only=True)
+    level_label = StrictCharField(read_only=True)
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    township_name = serializers.CharField(source="township.name", read_only=True)
+    township_name = StrictCharField(source="township.name", read_only=True)
     bbox = serializers.SerializerMethodField()
 
     class Meta:
@@ -38,27 +39,27 @@ class GridUnitSerializer(serializers.ModelSerializer):
 
 
 class PostSerializer(serializers.Serializer):
-    role = serializers.CharField()
-    role_label = serializers.CharField()
+    role = StrictCharField()
+    role_label = StrictCharField()
     user_id = serializers.IntegerField()
-    name = serializers.CharField()
-    phone = serializers.CharField()
+    name = StrictCharField()
+    phone = StrictCharField()
     post_id = serializers.IntegerField(allow_null=True)
 
 
 class LevelDutySerializer(serializers.Serializer):
-    level = serializers.CharField()
-    level_label = serializers.CharField()
+    level = StrictCharField()
+    level_label = StrictCharField()
     unit_id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
+    code = StrictCharField()
+    name = StrictCharField()
     posts = PostSerializer(many=True)
 
 
 class ResponsibilitySerializer(serializers.Serializer):
     levels = LevelDutySerializer(many=True)
     officers = PostSerializer(many=True)
-    enforcement_grids = serializers.ListField(child=serializers.CharField())
+    enforcement_grids = serializers.ListField(child=StrictCharField())
 
 
 class GridUnitDetailSerializer(GridUnitSerializer):
@@ -80,7 +81,7 @@ class GridUnitDetailSerializer(GridUnitSerializer):
 class LocateQuerySerializer(serializers.Serializer):
     lon = serializers.FloatField(help_text="经度")
     lat = serializers.FloatField(help_text="纬度")
-    crs = serializers.CharField(required=False, default=coords.WGS84, help_text=CRS_HELP)
+    crs = StrictCharField(required=False, default=coords.WGS84, help_text=CRS_HELP)
 
     def validate_crs(self, value: str) -> str:
         try:
@@ -91,14 +92,14 @@ class LocateQuerySerializer(serializers.Serializer):
 
 class LocatePointSerializer(LocateQuerySerializer):
     id = serializers.JSONField(required=False, help_text="调用方自己的编号，原样返回")
-    crs = serializers.CharField(required=False, allow_blank=True, default="", help_text=CRS_HELP)
+    crs = StrictCharField(required=False, allow_blank=True, default="", help_text=CRS_HELP)
 
     def validate_crs(self, value: str) -> str:
         return super().validate_crs(value) if value else ""
 
 
 class LocateBatchSerializer(serializers.Serializer):
-    crs = serializers.CharField(required=False, default=coords.WGS84, help_text=CRS_HELP)
+    crs = StrictCharField(required=False, default=coords.WGS84, help_text=CRS_HELP)
     points = LocatePointSerializer(many=True)
 
     def validate_crs(self, value: str) -> str:
@@ -114,10 +115,10 @@ class LocateBatchSerializer(serializers.Serializer):
 
 
 class ElementSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = StrictCharField(source="get_kind_display", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    crs = serializers.CharField(write_only=True, required=False, default=coords.WGS84, help_text=CRS_HELP)
+    crs = StrictCharField(write_only=True, required=False, default=coords.WGS84, help_text=CRS_HELP)
 
     class Meta:
         model = Element
@@ -152,8 +153,8 @@ class EnforcementGridSerializer(serializers.ModelSerializer):
 
 class GridStaffSerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    user_name = serializers.CharField(source="user.display_name", read_only=True)
-    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    user_name = StrictCharField(source="user.display_name", read_only=True)
+    role_label = StrictCharField(source="get_role_display", read_only=True)
 
     class Meta:
         model = GridStaff
@@ -161,10 +162,10 @@ class GridStaffSerializer(serializers.ModelSerializer):
 
 
 class EnforcementGridWriteSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=60)
-    name = serializers.CharField(max_length=100)
-    township = serializers.CharField(help_text="乡镇代码，如 T01")
-    micro_grids = serializers.ListField(child=serializers.CharField(), help_text="微网格编码列表")
+    code = StrictCharField(max_length=60)
+    name = StrictCharField(max_length=100)
+    township = StrictCharField(help_text="乡镇代码，如 T01")
+    micro_grids = serializers.ListField(child=StrictCharField(), help_text="微网格编码列表")
     officers = serializers.ListField(child=serializers.IntegerField(), help_text="执法人员账号id列表")
 
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from zhifa.api.fields import StrictCharField
 from zhifa.org.models import Community, Department, Township, User
 
 
@@ -26,7 +27,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class UserSerializer(serializers.ModelSerializer):
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    role_label = serializers.CharField(read_only=True)
+    role_label = StrictCharField(read_only=True)
 
     class Meta:
         model = User
