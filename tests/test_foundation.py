@@ -78,7 +78,9 @@ def test_lockout_after_repeated_failures(client, make_user, settings):
     r = client.post("/login/", {"username": "wang", "password": "Zhifa-test-2026"})
     assert "已被锁定" in r.content.decode()
     assert "_auth_user_id" not in client.session
-    User.objects.filter(username="wang").update(locked_until=None)
+    from zhifa.org.models import LoginThrottle
+
+    LoginThrottle.objects.filter(username="wang").update(locked_until=None)
     r = client.post("/login/", {"username": "wang", "password": "Zhifa-test-2026"})
     assert r.status_code == 302
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from this site (no CDN), allowed by the CSP
     "zhifa.core",
@@ -110,9 +111,14 @@ AUTHENTICATION_BACKENDS = ["zhifa.org.auth.LockoutModelBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
-# Lock an account for ZHIFA_LOCKOUT_MINUTES after ZHIFA_LOCKOUT_ATTEMPTS consecutive failures.
+# Lock an account *from one client address* for ZHIFA_LOCKOUT_MINUTES after ZHIFA_LOCKOUT_ATTEMPTS
+# failures (doubling on each further lock), and an address for every account after
+# ZHIFA_LOCKOUT_ADDRESS_ATTEMPTS failures (zhifa.org.auth). ZHIFA_TRUSTED_PROXIES: how many
+# reverse proxies in front append to X-Forwarded-For (0: use the socket's address).
 LOCKOUT_ATTEMPTS = int(os.environ.get("ZHIFA_LOCKOUT_ATTEMPTS", "5"))
 LOCKOUT_MINUTES = int(os.environ.get("ZHIFA_LOCKOUT_MINUTES", "15"))
+LOCKOUT_ADDRESS_ATTEMPTS = int(os.environ.get("ZHIFA_LOCKOUT_ADDRESS_ATTEMPTS", "50"))
+TRUSTED_PROXIES = int(os.environ.get("ZHIFA_TRUSTED_PROXIES", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -156,10 +162,17 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 8 * 3600
 
 REST_FRAMEWORK = {
+    # API clients send `Authorization: Token <key>` (zhifa api-token); pages use the session.
+    # HTTP Basic sends the password with every request: only where ZHIFA_API_BASIC_AUTH=1.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
-    ],
+        "rest_framework.authentication.TokenAuthentication",
+    ]
+    + (
+        ["rest_framework.authentication.BasicAuthentication"]
+        if os.environ.get("ZHIFA_API_BASIC_AUTH", "0") == "1"
+        else []
+    ),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

@@ -51,14 +51,21 @@ def test_township_staff_cannot_manage_users(client, make_user):
         services.unlock_user(officer, officer.pk)
 
 
-def test_unlock_clears_the_lock(admin, make_user):
+def test_unlock_clears_the_lock(admin, make_user, client):
+    from zhifa.org import auth
+    from zhifa.org.models import LoginThrottle
+
     locked = make_user("officer", township="T01", username="locked")
-    User.objects.filter(pk=locked.pk).update(locked_until=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
-    locked.refresh_from_db()
-    assert locked.is_locked()
+    for address in ("10.0.0.1", "10.0.0.2"):
+        LoginThrottle.objects.create(
+            username="locked", address=address, locked_until=dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+        )
+    assert auth.active_locks(["locked"]) == {"locked": 2}
+    client.force_login(admin)
+    assert "已锁定（2个地址）" in client.get("/org/users/?q=locked").content.decode()
     services.unlock_user(admin, locked.pk)
-    locked.refresh_from_db()
-    assert not locked.is_locked()
+    assert auth.active_locks(["locked"]) == {}
+    assert auth.refusal("locked", "10.0.0.1") is None
 
 
 def test_reset_password_validates_strength(admin, make_user):

@@ -285,8 +285,7 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
         return
     if sender._meta.label == "org.User" and before is not None:
         # Login bookkeeping is not a change of the account worth an entry each time.
-        noisy = {"last_login", "failed_logins", "locked_until"}
-        if {k for k in after if before.get(k) != after.get(k)} <= noisy - {"locked_until"}:
+        if {k for k in after if before.get(k) != after.get(k)} <= {"last_login"}:
             return
     record_many(
         [

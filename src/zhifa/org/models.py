@@ -110,8 +110,6 @@ class User(AbstractUser):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     phone = models.CharField("电话", max_length=30, blank=True)
-    failed_logins = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = ZhifaUserManager()
     scope = Scope(county="county", township="township", department="department")
@@ -130,8 +128,30 @@ class User(AbstractUser):
     def role_label(self) -> str:
         return roles.LABELS.get(self.role, self.role)
 
-    def is_locked(self) -> bool:
-        return self.locked_until is not None and self.locked_until > timezone.now()
-
     def can(self, capability: str) -> bool:
         return roles.has_capability(self, capability)
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins of one username from one client address (username "" counts the address
+    against every name). Bookkeeping of `zhifa.org.auth`; each failure itself is audited."""
+
+    username = models.CharField("用户名", max_length=150, blank=True)
+    address = models.CharField("来源地址", max_length=45)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+    lock_count = models.PositiveIntegerField("已锁定次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败时间", null=True)
+    locked_until = models.DateTimeField("锁定至", null=True)
+
+    audit_exempt = True  # the failures are audited one by one (login_failed), not the counter
+
+    class Meta:
+        verbose_name = "登录失败计数"
+        constraints = [models.UniqueConstraint(fields=["username", "address"], name="login_throttle_pair")]
+        indexes = [models.Index(fields=["address", "locked_until"]), models.Index(fields=["username"])]
+
+    def __str__(self) -> str:
+        return f"{self.username or '*'}@{self.address}"
+
+    def is_locked(self, now=None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())

@@ -77,11 +77,13 @@ def _target(actor, user_id: int) -> User:
 
 
 def unlock_user(actor, user_id: int) -> User:
+    from zhifa.core import audit
+    from zhifa.org import auth
+
     user = _target(actor, user_id)
     with transaction.atomic():
-        user.failed_logins = 0
-        user.locked_until = None
-        user.save(update_fields=["failed_logins", "locked_until"])
+        lifted = auth.unlock(user.username)
+        audit.record("unlock", user, after={"locks_lifted": lifted}, reason="管理员解除登录锁定")
     return user
 
 

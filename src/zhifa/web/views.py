@@ -17,15 +17,16 @@ class ZhifaAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self):
-        from zhifa.org.auth import locked_message
-        from zhifa.org.models import User
+        from zhifa.org import auth
 
-        user = User.objects.filter(username=self.cleaned_data.get("username")).first()
-        if user is not None and user.is_locked():
-            # The backend refuses too; this only gives the person the reason.
-            raise forms.ValidationError(locked_message(), code="locked")
-        cleaned = super().clean()
-        return cleaned
+        username = self.cleaned_data.get("username") or ""
+        address = auth.client_address(self.request)
+        why = auth.refusal(username, address)
+        if why is not None:
+            # The backend would refuse too; checking first gives the person the reason.
+            auth.record_refusal(username, address)
+            raise forms.ValidationError(why, code="locked")
+        return super().clean()
 
 
 class ZhifaLoginView(LoginView):

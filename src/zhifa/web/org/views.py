@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from zhifa.core import calendar
 from zhifa.core.models import AuditEntry, CalendarDay, HolidayYear
 from zhifa.core.paging import CappedPaginator
-from zhifa.org import roles, services
+from zhifa.org import auth, roles, services
 from zhifa.org.models import County, Department, Township, User
 
 
@@ -32,6 +32,9 @@ def user_list(request):
     if request.GET.get("role"):
         qs = qs.filter(role=request.GET["role"])
     page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    locks = auth.active_locks(u.username for u in page)
+    for u in page:
+        u.locked_addresses = locks.get(u.username, 0)
     return render(request, "web/org/users.html", {"page": page, "q": q, "role_choices": roles.CHOICES})
 
 
