@@ -12,3 +12,17 @@ class CasesConfig(AppConfig):
         from zhifa.documents.services import register_casefile_builder
 
         register_casefile_builder(to_casefile)
+
+        from zhifa.core import integrity
+
+        integrity.register(
+            [
+                "cases.Case",
+                "cases.CaseOfficer",
+                "cases.CaseEvent",
+                "cases.Evidence",
+                "cases.Officer",
+                "cases.Squad",
+                "cases.Training",
+            ]
+        )

@@ -212,6 +212,7 @@ def _import(numbered: list[tuple[int, dict]], allowed: set[str] | None = None) -
     cal = work_calendar()
     now = timezone.now()
     made: list[Case] = []
+    rows: list = []
     with transaction.atomic(), audit.suppressed():
         for _lineno, obj in numbered:
             case, officers, events = _build(obj, townships[obj["township"]])
@@ -225,9 +226,11 @@ def _import(numbered: list[tuple[int, dict]], allowed: set[str] | None = None) -
             CaseOfficer.objects.bulk_create(officers)
             CaseEvent.objects.bulk_create(events)
             made.append(case)
+            rows += [case, *officers, *events]
+        # Full images, so that `zhifa audit verify` can compare every imported row with its entry.
         audit.record_many(
-            audit.Change("import", "cases.Case", str(c.pk), c.number, None, {"number": c.number}, "案卷导入")
-            for c in made
+            audit.Change("import", r._meta.label, str(r.pk), str(r)[:200], None, audit.snapshot(r), "导入")
+            for r in rows
         )
     return made
 

@@ -6,7 +6,7 @@ class CatalogueConfig(AppConfig):
     verbose_name = "执法事项清单"
 
     def ready(self) -> None:
-        from zhifa.catalogue.integrity import check_rows
-        from zhifa.core import audit
+        from zhifa.catalogue.integrity import CHECKED_MODELS
+        from zhifa.core import integrity
 
-        audit.register_row_check(check_rows)
+        integrity.register(CHECKED_MODELS)

@@ -322,16 +322,6 @@ def connect_signals() -> None:
 # ---- verification --------------------------------------------------------------------------
 
 
-# Checks of live rows against their last audited image, registered by domains (the catalogue
-# registers one for its rows): each returns descriptions of rows changed behind the log's back.
-ROW_CHECKS: list = []
-
-
-def register_row_check(check) -> None:
-    if check not in ROW_CHECKS:
-        ROW_CHECKS.append(check)
-
-
 @dataclass
 class VerifyResult:
     ok: bool
@@ -365,6 +355,8 @@ def verify() -> VerifyResult:
             problems.append("链尾与最后一条记录不符（末尾记录被删除或篡改）")
         if head.count != n:
             problems.append(f"记录条数为{n}，应为{head.count}（记录被删除或插入）")
-    for check in ROW_CHECKS:
-        problems.extend(check())
+    # Live business rows against the images the chain holds (the models domains registered).
+    from zhifa.core import integrity
+
+    problems.extend(integrity.check_rows())
     return VerifyResult(ok=not problems, checked=n, problems=problems)
