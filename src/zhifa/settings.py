@@ -7,6 +7,7 @@ Environment:
   DATABASE_URL       e.g. postgres://user:pw@host/db; default sqlite under var/
   ZHIFA_VAR_DIR      where the SQLite database, models and media live (default ./var)
   ZHIFA_MEDIA_ROOT   uploaded evidence (default $ZHIFA_VAR_DIR/media)
+  ZHIFA_AUDIT_KEY    the audit chain's HMAC key (see zhifa.core.auditkeys and docs/security.md)
 """
 
 import os
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from zhifa.core import auditkeys
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("ZHIFA_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -119,6 +122,13 @@ LOCKOUT_ATTEMPTS = int(os.environ.get("ZHIFA_LOCKOUT_ATTEMPTS", "5"))
 LOCKOUT_MINUTES = int(os.environ.get("ZHIFA_LOCKOUT_MINUTES", "15"))
 LOCKOUT_ADDRESS_ATTEMPTS = int(os.environ.get("ZHIFA_LOCKOUT_ADDRESS_ATTEMPTS", "50"))
 TRUSTED_PROXIES = int(os.environ.get("ZHIFA_TRUSTED_PROXIES", "0"))
+
+# The audit chain's seal: HMAC-SHA256 or HMAC-SM3 with a key kept outside the database
+# (ZHIFA_AUDIT_KEY / _KEY_FILE / _KEY_ID / _ALG / _OLD_KEYS; see zhifa.core.auditkeys).
+try:
+    AUDIT_KEYRING = auditkeys.from_environ(os.environ)
+except auditkeys.KeyConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

@@ -25,6 +25,8 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
+from zhifa.core import auditkeys
+
 GENESIS = "0" * 64
 logger = logging.getLogger(__name__)
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("zhifa_audit_actor", default=None)
@@ -103,9 +105,40 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return data
 
 
-def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:
+def entry_hash(
+    fields: dict[str, Any], prev_hash: str, alg: str = auditkeys.PLAIN, key: bytes | None = None
+) -> str:
+    """The entry's seal. A keyed seal also covers its algorithm and key id, so an entry cannot be
+    relabelled as plain SHA-256 (which anyone can recompute) without breaking it."""
+    if alg != auditkeys.PLAIN:
+        fields = {**fields, "_alg": alg}
     payload = json.dumps([prev_hash, fields], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return auditkeys.digest(alg, payload.encode("utf-8"), key)
+
+
+def _keyring() -> auditkeys.Keyring:
+    from django.conf import settings
+
+    return getattr(settings, "AUDIT_KEYRING", None) or auditkeys.Keyring()
+
+
+def head_mac(head, keyring: auditkeys.Keyring) -> str:
+    """The MAC over the head's columns under the head's own key ("" when the head is unkeyed)."""
+    if not head.alg or head.alg == auditkeys.PLAIN:
+        return ""
+    payload = json.dumps(
+        [
+            "zhifa-audit-head",
+            head.seq,
+            head.count,
+            head.last_hash,
+            head.first_keyed_seq,
+            head.alg,
+            head.key_id,
+        ],
+        separators=(",", ":"),
+    ).encode()
+    return auditkeys.digest(head.alg, payload, keyring.key(head.key_id))
 
 
 def _hashed_fields(e) -> dict[str, Any]:
@@ -207,25 +240,73 @@ def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:
             # before the tip is read, so two sealers can never chain to the same tip.
             heads.update(seq=F("seq"))
             head = heads.select_for_update().get()
+        keyring = _keyring()
+        if head.first_keyed_seq is not None and not keyring.keyed:
+            # The chain is keyed but this process has no key: sealing on with plain SHA-256 would
+            # downgrade it. The entries stay pending (verify reports them) until the key is back.
+            logger.error("audit chain is keyed but ZHIFA_AUDIT_KEY is not set: entries left unsealed")
+            return 0
         pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
+        key = keyring.key(keyring.key_id) if keyring.keyed else None
         prev, n = head.last_hash, head.count
         for e in pending:
             n += 1
             e.seq = n
             e.prev_hash = prev
-            e.hash = entry_hash(_hashed_fields(e), prev)
+            e.alg, e.key_id = keyring.alg, keyring.key_id
+            e.hash = entry_hash(_hashed_fields(e), prev, e.alg, key)
             prev = e.hash
         # One prepared UPDATE run for many rows: far cheaper than bulk_update's CASE expressions
         # when an import leaves tens of thousands of entries to seal.
         table = connection.ops.quote_name(AuditEntry._meta.db_table)
         with connection.cursor() as cur:
             cur.executemany(
-                f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
-                [(e.seq, e.prev_hash, e.hash, e.id) for e in pending],
+                f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s, alg = %s, key_id = %s"
+                " WHERE id = %s",
+                [(e.seq, e.prev_hash, e.hash, e.alg, e.key_id, e.id) for e in pending],
             )
-        heads.update(last_hash=prev, count=n, seq=n)
+        head.seq = head.count = n
+        head.last_hash = prev
+        if keyring.keyed:
+            if head.first_keyed_seq is None and pending:
+                head.first_keyed_seq = pending[0].seq
+            head.alg, head.key_id = keyring.alg, keyring.key_id
+        head.mac = head_mac(head, keyring)
+        heads.update(
+            last_hash=prev,
+            count=n,
+            seq=n,
+            first_keyed_seq=head.first_keyed_seq,
+            alg=head.alg,
+            key_id=head.key_id,
+            mac=head.mac,
+        )
         sealed = len(pending)
     return sealed
+
+
+def seal_and_key_head() -> int:
+    """Seal everything pending; when a key has just been configured, record that as an entry so
+    the head is signed at once (verify refuses an unsigned head once a key is configured)."""
+    from zhifa.core.models import AuditHead
+
+    total = 0
+    while n := seal_pending(wait=True):
+        total += n
+    keyring = _keyring()
+    head = AuditHead.objects.filter(pk=1).first()
+    if keyring.keyed and (head is None or head.alg != keyring.alg or head.key_id != keyring.key_id):
+        previous = f"{head.alg}/{head.key_id}" if head is not None and head.mac else "无密钥签名"
+        record(
+            "audit_key",
+            model="core.AuditHead",
+            object_id="1",
+            after={"alg": keyring.alg, "key_id": keyring.key_id},
+            reason=f"审计链启用密钥签名 {keyring.alg}/{keyring.key_id}（此前为{previous}）",
+        )
+        while n := seal_pending(wait=True):
+            total += n
+    return total
 
 
 def record(
@@ -329,15 +410,23 @@ class VerifyResult:
     problems: list[str]
 
 
-def verify() -> VerifyResult:
-    """Seal what is pending, then recompute the chain; name every entry that does not match."""
+def verify(anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
+    """Seal what is pending, then recompute the chain; name every entry that does not match.
+
+    `anchors` are (seq, hash) pairs recorded outside the database earlier (`zhifa audit head`):
+    each must still be in the chain, which catches a truncated tail with a replayed old head.
+    """
     from zhifa.core.models import AuditEntry, AuditHead
 
     while seal_pending(wait=True):
         pass
+    keyring = _keyring()
     problems: list[str] = []
     prev = GENESIS
     n = 0
+    first_keyed: int | None = None
+    unverifiable = 0
+    wanted = dict(anchors)
     for e in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
         n += 1
         if e.seq != n:
@@ -345,18 +434,67 @@ def verify() -> VerifyResult:
             n = e.seq
         if e.prev_hash != prev:
             problems.append(f"第{e.id}条：与上一条的链接不符（记录被删除或插入）")
-        expected = entry_hash(_hashed_fields(e), e.prev_hash)
+        if e.alg == auditkeys.PLAIN:
+            if first_keyed is not None:
+                problems.append(f"第{e.id}条：出现在带密钥签名的记录之后却没有密钥签名（记录被降级篡改）")
+            expected = entry_hash(_hashed_fields(e), e.prev_hash)
+        else:
+            if first_keyed is None:
+                first_keyed = e.seq
+            key = keyring.key(e.key_id)
+            if key is None or e.alg not in auditkeys.KEYED_ALGS:
+                unverifiable += 1
+                expected = e.hash
+            else:
+                expected = entry_hash(_hashed_fields(e), e.prev_hash, e.alg, key)
         if expected != e.hash:
             problems.append(f"第{e.id}条：内容与哈希不符（记录被篡改）")
+        if e.seq in wanted and wanted.pop(e.seq) != e.hash:
+            problems.append(f"第{e.seq}号记录与外部留存的锚点不符（记录被改写）")
         prev = e.hash
+    if unverifiable:
+        problems.append(
+            f"有{unverifiable}条记录使用本机没有的密钥签名，无法校验"
+            "（请配置 ZHIFA_AUDIT_KEY 或 ZHIFA_AUDIT_OLD_KEYS）"
+        )
+    for seq in sorted(wanted):
+        problems.append(f"外部留存的锚点第{seq}号记录已不在链中（末尾记录被删除）")
+    pending = AuditEntry.objects.filter(seq__isnull=True).count()
+    if pending:
+        problems.append(
+            f"有{pending}条记录尚未封存进哈希链（链已启用密钥签名，但本机未配置 ZHIFA_AUDIT_KEY）"
+        )
     head = AuditHead.objects.filter(pk=1).first()
-    if head is not None:
-        if head.last_hash != prev:
-            problems.append("链尾与最后一条记录不符（末尾记录被删除或篡改）")
-        if head.count != n:
-            problems.append(f"记录条数为{n}，应为{head.count}（记录被删除或插入）")
+    problems.extend(_check_head(head, prev, n, first_keyed, keyring))
     # Live business rows against the images the chain holds (the models domains registered).
     from zhifa.core import integrity
 
     problems.extend(integrity.check_rows())
     return VerifyResult(ok=not problems, checked=n, problems=problems)
+
+
+def _check_head(head, last_hash: str, count: int, first_keyed: int | None, keyring) -> list[str]:
+    problems: list[str] = []
+    if head is None:
+        if count:
+            problems.append("缺少链尾记录（审计链的头部被删除）")
+        return problems
+    if head.last_hash != last_hash:
+        problems.append("链尾与最后一条记录不符（末尾记录被删除或篡改）")
+    if head.count != count:
+        problems.append(f"记录条数为{count}，应为{head.count}（记录被删除或插入）")
+    if head.first_keyed_seq != first_keyed:
+        problems.append("链尾记载的首条密钥签名记录与链中不符（记录被降级篡改）")
+    if head.alg and head.alg != auditkeys.PLAIN:
+        if keyring.key(head.key_id) is None:
+            problems.append(f"链尾使用本机没有的密钥 {head.key_id} 签名，无法校验")
+        elif head_mac(head, keyring) != head.mac:
+            problems.append("链尾的密钥签名不符（链尾被改写，如截断末尾记录）")
+    elif first_keyed is not None or head.mac:
+        problems.append("链中有密钥签名的记录，链尾却没有密钥签名（链尾被降级篡改）")
+    elif keyring.keyed and count:
+        problems.append(
+            "已配置审计密钥，但链尾没有密钥签名：刚启用密钥时请先运行 zhifa audit seal；"
+            "否则说明整条链被改写为无密钥签名"
+        )
+    return problems

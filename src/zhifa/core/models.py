@@ -26,6 +26,10 @@ class AuditEntry(models.Model):
     seq = models.BigIntegerField("链序号", null=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True, default="")
     hash = models.CharField(max_length=64, null=True, unique=True)
+    # How `hash` was computed: plain sha256, or an HMAC (hmac-sha256, hmac-sm3) under key `key_id`
+    # (zhifa.core.auditkeys); set by the sealer, covered by the seal itself when keyed.
+    alg = models.CharField(max_length=16, default="sha256")
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["id"]
@@ -44,11 +48,20 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """A single row holding the chain's tip; locking it serialises the sealers (not the writers)."""
+    """A single row holding the chain's tip; locking it serialises the sealers (not the writers).
+
+    With an audit key the head carries a MAC over its own columns, so it cannot be rolled to
+    another tip (a truncation) or stripped of the first keyed position (a downgrade) without
+    the key; a replayed *old* head needs an anchor kept outside the database to be caught.
+    """
 
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
     count = models.BigIntegerField(default=0)
+    first_keyed_seq = models.BigIntegerField(null=True)
+    key_id = models.CharField(max_length=16, blank=True, default="")
+    alg = models.CharField(max_length=16, blank=True, default="")
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"audit head {self.count}"
