@@ -97,8 +97,9 @@ class OfficerSerializer(serializers.ModelSerializer):
     username = StrictCharField(source="user.username", read_only=True)
     name = StrictCharField(source="user.display_name", read_only=True)
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    squad = serializers.StringRelatedField()
-    home_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    squad = serializers.StringRelatedField(allow_null=True)
+    # only a seconded officer has a home department
+    home_department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Officer
