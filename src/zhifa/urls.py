@@ -5,3 +5,5 @@ urlpatterns = [
     path("open311/v2/", include("zhifa.api.dispatch.open311")),
     path("", include("zhifa.web.urls")),
 ]
+
+handler404 = "zhifa.api.errors.not_found_page"

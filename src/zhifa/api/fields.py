@@ -8,6 +8,7 @@ stores has a limit (documented in the schema through `max_length`).
 from __future__ import annotations
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 # Where the model sets no limit (TextField): long enough for any real description or reason.
@@ -37,6 +38,15 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number"},
+            {"type": "string", "maxLength": 40, "pattern": r"^\s*[-+]?[0-9]+(\.[0-9]+)?\s*$"},
+        ],
+        "description": "十进制度：数字，或数字字符串（表单提交）",
+    }
+)
 class CoordinateField(serializers.Field):
     """A longitude or latitude: a JSON number or a numeric string (forms send strings); the
     range and the Chinese message naming it are checked by intake itself."""

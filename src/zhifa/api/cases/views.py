@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import ParseError, PermissionDenied
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from zhifa.api.base import ScopedReadOnlyViewSet
 from zhifa.api.fields import StrictCharField
 from zhifa.api.pagination import KeysetPagination
+from zhifa.api.schema import error_response
 from zhifa.cases import actions as A
 from zhifa.cases import services, steps
 from zhifa.cases.evidence import do_add_evidence
@@ -97,8 +98,9 @@ class OfficerSerializer(serializers.ModelSerializer):
     username = StrictCharField(source="user.username", read_only=True)
     name = StrictCharField(source="user.display_name", read_only=True)
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    squad = serializers.StringRelatedField()
-    home_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    squad = serializers.StringRelatedField(allow_null=True)
+    # only a seconded officer has a home department
+    home_department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Officer
@@ -115,6 +117,21 @@ class OfficerSerializer(serializers.ModelSerializer):
             "home_department",
             "active",
         ]
+
+
+STEP_DONE = inline_serializer(
+    "CaseStepDone", {"message": serializers.CharField(), "case": CaseDetailSerializer()}
+)
+EVIDENCE_SAVED = inline_serializer(
+    "EvidenceSaved",
+    {
+        "id": serializers.IntegerField(),
+        "kind": serializers.CharField(),
+        "mime": serializers.CharField(),
+        "size": serializers.IntegerField(),
+        "sha256": serializers.CharField(),
+    },
+)
 
 
 class CaseViewSet(ScopedReadOnlyViewSet):
@@ -175,6 +192,12 @@ class CaseViewSet(ScopedReadOnlyViewSet):
             return _refused(exc)
         return Response(CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        responses={
+            201: STEP_DONE,
+            409: error_response("案件已被他人办理（expected_state 与当前状态不符），未作修改"),
+        }
+    )
     @action(detail=True, methods=["post"])
     def steps(self, request, pk=None):
         """登记办案步骤：action（如 investigated、notice_served、decide、close），date，及该步骤的字段。"""
@@ -192,6 +215,7 @@ class CaseViewSet(ScopedReadOnlyViewSet):
             {"message": msg, "case": CaseDetailSerializer(case).data}, status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(responses={201: EVIDENCE_SAVED})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def evidence(self, request, pk=None):
         """上传证据（multipart：file、date、description）；按文件内容识别类型，原样保存并返回SHA-256。"""

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from zhifa.api.base import ScopedReadOnlyViewSet
 from zhifa.api.catalogue import serializers
+from zhifa.api.schema import error_response
 from zhifa.catalogue import services
 from zhifa.catalogue.models import TIER_CHOICES, CatalogueVersion, DiscretionTier, Entrustment, Item
 from zhifa.org.models import Township
@@ -202,7 +203,7 @@ def holdings(request, code: str):
             "tier", str, required=True, description="轻微/一般/较重/严重 或 minor/general/serious/severe"
         ),
     ],
-    responses=OpenApiTypes.OBJECT,
+    responses={200: OpenApiTypes.OBJECT, 404: error_response("事项不存在或不在您的管辖范围内")},
 )
 @api_view(["GET"])
 def fine_range(request):

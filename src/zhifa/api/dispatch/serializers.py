@@ -21,7 +21,8 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    township = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # null for a report outside every township of the county
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     status_label = StrictCharField(read_only=True)
     handler = serializers.SerializerMethodField()
     handler_label = StrictCharField(read_only=True)
@@ -96,6 +97,8 @@ class ReportDetailSerializer(ReportSerializer):
     class Meta(ReportSerializer.Meta):
         fields = [*ReportSerializer.Meta.fields, "result", "verified", "callback", "transitions"]
         read_only_fields = fields
+        # "" until the callback is made (read-only fields lose the model's blank=True otherwise)
+        extra_kwargs = {"callback": {"allow_blank": True}}
 
 
 class IntakeSerializer(serializers.Serializer):
@@ -159,7 +162,7 @@ class WhistleCallSerializer(serializers.ModelSerializer):
 
 class WhistleSerializer(serializers.ModelSerializer):
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    report = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
+    report = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True, allow_null=True)
     calls = WhistleCallSerializer(many=True, read_only=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from zhifa.api.base import ScopedViewSetMixin
 from zhifa.api.dispatch import serializers as ser
 from zhifa.api.pagination import KeysetPagination
 from zhifa.api.parsers import StrictJSONParser
+from zhifa.api.schema import error_response
 from zhifa.dispatch import services
 from zhifa.dispatch.models import Report, Whistle
 from zhifa.org.models import County
@@ -75,7 +76,11 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(
         request=ser.IntakeSerializer,
-        responses={201: ser.ReportSerializer, 200: ser.ReportSerializer},
+        responses={
+            201: ser.ReportSerializer,
+            200: ser.ReportSerializer,
+            409: error_response("该客户端编号已被其他事件使用"),
+        },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description="同 client_id"
@@ -135,9 +140,9 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         request=ser.ActionSerializer,
         responses={
             200: ser.ReportDetailSerializer,
-            400: OpenApiResponse(description="操作不被流转表允许或字段有误"),
-            403: OpenApiResponse(description="无权执行该操作"),
-            404: OpenApiResponse(description="事件不存在或不在您的管辖范围内"),
+            400: error_response("操作不被流转表允许或字段有误"),
+            403: error_response("无权执行该操作"),
+            404: error_response("事件不存在或不在您的管辖范围内"),
             409: OpenApiResponse(
                 response=STALE_STATE_SCHEMA,
                 description="事件已被他人处理（expected_state 与当前状态不符，或转办一件已转办的事件）",

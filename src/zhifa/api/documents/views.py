@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from zhifa.api.base import ScopedReadOnlyViewSet
 from zhifa.api.fields import StrictCharField, query_id
 from zhifa.api.pagination import KeysetPagination
+from zhifa.api.schema import error_response
 from zhifa.documents import forms, kinds, services
 from zhifa.documents.models import Document
 from zhifa.documents.render import CONTENT_TYPES
@@ -59,6 +60,9 @@ class VoidSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=300, help_text="作废理由")
 
 
+FILE_CONFLICT = error_response("文书文件缺失，或与生成时的SHA-256不一致")
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("case", int, description="只列该案件的文书")])
 )
@@ -82,17 +86,17 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
         try:
             data = services.read_file(doc, fmt)
         except services.DocumentError as err:
-            return Response({"detail": str(err)}, status=status.HTTP_409_CONFLICT)
+            return Response({"error": str(err)}, status=status.HTTP_409_CONFLICT)
         return FileResponse(
             io.BytesIO(data), as_attachment=True, filename=doc.filename(fmt), content_type=CONTENT_TYPES[fmt]
         )
 
-    @extend_schema(responses={(200, CONTENT_TYPES["docx"]): bytes})
+    @extend_schema(responses={(200, CONTENT_TYPES["docx"]): bytes, 409: FILE_CONFLICT})
     @action(detail=True, methods=["get"])
     def docx(self, request, pk=None):
         return self._file("docx")
 
-    @extend_schema(responses={(200, CONTENT_TYPES["pdf"]): bytes})
+    @extend_schema(responses={(200, CONTENT_TYPES["pdf"]): bytes, 409: FILE_CONFLICT})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         return self._file("pdf")
@@ -111,7 +115,10 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
             raise ValidationError({"detail": str(err)}) from None
         return Response(DocumentSerializer(doc).data)
 
-    @extend_schema(request=GenerateSerializer, responses={201: DocumentSerializer})
+    @extend_schema(
+        request=GenerateSerializer,
+        responses={201: DocumentSerializer, 404: error_response("案件不存在或不在您的管辖范围内")},
+    )
     @action(detail=False, methods=["post"])
     def generate(self, request):
         from zhifa.cases.models import Case

@@ -11,7 +11,8 @@ CRS_HELP = "输入坐标系：wgs84（默认，GPS）、cgcs2000、gcj02（高�
 
 class GridUnitSerializer(serializers.ModelSerializer):
     level_label = StrictCharField(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # null for a township, the top of the tree
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     township = serializers.SlugRelatedField(slug_field="code", read_only=True)
     township_name = StrictCharField(source="township.name", read_only=True)
     bbox = serializers.SerializerMethodField()
