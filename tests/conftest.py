@@ -175,3 +175,14 @@ def _holiday_calendar(request):
         calendar.seed_from_package()
         calendar.invalidate()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _table_caches():
+    """A rolled-back test leaves no signal behind, and ids are reused: no cached row may outlive
+    the test that read it."""
+    from zhifa.core import tablecache
+
+    tablecache.clear_all()
+    yield
+    tablecache.clear_all()

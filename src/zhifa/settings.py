@@ -129,6 +129,12 @@ try:
     AUDIT_KEYRING = auditkeys.from_environ(os.environ)
 except auditkeys.KeyConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
+# Who seals new audit entries into the chain: "commit" (right after each commit, in the request)
+# or "worker" (the long-running `zhifa urge-overdue` worker, every second): the request then only
+# appends, and the chain's lock is taken by one process instead of every web worker.
+AUDIT_SEAL = os.environ.get("ZHIFA_AUDIT_SEAL", "worker" if PRODUCTION else "commit")
+if AUDIT_SEAL not in {"commit", "worker"}:
+    raise ImproperlyConfigured(f"ZHIFA_AUDIT_SEAL 只能是 commit 或 worker（当前为“{AUDIT_SEAL}”）")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -176,7 +182,7 @@ REST_FRAMEWORK = {
     # HTTP Basic sends the password with every request: only where ZHIFA_API_BASIC_AUTH=1.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "zhifa.api.authentication.TokenAuthentication",
     ]
     + (
         ["rest_framework.authentication.BasicAuthentication"]

@@ -198,9 +198,16 @@ def record_many(changes: Iterable[Change]) -> int:
     ]
     AuditEntry.objects.bulk_create(rows, batch_size=500)
     # Outside a transaction this runs at once; inside, after the outermost commit (never after
-    # a rollback, whose entries are gone with it).
-    transaction.on_commit(_seal_after_commit)
+    # a rollback, whose entries are gone with it). With ZHIFA_AUDIT_SEAL=worker the worker does it.
+    if _seal_mode() == "commit":
+        transaction.on_commit(_seal_after_commit)
     return len(rows)
+
+
+def _seal_mode() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "AUDIT_SEAL", "commit")
 
 
 def _seal_after_commit() -> None:

@@ -10,12 +10,34 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from zhifa.core.tablecache import TableCache
 from zhifa.dispatch.models import TimeLimit
 from zhifa.org import roles
 from zhifa.org.models import County
 from zhifa.rules import dispatch_workflow as wf
 
 UNITS = {wf.WORKDAYS: "工作日", wf.WORKHOURS: "工作小时", wf.HOURS: "小时"}
+
+
+def _county_rows(county_id) -> dict[tuple[str, str, str], wf.Limit]:
+    return {
+        (r.step, r.item_code, r.priority): wf.Limit(r.amount, r.unit)
+        for r in TimeLimit.objects.filter(county_id=county_id)
+    }
+
+
+# Read for every report taken in or moved on; a county has at most a few thousand rows.
+_rows = TableCache([TimeLimit], _county_rows)
+
+
+def limit_for(county_id: int, step: str, item_code: str, priority: str) -> wf.Limit | None:
+    """The configured limit for `step` (most specific row wins), else the default of the rules."""
+    rows = _rows.get(county_id)
+    for key in ((item_code, priority), (item_code, ""), ("", priority), ("", "")):
+        found = rows.get((step, *key))
+        if found is not None:
+            return found
+    return wf.default_limit(step, priority)
 
 
 def _require(actor) -> None:

@@ -25,17 +25,18 @@ from django.utils import timezone
 
 from zhifa.core import audit
 from zhifa.core.calendar import work_calendar
+from zhifa.dispatch import limits
 from zhifa.dispatch.models import (
     DisciplinaryProposal,
     Report,
     ReportPhoto,
     Step,
-    TimeLimit,
     Transition,
     Whistle,
     WhistleCall,
 )
 from zhifa.org import roles
+from zhifa.org import services as org_services
 from zhifa.org.models import County, Department, Township
 from zhifa.rules import dispatch_workflow as wf
 from zhifa.rules.dispatch_workflow import TransitionRefused
@@ -107,20 +108,7 @@ def actor_kinds(user, report: Report) -> set[str]:
 
 def limit_for(report: Report, step: str) -> wf.Limit | None:
     """The configured limit for `step` (most specific row wins), else the default of the rules."""
-    rows = {
-        (r.item_code, r.priority): r
-        for r in TimeLimit.objects.filter(
-            county_id=report.county_id,
-            step=step,
-            item_code__in=["", report.item_code],
-            priority__in=["", report.priority],
-        )
-    }
-    for key in ((report.item_code, report.priority), (report.item_code, ""), ("", report.priority), ("", "")):
-        if key in rows:
-            r = rows[key]
-            return wf.Limit(r.amount, r.unit)
-    return wf.default_limit(step, report.priority)
+    return limits.limit_for(report.county_id, step, report.item_code or "", report.priority or "")
 
 
 def _unit_label(report: Report, state: str) -> str:
@@ -576,7 +564,7 @@ def do_intake(
     )
     warnings: list[str] = []
     if loc is not None and loc.township_id:
-        report.township = Township.objects.get(pk=loc.township_id)
+        report.township = org_services.township(loc.township_id) or Township.objects.get(pk=loc.township_id)
         report.community_code = loc.community or ""
         report.grid_code = loc.grid or ""
         report.micro_code = loc.micro or ""

@@ -180,3 +180,11 @@ class LockoutModelBackend(ModelBackend):
         else:
             register_success(username, address)
         return authenticated
+
+    def get_user(self, user_id):
+        # Every signed-in request loads the user; its county, township and department are read
+        # by nearly every page next (scoping), so they come in the same query.
+        User = get_user_model()
+        related = User._default_manager.select_related("county", "township", "department")
+        user = related.filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

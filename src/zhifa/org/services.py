@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from zhifa.core.tablecache import TableCache
 from zhifa.org import roles
 from zhifa.org.models import County, Department, Township, User
 
@@ -22,6 +25,17 @@ def county_of(user) -> County | None:
     if user.department_id:
         return user.department.county
     return County.objects.order_by("id").first()
+
+
+_townships = TableCache([Township], lambda pk: Township.objects.filter(pk=pk).first())
+
+
+def township(pk: int) -> Township | None:
+    """The township row by id, from this process's cache (intake reads it for every report).
+
+    A copy, so a caller that changes it changes nothing shared."""
+    found = _townships.get(pk)
+    return copy.copy(found) if found is not None else None
 
 
 def _require(actor, capability: str) -> None:

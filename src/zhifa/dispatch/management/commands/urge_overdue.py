@@ -15,7 +15,7 @@ import urllib.request
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from zhifa.core import audit
@@ -43,6 +43,9 @@ class Command(BaseCommand):
             deadline = time.monotonic() + max(options["interval"], 1.0)
             while time.monotonic() < deadline and not self._stop:
                 time.sleep(0.5)
+                if settings.AUDIT_SEAL == "worker":
+                    # The requests only append entries; the worker links them within a second.
+                    self._seal()
             if self._stop:
                 return
             # A long-running worker must not keep a connection the database has dropped.
@@ -51,9 +54,16 @@ class Command(BaseCommand):
     def _request_stop(self, *_):
         self._stop = True
 
+    def _seal(self) -> None:
+        try:
+            audit.seal_pending()
+        except DatabaseError as exc:
+            self.stderr.write(f"审计日志封存暂时失败，稍后重试：{exc}")
+            close_old_connections()
+
     def _pass(self, ping: str) -> None:
         # Entries a busy sealer left behind after some commit are linked into the chain here.
-        audit.seal_pending()
+        self._seal()
         try:
             with audit.acting_as("督办程序"):
                 summary = services.urge_overdue(timezone.now())
@@ -69,6 +79,7 @@ class Command(BaseCommand):
         trained = routing.refresh_stale_models()
         if trained:
             self.stdout.write(f"已为{'、'.join(trained)}重新训练并保存转办路由模型")
+        self._seal()  # this pass's own entries, and what requests appended meanwhile
         beat = settings.VAR_DIR / "urge-overdue.heartbeat"
         beat.parent.mkdir(parents=True, exist_ok=True)
         beat.write_text(timezone.now().isoformat(), encoding="utf-8")
