@@ -229,7 +229,16 @@ def _import(numbered: list[tuple[int, dict]], allowed: set[str] | None = None) -
             rows += [case, *officers, *events]
         # Full images, so that `zhifa audit verify` can compare every imported row with its entry.
         audit.record_many(
-            audit.Change("import", r._meta.label, str(r.pk), str(r)[:200], None, audit.snapshot(r), "导入")
+            audit.Change(
+                "import",
+                r._meta.label,
+                str(r.pk),
+                str(r)[:200],
+                None,
+                audit.snapshot(r),
+                "导入",
+                county_id=audit.county_of(r),
+            )
             for r in rows
         )
     return made

@@ -710,7 +710,15 @@ def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: 
             entries.append(e)
         Entry.objects.bulk_create(entries)
         audit.record_many(
-            audit.Change("create", "catalogue.Entry", str(e.pk), str(e), None, audit.snapshot(e))
+            audit.Change(
+                "create",
+                "catalogue.Entry",
+                str(e.pk),
+                str(e),
+                None,
+                audit.snapshot(e),
+                county_id=audit.county_of(e),
+            )
             for e in entries
         )
         services.publish_version(version, effective_date, actor=actor, note="由导入生成")

@@ -142,7 +142,7 @@ def head_mac(head, keyring: auditkeys.Keyring) -> str:
 
 
 def _hashed_fields(e) -> dict[str, Any]:
-    return {
+    fields = {
         "id": e.id,
         "at": e.at.isoformat() if isinstance(e.at, dt.datetime) else e.at,
         "actor_id": e.actor_id,
@@ -155,6 +155,9 @@ def _hashed_fields(e) -> dict[str, Any]:
         "after": e.after,
         "reason": e.reason,
     }
+    if e.county_id is not None:
+        fields["county_id"] = e.county_id
+    return fields
 
 
 @dataclass
@@ -166,6 +169,45 @@ class Change:
     before: dict | None = None
     after: dict | None = None
     reason: str = ""
+    county_id: int | None = None  # None: the actor's county
+
+
+def county_of(obj: models.Model | None) -> int | None:
+    """The county an object belongs to, read along its scope's county path through relations
+    already in memory only (never a query on the write path); None where that is not known."""
+    if obj is None:
+        return None
+    path = getattr(getattr(type(obj), "scope", None), "county", None)
+    if not path:
+        return None
+    if path == "pk":
+        return obj.pk
+    cur = obj
+    hops = path.split("__")
+    try:
+        for name in hops[:-1]:
+            field = cur._meta.get_field(name)
+            if not (field.many_to_one or field.one_to_one) or not field.is_cached(cur):
+                return None
+            cur = getattr(cur, name)
+            if cur is None:
+                return None
+        return getattr(cur, cur._meta.get_field(hops[-1]).attname)
+    except (AttributeError, LookupError, ValueError):
+        return None
+
+
+def _actor_county() -> int | None:
+    actor = _actor.get()
+    if actor is None or isinstance(actor, str):
+        return None
+    if getattr(actor, "county_id", None):
+        return actor.county_id
+    for rel in ("township", "department"):
+        field = type(actor)._meta.get_field(rel) if hasattr(actor, "_meta") else None
+        if field is not None and getattr(actor, f"{rel}_id", None) and field.is_cached(actor):
+            return getattr(actor, rel).county_id
+    return None
 
 
 def record_many(changes: Iterable[Change]) -> int:
@@ -180,6 +222,7 @@ def record_many(changes: Iterable[Change]) -> int:
     if not changes:
         return 0
     actor_id, actor_name = _actor_fields()
+    actor_county = _actor_county()
     now = timezone.now().replace(microsecond=0)
     rows = [
         AuditEntry(
@@ -193,6 +236,7 @@ def record_many(changes: Iterable[Change]) -> int:
             before=_jsonable(c.before),
             after=_jsonable(c.after),
             reason=c.reason,
+            county_id=c.county_id if c.county_id is not None else actor_county,
         )
         for c in changes
     ]
@@ -337,6 +381,7 @@ def record(
                 before=before,
                 after=after if after is not None else (snapshot(obj) if obj is not None else None),
                 reason=reason,
+                county_id=county_of(obj),
             )
         ]
     )
@@ -384,6 +429,7 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
                 str(instance)[:200],
                 before,
                 after,
+                county_id=county_of(instance),
             )
         ]
     )
@@ -395,7 +441,13 @@ def _post_delete(sender, instance, **kwargs):
     record_many(
         [
             Change(
-                "delete", sender._meta.label, str(instance.pk), str(instance)[:200], snapshot(instance), None
+                "delete",
+                sender._meta.label,
+                str(instance.pk),
+                str(instance)[:200],
+                snapshot(instance),
+                None,
+                county_id=county_of(instance),
             )
         ]
     )

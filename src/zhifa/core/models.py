@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from zhifa.core.scope import Scope
+
 
 class AuditEntry(models.Model):
     """One change, append-only, chained to the previous entry by SHA-256.
@@ -30,6 +32,11 @@ class AuditEntry(models.Model):
     # (zhifa.core.auditkeys); set by the sealer, covered by the seal itself when keyed.
     alg = models.CharField(max_length=16, default="sha256")
     key_id = models.CharField(max_length=16, blank=True, default="")
+    # The county the change belongs to (the object's, else the actor's), so each county's
+    # administrator reads their own county's entries; NULL for installation-wide ones.
+    county_id = models.BigIntegerField("县", null=True, db_index=True)
+
+    scope = Scope(county="county_id", shared_when_county_null=True)
 
     class Meta:
         ordering = ["id"]

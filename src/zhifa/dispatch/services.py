@@ -379,6 +379,7 @@ def fill_suggestions(reports: Iterable[Report]) -> int:
                 {"suggestion": {}, "needs_review": False},
                 {"suggestion": data, "needs_review": r.needs_review},
                 "转办建议",
+                county_id=r.county_id,
             )
         )
     if changed:
@@ -600,7 +601,15 @@ def do_intake(
                 log_row = _log(report, actor, "intake", "", wf.RECEIVED, now, data={"channel": channel})
             audit.record_many(
                 [
-                    audit.Change("create", o._meta.label, str(o.pk), str(o)[:200], None, audit.snapshot(o))
+                    audit.Change(
+                        "create",
+                        o._meta.label,
+                        str(o.pk),
+                        str(o)[:200],
+                        None,
+                        audit.snapshot(o),
+                        county_id=report.county_id,
+                    )
                     for o in (report, step, log_row)
                 ]
             )

@@ -543,13 +543,29 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
                 u.id = fresh[u.code]
                 ids[u.code] = u.id
                 changes.append(
-                    audit.Change("create", "grid.GridUnit", str(u.id), str(u), None, audit.snapshot(u))
+                    audit.Change(
+                        "create",
+                        "grid.GridUnit",
+                        str(u.id),
+                        str(u),
+                        None,
+                        audit.snapshot(u),
+                        county_id=u.county_id,
+                    )
                 )
         if changed:
             GridUnit.objects.bulk_update([u for u, _ in changed], list(_UPDATE_FIELDS), batch_size=1000)
             for u, before in changed:
                 changes.append(
-                    audit.Change("update", "grid.GridUnit", str(u.id), str(u), before, audit.snapshot(u))
+                    audit.Change(
+                        "update",
+                        "grid.GridUnit",
+                        str(u.id),
+                        str(u),
+                        before,
+                        audit.snapshot(u),
+                        county_id=u.county_id,
+                    )
                 )
         result.created += len(new)
         result.updated += len(changed)

@@ -10,26 +10,12 @@ a procurator never changes anything. Guessing an id outside the scope finds noth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from zhifa.core.scope import Scope
 
-@dataclass(frozen=True)
-class Scope:
-    county: str | None = None
-    township: str | None = None
-    department: str | None = None
-    # Readable by every signed-in user of the county (reference data such as townships).
-    public_read: bool = False
-    # Objects with no township (county-wide rows) are readable by township staff too.
-    shared_when_township_null: bool = False
-    # Roles that may change rows anywhere in their county, beyond the administrator.
-    county_writers: frozenset[str] = frozenset()
-    # Further paths to a department that let its staff read a row (never change it), OR-ed with
-    # `department`: e.g. a report a department was called to by a township's whistle.
-    department_reads: tuple[str, ...] = ()
+__all__ = ["Scope", "ScopedQuerySet", "restrict", "scope_q"]
 
 
 def _path_q(path: str | None, value) -> Q | None:
@@ -58,6 +44,8 @@ def scope_q(model: type[models.Model], user, action: str = "view") -> Q | None:
     if role in roles.COUNTY_ROLES:
         if write and role != roles.ADMIN and role not in scope.county_writers:
             return None
+        if scope.shared_when_county_null and county_q is not None and not write:
+            county_q |= Q(**{f"{scope.county}__isnull": True})
         return county_q if county_q is not None else (Q() if scope.county is None else None)
 
     if not write and scope.public_read:

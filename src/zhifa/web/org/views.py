@@ -15,6 +15,7 @@ from zhifa.core.models import AuditEntry, CalendarDay, HolidayYear
 from zhifa.core.paging import CappedPaginator
 from zhifa.org import auth, roles, services
 from zhifa.org.models import County, Department, Township, User
+from zhifa.org.scoping import restrict
 
 
 def _need(request, capability: str) -> None:
@@ -164,7 +165,8 @@ def calendar_year(request, year: int):
 @login_required
 def audit_log(request):
     _need(request, "org.manage_users")
-    qs = AuditEntry.objects.order_by("-id")
+    # Each county's administrator reads their own county's entries (and installation-wide ones).
+    qs = restrict(AuditEntry.objects.all(), request.user).order_by("-id")
     if request.GET.get("model"):
         qs = qs.filter(model=request.GET["model"])
     if request.GET.get("actor"):
