@@ -100,3 +100,23 @@ def test_the_intake_service_refuses_over_long_fields_from_every_path(gw, county)
         s.do_intake(gw, county=county, text="占道", lon=T01_POINT[0], lat=T01_POINT[1], address="路" * 201)
     assert "地址不能超过200个字符" in exc.value.message_dict["address"][0]
     assert not Report.objects.exists()
+
+
+def test_control_characters_are_refused_where_they_are(client, make_user, county):
+    from zhifa.dispatch import services as s
+    from zhifa.rules import plaintext
+
+    assert plaintext.first_control_char("占道\u001d经营") == 3
+    assert plaintext.first_control_char("第一行\n第二行\t完") is None
+    errors, *_ = s.validate_intake(
+        text="门口\u0007有人摆摊", lon=113.1, lat=35.2, crs="wgs84", channel="web", priority="normal"
+    )
+    assert "第3个字符" in errors["text"] and "U+0007" in errors["text"]
+    client.force_login(make_user("grid_worker", township="T01", username="gw-ctl"))
+    r = client.post(
+        "/api/dispatch/reports/",
+        {"text": "门口有人摆摊", "address": "幸福路\u001b1号", "lon": 113.1, "lat": 35.2},
+        content_type="application/json",
+    )
+    assert r.status_code == 400
+    assert "控制字符" in r.json()["fields"]["address"][0]

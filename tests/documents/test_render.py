@@ -310,3 +310,35 @@ def test_renderer_is_pure():
         "assert not [m for m in sys.modules if m == 'django' or m.startswith('django.')], 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_control_character_in_stored_text_does_not_break_the_docx():
+    import io
+
+    import docx
+
+    from zhifa.documents import content as c
+    from zhifa.documents.writer_docx import write_docx
+
+    bad = "违法\u001d事实"
+    doc = c.Document(
+        kind="test",
+        agency="某某街道\u0007办事处",
+        title="行政处罚决定书",
+        doc_no="某综执罚〔2026〕1号",
+        addressee="张三\u000b",
+        blocks=[
+            c.Heading("一、" + bad),
+            c.Para(bad, label="事实："),
+            c.FormTable(rows=[[c.Cell("当事人", label=True), c.Cell(bad)]], widths=[1, 3]),
+            c.DataTable(headers=["物品"], rows=[[bad]], widths=[1]),
+            c.Signature(agency="某某街道办事处", date="二〇二六年十二月六日"),
+        ],
+        footer="第一行\r\n第二行\r第三行",
+    )
+    opened = docx.Document(io.BytesIO(write_docx(doc)))
+    words = "\n".join(p.text for p in opened.paragraphs) + "".join(
+        cell.text for t in opened.tables for row in t.rows for cell in row.cells
+    )
+    assert "违法\ufffd事实" in words and "\u001d" not in words
+    assert "第三行" in words

@@ -11,6 +11,8 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from zhifa.rules import plaintext
+
 # Where the model sets no limit (TextField): long enough for any real description or reason.
 DEFAULT_MAX_TEXT = 4000
 # A database id: a positive integer of at most 18 digits (fits a 64-bit column on every backend).
@@ -21,6 +23,7 @@ MAX_ID = 10**18 - 1
 class StrictCharField(serializers.CharField):
     default_error_messages = {
         "not_text": "应为文本（字符串），不能是数字、布尔值、列表或对象。",
+        "control": "{message}",
         "max_length": "不能超过{max_length}个字符。",
         "blank": "不能为空。",
         "required": "必须填写。",
@@ -35,6 +38,9 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("not_text")
+        message = plaintext.control_char_message(data)
+        if message is not None:
+            self.fail("control", message=message)
         return super().to_internal_value(data)
 
 

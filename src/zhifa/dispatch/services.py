@@ -39,6 +39,7 @@ from zhifa.org import roles
 from zhifa.org import services as org_services
 from zhifa.org.models import County, Department, Township
 from zhifa.rules import dispatch_workflow as wf
+from zhifa.rules import plaintext
 from zhifa.rules.dispatch_workflow import TransitionRefused
 from zhifa.rules.workdays import CalendarGapError
 
@@ -459,6 +460,8 @@ def validate_intake(
         errors["text"] = "请填写事件描述"
     elif len(text) > MAX_TEXT:
         errors["text"] = f"事件描述不能超过{MAX_TEXT}字"
+    elif (bad := plaintext.control_char_message(text)) is not None:
+        errors["text"] = f"事件描述{bad}"
     lon_f = _float(lon, "经度", errors, "lon")
     lat_f = _float(lat, "纬度", errors, "lat")
     if lon_f is not None and not LON_RANGE[0] <= lon_f <= LON_RANGE[1]:
@@ -525,6 +528,8 @@ def do_intake(
         limit = Report._meta.get_field(name).max_length
         if len((value or "").strip()) > limit:
             errors[name] = f"{label}不能超过{limit}个字符（现为{len(value.strip())}个）"
+        elif (bad := plaintext.control_char_message(value or "")) is not None:
+            errors[name] = f"{label}{bad}"
     if reported_at is not None:
         # Not before the platform's era, not ahead of the server's clock beyond a phone's skew.
         if reported_at < EARLIEST_REPORTED_AT:

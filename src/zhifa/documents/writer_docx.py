@@ -10,6 +10,7 @@ Page: A4 with the margins of GB/T 9704, page number centred in the footer.
 from __future__ import annotations
 
 import io
+import re
 
 from docx import Document as new_docx
 from docx.enum.section import WD_SECTION
@@ -75,10 +76,19 @@ def _paragraph(container, text: str = "", *, align: str = "justify", size: float
     return p
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _xml_safe(text: str) -> str:
+    return _CONTROL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _add_text(p, text: str, *, size: float = BODY, bold: bool = False, east_asia: str = BODY_FONT) -> None:
-    # One run per line so that "\n" becomes a line break Word shows.
+    # One run per line so that "\n" becomes a line break Word shows. Input refuses control
+    # characters (zhifa.rules.plaintext), but text stored before that, or imported, may hold one;
+    # Word cannot, so it shows as "\ufffd" rather than the whole document failing.
     run = None
-    for line in text.split("\n"):
+    for line in _xml_safe(text).split("\n"):
         if run is not None:
             run.add_break()
         run = p.add_run(line)
@@ -231,9 +241,9 @@ class _Writer:
         if d.footer:
             _paragraph(self.out, d.footer, align="left", size=SMALL, space_before=10)
         props = self.out.core_properties
-        props.title = d.title
-        props.author = d.agency
-        props.subject = d.doc_no
+        props.title = _xml_safe(d.title)
+        props.author = _xml_safe(d.agency)
+        props.subject = _xml_safe(d.doc_no)
         props.comments = "zhifa"
         buf = io.BytesIO()
         self.out.save(buf)
