@@ -137,6 +137,9 @@ class CatalogueVersion(models.Model):
     published_by_name = models.CharField("发布人", max_length=150, blank=True)
     note = models.CharField("说明", max_length=300, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    # Counts the changes of a draft (pick, unpick, publish): a page or API client sends back the
+    # revision it saw, and a change made from an older one is refused (someone changed it first).
+    revision = models.PositiveIntegerField("修改次数", default=0)
 
     objects = VersionQuerySet.as_manager()
     scope = Scope(county="township__county", township="township")
@@ -246,6 +249,8 @@ class Entrustment(models.Model):
     # Ended early (提前终止): the entrustment covers no day from `ended_on` on.
     ended_on = models.DateField("提前终止日期", null=True, blank=True)
     end_reason = models.TextField("终止理由", blank=True)
+    # Counts the changes (edit, early end): a stale edit form is refused, not silently applied.
+    revision = models.PositiveIntegerField("修改次数", default=0)
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(county="county", township="township", department="department")

@@ -324,9 +324,37 @@ def entrustments_by_item(
 # ---- versions ---------------------------------------------------------------------------------
 
 
+class StaleVersion(ValidationError):
+    """A change made from an older revision of a draft or an entrustment: someone else changed it
+    in between. Nothing is written; the API answers 409, the page says so."""
+
+    def __init__(self, what: str, current: int) -> None:
+        self.current = current
+        super().__init__({"revision": f"{what}已被他人修改（当前为第{current}次修改），请刷新页面后重试"})
+
+
+def check_revision(obj, expected: int | str | None, what: str) -> None:
+    """Refuse a change made from another revision than the row's (locked) current one."""
+    if expected is None or expected == "":
+        return
+    try:
+        seen = int(expected)
+    except (TypeError, ValueError):
+        raise ValidationError({"revision": "修改次数（revision）应为整数"}) from None
+    if seen != obj.revision:
+        raise StaleVersion(what, obj.revision)
+
+
+def _bump(obj) -> None:
+    obj.revision += 1
+    obj.save(update_fields=["revision"])
+
+
 def _changeable_version(user, version_id: int) -> CatalogueVersion:
-    """The version if `user` may change it; DoesNotExist (→ 404) when out of scope."""
-    return CatalogueVersion.objects.restrict(user, "change").select_related("township").get(pk=version_id)
+    """The version if `user` may change it, locked until the change commits (two publishers or
+    pickers queue instead of both passing their checks); DoesNotExist (→ 404) out of scope."""
+    qs = CatalogueVersion.objects.restrict(user, "change") if user is not None else CatalogueVersion.objects
+    return qs.select_for_update().select_related("township").get(pk=version_id)
 
 
 def _require(user, capability: str, message: str) -> None:
@@ -370,16 +398,13 @@ def create_draft(user, township: Township) -> CatalogueVersion:
 
 
 @transaction.atomic
-def pick(user, version_id: int, item_id: int) -> Entry:
+def pick(user, version_id: int, item_id: int, expected_revision: int | str | None = None) -> Entry:
     """Add an offered item to a draft (乡镇点单)."""
     _require(user, "catalogue.pick_items", "您没有编辑执法事项清单的权限。")
-    version = (
-        _changeable_version(user, version_id)
-        if user is not None
-        else CatalogueVersion.objects.get(pk=version_id)
-    )
+    version = _changeable_version(user, version_id)
     if version.is_published:
         raise PublishedVersionError("已发布的清单版本不可修改，请新建草稿。")
+    check_revision(version, expected_revision, "该清单草稿")
     item = offered_items(version.township.county).select_related("department").filter(pk=item_id).first()
     if item is None:
         raise ValidationError("该事项不存在或已收回，不能点选。")
@@ -389,22 +414,24 @@ def pick(user, version_id: int, item_id: int) -> Entry:
     entry = Entry(version=version)
     entry.fill_from(item)
     entry.save()
+    _bump(version)
     return entry
 
 
 @transaction.atomic
-def unpick(user, version_id: int, item_id: int) -> None:
+def unpick(user, version_id: int, item_id: int, expected_revision: int | str | None = None) -> None:
     """Remove an item from a draft."""
     _require(user, "catalogue.pick_items", "您没有编辑执法事项清单的权限。")
-    version = (
-        _changeable_version(user, version_id)
-        if user is not None
-        else CatalogueVersion.objects.get(pk=version_id)
-    )
+    version = _changeable_version(user, version_id)
     if version.is_published:
         raise PublishedVersionError("已发布的清单版本不可修改，请新建草稿。")
+    check_revision(version, expected_revision, "该清单草稿")
+    removed = False
     for entry in Entry.objects.filter(version=version, item_id=item_id):
         entry.delete()
+        removed = True
+    if removed:
+        _bump(version)
 
 
 def publish_version(version: CatalogueVersion, effective_date: dt.date, actor=None, note: str = "") -> None:
@@ -429,6 +456,7 @@ def publish_version(version: CatalogueVersion, effective_date: dt.date, actor=No
         if before != {k: getattr(entry, k) for k, _ in SNAPSHOT_FIELDS}:
             entry.save()
     version.status = CatalogueVersion.PUBLISHED
+    version.revision += 1
     version.effective_date = effective_date
     version.published_at = timezone.now()
     if actor is not None and not isinstance(actor, str):
@@ -442,20 +470,28 @@ def publish_version(version: CatalogueVersion, effective_date: dt.date, actor=No
 
 
 @transaction.atomic
-def publish(user, version_id: int, effective_date: dt.date, note: str = "") -> CatalogueVersion:
-    """Publish a township's draft with an effective date; it never changes again."""
+def publish(
+    user, version_id: int, effective_date: dt.date, note: str = "", expected_revision: int | str | None = None
+) -> CatalogueVersion:
+    """Publish a township's draft with an effective date; it never changes again.
+
+    With `expected_revision` (the revision the publisher looked at) a draft changed since is not
+    published: the publisher must see what they publish."""
     _require(user, "catalogue.publish", "您没有发布执法事项清单的权限。")
     version = _changeable_version(user, version_id)
+    if not version.is_published:
+        check_revision(version, expected_revision, "该清单草稿")
     publish_version(version, effective_date, actor=user, note=note)
     return version
 
 
 @transaction.atomic
-def discard_draft(user, version_id: int) -> None:
+def discard_draft(user, version_id: int, expected_revision: int | str | None = None) -> None:
     _require(user, "catalogue.pick_items", "您没有编辑执法事项清单的权限。")
     version = _changeable_version(user, version_id)
     if version.is_published:
         raise PublishedVersionError("已发布的清单版本不可删除。")
+    check_revision(version, expected_revision, "该清单草稿")
     for entry in version.entries.all():
         entry.delete()
     version.delete()
@@ -695,6 +731,7 @@ def update_entrustment(
     valid_from: dt.date | None,
     valid_to: dt.date | None,
     today: dt.date | None = None,
+    expected_revision: int | str | None = None,
 ) -> Entrustment:
     """Correct a current or future entrustment: its document number, term and items.
 
@@ -707,6 +744,7 @@ def update_entrustment(
 
     today = today or timezone.localdate()
     e = _changeable_entrustment(user, entrustment_id)
+    check_revision(e, expected_revision, f"委托书{e.doc_no}")
     _refuse_closed(e, today, "修改")
     errors: dict[str, list[str]] = {}
 
@@ -732,6 +770,7 @@ def update_entrustment(
     if errors:
         raise ValidationError(errors)
     e.doc_no, e.valid_from, e.valid_to = doc_no, valid_from, valid_to
+    e.revision += 1
     e.save()
     # Link rows are saved and deleted one by one so that each change of items is audited.
     current = {link.item.code: link for link in e.item_links.select_related("item")}
@@ -745,7 +784,12 @@ def update_entrustment(
 
 @transaction.atomic
 def end_entrustment(
-    user, entrustment_id: int, on: dt.date | None, reason: str, today: dt.date | None = None
+    user,
+    entrustment_id: int,
+    on: dt.date | None,
+    reason: str,
+    today: dt.date | None = None,
+    expected_revision: int | str | None = None,
 ) -> Entrustment:
     """End an entrustment early (提前终止): from `on` it covers nothing; the reason is kept.
 
@@ -754,6 +798,7 @@ def end_entrustment(
     _require(user, "catalogue.manage_entrustments", "只有县级系统管理员可以终止委托书。")
     today = today or timezone.localdate()
     e = _changeable_entrustment(user, entrustment_id)
+    check_revision(e, expected_revision, f"委托书{e.doc_no}")
     _refuse_closed(e, today, "终止")
     errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()
@@ -770,6 +815,7 @@ def end_entrustment(
     if errors:
         raise ValidationError(errors)
     e.ended_on, e.end_reason = on, reason
+    e.revision += 1
     e.save()
     return e
 

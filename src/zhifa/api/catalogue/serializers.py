@@ -81,6 +81,7 @@ class VersionSerializer(serializers.ModelSerializer):
             "published_by_name",
             "note",
             "entry_count",
+            "revision",
         ]
 
     def get_state(self, obj) -> str:
@@ -104,6 +105,12 @@ class PublishSerializer(serializers.Serializer):
         error_messages={"required": "请填写生效日期", "invalid": "生效日期格式应为YYYY-MM-DD"}
     )
     note = StrictCharField(required=False, allow_blank=True, max_length=300)
+    revision = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="查看时草稿的 revision：期间草稿被他人修改则返回409，不发布",
+    )
 
 
 class EntrustmentSerializer(serializers.ModelSerializer):
@@ -124,6 +131,7 @@ class EntrustmentSerializer(serializers.ModelSerializer):
             "valid_to",
             "ended_on",
             "end_reason",
+            "revision",
             "state",
         ]
 

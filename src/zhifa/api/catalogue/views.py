@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf
+from rest_framework import status
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -127,7 +128,13 @@ class VersionViewSet(ScopedReadOnlyViewSet):
             qs = qs.filter(township__code=self.request.query_params["township"])
         return qs
 
-    @extend_schema(request=serializers.PublishSerializer, responses=serializers.VersionSerializer)
+    @extend_schema(
+        request=serializers.PublishSerializer,
+        responses={
+            200: serializers.VersionSerializer,
+            409: error_response("草稿在查看之后已被他人修改（revision 不符），未发布"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         version = self.get_object()  # 404 outside the user's scope ("change")
@@ -139,6 +146,16 @@ class VersionViewSet(ScopedReadOnlyViewSet):
                 version.pk,
                 body.validated_data["effective_date"],
                 body.validated_data.get("note", ""),
+                expected_revision=body.validated_data.get("revision"),
+            )
+        except services.StaleVersion as exc:
+            return Response(
+                {
+                    "error": exc.messages[0],
+                    "fields": {"revision": exc.messages},
+                    "current_state": str(exc.current),
+                },
+                status=status.HTTP_409_CONFLICT,
             )
         except DjangoValidationError as exc:
             raise _django_errors(exc)

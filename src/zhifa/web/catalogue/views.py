@@ -338,7 +338,9 @@ def version_publish(request, pk: int):
         on = _date(request.POST.get("effective_date"))
         if on is None:
             raise ValidationError("生效日期：请填写有效日期（格式 YYYY-MM-DD）。")
-        v = services.publish(request.user, pk, on, request.POST.get("note", ""))
+        v = services.publish(
+            request.user, pk, on, request.POST.get("note", ""), expected_revision=request.POST.get("revision")
+        )
         return f"{v}已发布，自{on:%Y-%m-%d}起生效。"
 
     return _draft_action(request, pk, act) or redirect("web:catalogue:version", pk=pk)
@@ -348,7 +350,7 @@ def version_publish(request, pk: int):
 @require_POST
 def version_discard(request, pk: int):
     def act():
-        services.discard_draft(request.user, pk)
+        services.discard_draft(request.user, pk, expected_revision=request.POST.get("revision"))
         return "草稿已删除。"
 
     return _draft_action(request, pk, act) or redirect("web:catalogue:versions")
@@ -604,7 +606,13 @@ def entrustment_detail(request, pk: int):
         e = _manageable_entrustment(request, pk)
         on = _date(request.POST.get("ended_on"))
         try:
-            services.end_entrustment(user, e.pk, on, request.POST.get("end_reason", ""))
+            services.end_entrustment(
+                user,
+                e.pk,
+                on,
+                request.POST.get("end_reason", ""),
+                expected_revision=request.POST.get("revision"),
+            )
         except ValidationError as exc:
             errors = _errors(exc)
         else:
@@ -644,6 +652,7 @@ def entrustment_edit(request, pk: int):
                 item_codes=data.getlist("items"),
                 valid_from=_date(data.get("valid_from")),
                 valid_to=_date(data.get("valid_to")),
+                expected_revision=data.get("revision"),
             )
         except ValidationError as exc:
             errors = _field_errors(exc)
