@@ -7,3 +7,4 @@ urlpatterns = [
 ]
 
 handler404 = "zhifa.api.errors.not_found_page"
+handler500 = "zhifa.api.errors.server_error_page"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
-from django.http import Http404, JsonResponse
-from django.views.defaults import page_not_found
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,7 +32,20 @@ _BAD_INPUT = {
 NOT_FOUND = "对象不存在，或不在您的管辖范围内。"
 
 
+# The database went away (a restart, a fail-over, a full disk, SQLite busy past its timeout):
+# nothing was stored, and the same request sent again later will work. A 503 with Retry-After
+# says so to the phone app and to a load balancer; a 500 would say the server is broken.
+UNAVAILABLE = "数据库暂时不可用，本次提交未保存，请稍后原样重新提交。"
+RETRY_AFTER_S = 5
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        set_rollback()
+        logger.error("database unavailable: %r", exc)
+        response = Response({"error": UNAVAILABLE}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(NOT_FOUND)
     if isinstance(exc, DjangoValidationError):
@@ -75,3 +90,31 @@ def not_found_page(request, exception=None):
             json_dumps_params={"ensure_ascii": False},
         )
     return page_not_found(request, exception)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(("/api/", "/open311/"))
+
+
+def server_error_page(request):
+    """The site's 500 (urls.handler500): a lost database connection anywhere in the stack
+    (sessions, authentication, a page) is a 503 with Retry-After, other failures a 500; JSON in
+    the API's error shape under /api/ and /open311/, a Chinese page elsewhere."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        if _is_api(request):
+            response = JsonResponse(
+                {"error": UNAVAILABLE}, status=503, json_dumps_params={"ensure_ascii": False}
+            )
+        else:
+            html = loader.render_to_string("503.html", {"message": UNAVAILABLE})
+            response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+    if _is_api(request):
+        return JsonResponse(
+            {"error": "服务器内部错误，已记录，请稍后重试。"},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return server_error(request)
