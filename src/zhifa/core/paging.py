@@ -7,9 +7,16 @@ says "超过10000条" and asks for a filter, and the offset never goes deeper th
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.expressions import OrderBy
 
 COUNT_CAP = 10_000
 
@@ -32,3 +39,127 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self._capped_count > self.cap
+
+
+# --- Keyset (cursor) pages -------------------------------------------------------------------
+# An offset page reads and throws away every row before it; a keyset page starts from the last
+# row shown ("rows after this key, in this order"), which an index on the same order finds
+# directly: page 500 costs what page 1 costs. The cursor is opaque to the reader (base64 JSON of
+# the last row's key); a cursor that does not decode is a clear message and the first page.
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of the order: `field` ascending unless `desc`; NULLs sort last either way."""
+
+    field: str
+    desc: bool = False
+
+    def order(self) -> OrderBy:
+        expr = F(self.field)
+        return expr.desc(nulls_last=True) if self.desc else expr.asc(nulls_last=True)
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    next_cursor: str | None
+    first: bool  # no cursor: the list's beginning
+    error: str = ""  # the cursor was refused (shown on the page)
+    count: int = 0  # capped count of the whole list (COUNT_CAP), for "共N条"
+    capped: bool = False
+    has_next: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.has_next = self.next_cursor is not None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def keyset_order(keys: list[Key]) -> list[OrderBy]:
+    return [k.order() for k in keys]
+
+
+def keyset_page(qs, keys: list[Key], cursor: str | None, size: int) -> KeysetPage:
+    """The `size` rows of `qs` after `cursor` in the order `keys` (the last key must be unique,
+    e.g. the primary key, so the order is total)."""
+    error = ""
+    values = None
+    if cursor:
+        try:
+            values = _decode(qs.model, keys, cursor)
+        except (ValueError, TypeError, KeyError):
+            error = "翻页参数无效，已回到列表第一页。"
+    ordered = qs.order_by(*keyset_order(keys))
+    capped = CappedPaginator(qs, size)
+    if values is not None:
+        ordered = ordered.filter(_after(keys, values))
+    rows = list(ordered[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    nxt = _encode(keys, rows[-1]) if more and rows else None
+    return KeysetPage(
+        rows=rows,
+        next_cursor=nxt,
+        first=values is None,
+        error=error,
+        count=capped.count,
+        capped=capped.capped,
+    )
+
+
+def _after(keys: list[Key], values: list) -> Q:
+    """Rows strictly after `values` in the order: (k1 > v1) or (k1 = v1 and k2 > v2) or …"""
+    out = Q(pk__in=[])
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        out |= equal & _beyond(key, value)
+        equal &= Q(**{f"{key.field}__isnull": True}) if value is None else Q(**{key.field: value})
+    return out
+
+
+def _beyond(key: Key, value) -> Q:
+    if value is None:
+        return Q(pk__in=[])  # NULLs sort last: nothing is beyond a NULL but other NULLs
+    op = "lt" if key.desc else "gt"
+    return Q(**{f"{key.field}__{op}": value}) | Q(**{f"{key.field}__isnull": True})
+
+
+def _encode(keys: list[Key], row) -> str:
+    raw = []
+    for key in keys:
+        v = getattr(row, key.field)
+        raw.append(v.isoformat() if isinstance(v, dt.datetime | dt.date) else v)
+    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(model, keys: list[Key], cursor: str) -> list:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    raw = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    if not isinstance(raw, list) or len(raw) != len(keys):
+        raise ValueError("cursor shape")
+    out = []
+    for key, v in zip(keys, raw, strict=True):
+        if v is None:
+            out.append(None)
+            continue
+        f = model._meta.get_field(key.field)
+        if isinstance(f, models.DateTimeField):
+            if not isinstance(v, str):
+                raise TypeError("datetime")
+            parsed = dt.datetime.fromisoformat(v)
+            if parsed.tzinfo is None:
+                raise ValueError("naive datetime")
+            out.append(parsed)
+        elif isinstance(f, models.DateField):
+            out.append(dt.date.fromisoformat(v))
+        elif isinstance(f, models.IntegerField | models.AutoField | models.BigAutoField):
+            if not isinstance(v, int) or isinstance(v, bool) or abs(v) >= 10**18:
+                raise TypeError("integer")
+            out.append(v)
+        else:
+            if not isinstance(v, str) or len(v) > 200:
+                raise TypeError("text")
+            out.append(v)
+    return out

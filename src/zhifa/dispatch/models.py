@@ -137,6 +137,14 @@ class Report(models.Model):
             models.Index(fields=["county", "needs_review", "status"], name="dispatch_report_review_idx"),
             models.Index(fields=["status", "step_due_at"]),
             models.Index(fields=["county", "dup_cell", "reported_at"], name="dispatch_report_dup_idx"),
+            # The dispatcher's queue order (zhifa.web.dispatch.views.QUEUE_ORDER), per county and
+            # per township: a keyset page is an index range scan whatever the table's size.
+            models.Index(
+                fields=["county", "step_due_at", "-created_at", "-id"], name="dispatch_report_queue_idx"
+            ),
+            models.Index(
+                fields=["township", "step_due_at", "-created_at", "-id"], name="dispatch_report_tqueue_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from zhifa.core import calendar
 from zhifa.core.models import AuditEntry, CalendarDay, HolidayYear
-from zhifa.core.paging import CappedPaginator
+from zhifa.core.paging import CappedPaginator, Key, keyset_page
 from zhifa.org import auth, roles, services
 from zhifa.org.models import County, Department, Township, User
 from zhifa.org.scoping import restrict
@@ -171,7 +171,8 @@ def audit_log(request):
         qs = qs.filter(model=request.GET["model"])
     if request.GET.get("actor"):
         qs = qs.filter(actor__icontains=request.GET["actor"])
-    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    # Newest first by the primary key, page by keyset: the chain grows by every change.
+    page = keyset_page(qs, [Key("id", desc=True)], request.GET.get("after"), 50)
     return render(request, "web/org/audit.html", {"page": page})
 
 
