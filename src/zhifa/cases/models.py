@@ -16,6 +16,7 @@ from django.db import models
 
 from zhifa.org.models import Department, Township
 from zhifa.org.scoping import Scope, ScopedQuerySet
+from zhifa.rules import procedure as P
 
 # ---- the team ---------------------------------------------------------------------------------
 
@@ -71,11 +72,9 @@ class Officer(models.Model):
         return self.user.display_name
 
     def cert_valid_on(self, day: dt.date) -> bool:
-        if self.kind == self.AUXILIARY or not self.cert_no or self.cert_valid_to is None:
-            return False
-        if self.cert_valid_from is not None and day < self.cert_valid_from:
-            return False
-        return day <= self.cert_valid_to
+        return P.cert_valid_on(
+            self.kind == self.AUXILIARY, self.cert_no, self.cert_valid_from, self.cert_valid_to, day
+        )
 
 
 class Training(models.Model):
@@ -99,28 +98,17 @@ class Training(models.Model):
 
 
 class Case(models.Model):
-    PROCEDURE_CHOICES = [
-        ("simple", "简易程序"),
-        ("general", "普通程序"),
-        ("coercive", "行政强制"),
-        ("inspection", "行政检查"),
-    ]
+    # The procedures and statuses are those of the procedure table (`zhifa.rules.procedure`).
+    PROCEDURE_CHOICES = list(P.PROCEDURE_LABELS.items())
     OPEN, FILED, DECIDED, ENFORCING, CLOSED, TRANSFERRED = (
-        "open",
-        "filed",
-        "decided",
-        "enforcing",
-        "closed",
-        "transferred",
+        P.OPEN,
+        P.FILED,
+        P.DECIDED,
+        P.ENFORCING,
+        P.CLOSED,
+        P.TRANSFERRED,
     )
-    STATUS_CHOICES = [
-        (OPEN, "办理中"),
-        (FILED, "已立案"),
-        (DECIDED, "已决定"),
-        (ENFORCING, "执行中"),
-        (CLOSED, "已结案"),
-        (TRANSFERRED, "已移送"),
-    ]
+    STATUS_CHOICES = list(P.STATUS_LABELS.items())
 
     number = models.CharField("案件编号", max_length=40, unique=True)
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="cases")

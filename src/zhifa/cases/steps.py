@@ -14,6 +14,7 @@ from zhifa.cases import actions as A
 from zhifa.cases.models import Case, CaseEvent
 from zhifa.org.models import User
 from zhifa.rules import casefile as cf
+from zhifa.rules import procedure as P
 from zhifa.rules.periods import STATEMENT_DAYS_DEFAULT
 
 ZH = cf.EVENT_NAMES_ZH
@@ -175,14 +176,8 @@ def available(case: Case, user) -> list[Step]:
         et = event_type(s.action)
         if et in cf.EVENTS and cf.EVENTS[et][2] and et in done:
             continue
-        if case.procedure == "simple" and et not in A.SIMPLE_STEPS and s.action != "transfer":
-            continue
-        if case.procedure == "inspection" and et not in A.INSPECTION_STEPS and s.action != "transfer":
-            continue
-        if s.action == "file" and case.procedure not in ("general", "coercive"):
-            continue
-        if et in ("inspected", "reinspected") and case.procedure in ("general", "coercive"):
-            continue  # 行政检查 is its own procedure; a penalty case investigates
+        if s.action != "transfer" and not P.offered_in(et, case.procedure):
+            continue  # the procedure table: 行政检查 is its own procedure; a penalty case investigates
         out.append(s)
     return out
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from zhifa.rules import procedure as P
 from zhifa.rules.casefile import EVENT_NAMES_ZH, PENALTY_NAMES_ZH, parse_date
 
 DEFECT = "defect"
@@ -159,31 +160,15 @@ PARTY_KIND_ZH = {"individual": "公民", "organisation": "法人或其他组织"
 PENALTY_ZH = PENALTY_NAMES_ZH
 CIRCUMSTANCE_ZH = {"minor": "轻微", "general": "一般", "serious": "较重", "severe": "严重"}
 
-ACTING = frozenset(
-    {
-        "filed",
-        "investigated",
-        "inspected",
-        "rectification_ordered",
-        "reinspected",
-        "notice_served",
-        "hearing_held",
-        "decided",
-        "seizure_started",
-        "seizure_extended",
-        "seizure_ended",
-        "demolition_notice",
-        "reminder_served",
-        "demolition_executed",
-        "court_application",
-    }
-)
-FIELD = frozenset({"investigated", "inspected", "reinspected", "seizure_started", "demolition_executed"})
+# The procedure table's sets (LEGAL-RULES.md §4): acting steps need the item held; field steps
+# two certified officers, the on-the-spot decision of a simple case included.
+ACTING = P.ACTING_STEPS
+FIELD = P.FIELD_STEPS
 
 
 def field_events(v: CaseView) -> list[tuple[str, dt.date, dict]]:
-    simple = v.proc == "simple"
-    return [x for x in v.events if x[0] in FIELD or (simple and x[0] == "decided")]
+    steps = P.field_steps(v.proc)
+    return [x for x in v.events if x[0] in steps]
 
 
 def event_zh(v: CaseView, etype: str) -> str:

@@ -7,8 +7,13 @@ import datetime as dt
 
 from zhifa.rules import deadlines as dl
 from zhifa.rules import periods as P
+from zhifa.rules import procedure
 from zhifa.rules.review._base import DEFECT, CaseView, rule
 from zhifa.rules.workdays import CalendarGapError, add_months
+
+# What must precede a forced demolition or a court application: the procedure table's entries.
+_DEMOLITION_NOTICE = procedure.need("COE-DEMOLITION-NOTICE")
+_REMINDER = procedure.need("COE-COURT-REMINDER")
 
 
 @rule("COE-SEIZURE-30D", DEFECT, "查封、扣押超期")
@@ -55,7 +60,7 @@ def coe_demolition_notice(v: CaseView) -> str | None:
     if executed is None:
         return None
     xd = executed[0]
-    for nd, e in v.every("demolition_notice"):
+    for nd, e in v.every(_DEMOLITION_NOTICE.before):
         dl_s = e.get("deadline")
         # "dated before the execution" (strictly) with a deadline already past on that day
         if nd < xd and dl_s and dl_s < xd.isoformat():
@@ -124,7 +129,7 @@ def coe_court_reminder(v: CaseView) -> str | None:
     if applied is None:
         return None
     ad = applied[0]
-    before = [rd for rd, _e in v.every("reminder_served") if rd < ad]
+    before = [rd for rd, _e in v.every(_REMINDER.before) if rd < ad]
     for rd in before:
         if dl.later_than(ad, lambda rd=rd: dl.reminder_end(rd, v.cal)):
             return None

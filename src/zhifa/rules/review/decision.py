@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from zhifa.rules import procedure as P
 from zhifa.rules.review._base import DEFECT, CaseView, rule
+
+# What must precede the decision: the procedure table's entries (`zhifa.rules.procedure`).
+_LEGAL_REVIEW = P.need("DEC-LEGAL-REVIEW")
+_COLLECTIVE = P.need("DEC-COLLECTIVE")
 
 
 def _decided_case(v: CaseView) -> bool:
-    return v.proc in ("general", "coercive") and v.decision is not None
+    return v.proc in P.FULL_PROCEDURES and v.decision is not None
 
 
 @rule("DEC-SEPARATION", DEFECT, "办、审、定未分离")
@@ -16,7 +21,7 @@ def dec_separation(v: CaseView) -> str | None:
         return None
     roles = v.case.get("roles") or {}
     seen: set[str] = set()
-    for key in ("handler", "legal_reviewer", "decider"):
+    for key in P.SEPARATED_ROLES:
         oid = roles.get(key)
         if oid is None:
             continue
@@ -39,7 +44,7 @@ def dec_legal_review(v: CaseView) -> str | None:
     heard = any(d <= dd for d, _e in v.every("hearing_held"))
     if not (major or heard):
         return None
-    reviews = v.every("legal_review")
+    reviews = v.every(_LEGAL_REVIEW.before)
     if any(d <= dd and e.get("passed") is True for d, e in reviews):
         return None
     why = "本案属于重大执法决定" if major else "本案经过听证"
@@ -58,6 +63,6 @@ def dec_collective(v: CaseView) -> str | None:
     if not _decided_case(v) or v.decided_date is None or not v.decision.get("major"):
         return None
     dd = v.decided_date
-    if any(d <= dd for d, _e in v.every("collective_discussion")):
+    if any(d <= dd for d, _e in v.every(_COLLECTIVE.before)):
         return None
     return "本案属于重大执法决定，作出决定前未经负责人集体讨论，违反《行政处罚法》第五十七条第二款。"

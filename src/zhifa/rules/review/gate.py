@@ -21,6 +21,7 @@ import datetime as dt
 
 from zhifa.rules import deadlines as dl
 from zhifa.rules import periods as P
+from zhifa.rules import procedure
 from zhifa.rules.casefile import parse_date
 from zhifa.rules.holdings import ENTRUSTED
 from zhifa.rules.review._base import DEFECT, CaseView, money, rule, yuan
@@ -214,7 +215,7 @@ def pen_notice_period(v: CaseView) -> str | None:
 @rule("DEC-REVIEW-FAILED", DEFECT, "法制审核未通过即作出决定", gate=True, covered_by=("DEC-LEGAL-REVIEW",))
 def dec_review_failed(v: CaseView) -> str | None:
     """处罚法 第58条: when the latest legal review before the decision failed, no decision."""
-    if v.decided is None or v.proc not in ("general", "coercive"):
+    if v.decided is None or v.proc not in procedure.FULL_PROCEDURES:
         return None
     pos = _pos(v)
     hi = pos.get(id(v.decided), len(v.events))
@@ -241,7 +242,7 @@ def dec_collective_members(v: CaseView) -> str | None:
                     f"{d}负责人集体讨论的参加人员{names}不是本机关负责人，不能参加集体讨论决定，"
                     "违反《中华人民共和国行政处罚法》第五十七条第二款。"
                 )
-        if len(actors) < 2:
+        if len(actors) < procedure.MIN_COLLECTIVE_LEADERS:
             return (
                 f"{d}负责人集体讨论仅有{len(actors)}名负责人参加，不构成集体讨论，"
                 "违反《中华人民共和国行政处罚法》第五十七条第二款。"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zhifa.rules import procedure as P
 from zhifa.rules.casefile import parse_date
 from zhifa.rules.review._base import DEFECT, CaseView, event_zh, field_events, rule
 
@@ -11,7 +12,7 @@ def off_min_two(v: CaseView) -> str | None:
     """处罚法 第42条; 强制法 第18条: every field event has two or more distinct actors."""
     for t, d, e in field_events(v):
         n = len(set(e.get("actors") or ()))
-        if n < 2:
+        if n < P.MIN_FIELD_OFFICERS:
             return (
                 f"{d}{event_zh(v, t)}仅有{n}名执法人员实施，违反《行政处罚法》第四十二条（《行政强制法》"
                 "第十八条）关于执法人员不得少于两人的规定。"

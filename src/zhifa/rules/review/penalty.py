@@ -7,6 +7,7 @@ import datetime as dt
 
 from zhifa.rules import deadlines as dl
 from zhifa.rules import periods as P
+from zhifa.rules import procedure
 from zhifa.rules.casefile import parse_date
 from zhifa.rules.review._base import (
     CIRCUMSTANCE_ZH,
@@ -19,6 +20,10 @@ from zhifa.rules.review._base import (
     rule,
     yuan,
 )
+
+# What must precede a penalty decision: the procedure table's entries (`zhifa.rules.procedure`).
+_PRIOR_NOTICE = procedure.need("PEN-PRIOR-NOTICE")
+_HEARING = procedure.need("PEN-HEARING")
 
 
 def _penalty(v: CaseView, *procedures: str) -> bool:
@@ -64,9 +69,9 @@ def pen_simple_onspot(v: CaseView) -> str | None:
 @rule("PEN-PRIOR-NOTICE", DEFECT, "未履行事先告知")
 def pen_prior_notice(v: CaseView) -> str | None:
     """处罚法 第44条, 第62条: a notice of the proposed penalty and rights before the decision."""
-    if not _penalty(v, "general") or v.decided_date is None:
+    if not _penalty(v, *_PRIOR_NOTICE.procedures) or v.decided_date is None:
         return None
-    if v.latest_before("notice_served", v.decided_date) is not None:
+    if v.latest_before(_PRIOR_NOTICE.before, v.decided_date) is not None:
         return None
     return "作出行政处罚决定前未向当事人送达行政处罚事先告知书，违反《行政处罚法》第四十四条、第六十二条。"
 
@@ -119,14 +124,14 @@ def _date_or_gap(deadline) -> str:
 @rule("PEN-HEARING", DEFECT, "应当组织听证而未组织")
 def pen_hearing(v: CaseView) -> str | None:
     """处罚法 第63–65条, 第85条: a hearing requested within 5 working days is held before deciding."""
-    if not _penalty(v, "general") or v.decided_date is None:
+    if not _penalty(v, *_HEARING.procedures) or v.decided_date is None:
         return None
     dd = v.decided_date
     latest = v.latest_before("notice_served", dd)
     if latest is None or not latest[1].get("hearing_right"):
         return None
     nd = latest[0]
-    if any(d <= dd for d, _e in v.every("hearing_held")):
+    if any(d <= dd for d, _e in v.every(_HEARING.before)):
         return None
     for rd, _e in v.every("hearing_requested"):
         if rd < nd or dl.later_than(rd, lambda: dl.hearing_request_end(nd, v.cal)):
@@ -185,12 +190,10 @@ def pen_first_violation(v: CaseView) -> str | None:
     if not _penalty(v, "simple", "general"):
         return None
     dec = v.decision
-    if not (
-        dec.get("first_violation") is True
-        and dec.get("corrected_in_time") is True
-        and dec.get("circumstance") == "minor"
-        and dec.get("penalties")
-    ):
+    first_minor = procedure.first_minor_corrected(
+        dec.get("first_violation") is True, dec.get("corrected_in_time") is True, dec.get("circumstance")
+    )
+    if not (first_minor and dec.get("penalties")):
         return None
     return (
         "当事人系初次违法、情节轻微并及时改正，依照《行政处罚法》第三十三条可以（应当）不予行政处罚，"
