@@ -75,3 +75,24 @@ def test_board_page_scoped_and_export(team, client, make_user):
     t1 = next(r for r in rows if r[0] == "东城街道")
     assert t1[1:4] == (4, 3, "75.0%")
     assert ("北关街道", "Z028") in list(wb["未使用的赋权事项"].iter_rows(values_only=True))
+
+
+def test_board_queries_do_not_grow_with_townships(team, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhifa.org.models import Township
+    from zhifa.supervision import metrics
+
+    sup = make_user(roles.SUPERVISOR, username="sup")
+    with CaptureQueriesContext(connection) as few:
+        before = metrics.board(sup, 2026, D(2026, 9, 1))
+    Township.objects.bulk_create(
+        [Township(county=team.county, code=f"TX{i:02d}", name=f"新镇{i}", kind="镇") for i in range(8)]
+    )
+    with CaptureQueriesContext(connection) as many:
+        after = metrics.board(sup, 2026, D(2026, 9, 1))
+    assert len(after) == len(before) + 8
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+    t1 = {r.township.code: r for r in after}["T01"]
+    assert (t1.empowered_held, t1.empowered_used, t1.empowered_cases) == (1, 1, 1)

@@ -135,7 +135,7 @@ def board(user, year: int, month: dt.date) -> list[Row]:
     """One row per township the user may see, for `year` (and `month` for the activity rate)."""
     from zhifa.cases.models import Case, CaseEvent
     from zhifa.catalogue.models import EMPOWERED, Entry
-    from zhifa.catalogue.services import version_in_force
+    from zhifa.catalogue.services import versions_in_force
     from zhifa.dispatch.models import Step
 
     townships = visible_townships(user)
@@ -159,11 +159,17 @@ def board(user, year: int, month: dt.date) -> list[Row]:
             township__in=townships, imported=False, created_at__date__range=(start, end)
         ).values_list("township_id", "item_code")
     )
+    versions = versions_in_force(townships, min(end, dt.date.today()))
+    empowered = defaultdict(list)
+    for version_id, code in Entry.objects.filter(
+        version__in=list(versions.values()), source=EMPOWERED
+    ).values_list("version_id", "code"):
+        empowered[version_id].append(code)
     for t in townships:
-        version = version_in_force(t, min(end, dt.date.today()))
+        version = versions.get(t.pk)
         if version is None:
             continue
-        held = list(Entry.objects.filter(version=version, source=EMPOWERED).values_list("code", flat=True))
+        held = empowered[version.pk]
         row = rows[t.pk]
         row.empowered_held = len(held)
         row.empowered_used = sum(1 for c in held if used[(t.pk, c)])
