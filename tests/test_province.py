@@ -24,6 +24,9 @@ def test_a_small_province_is_spread_and_has_steps(client):
     per_town = reports.values("township").annotate(n=Count("id"))
     assert len(per_town) == 10 and min(r["n"] for r in per_town) > 50
     assert reports.values("dup_cell").distinct().count() > 2000  # not copies of a few points
+    # The duplicate check's cell, computed by the server, is the one intake computes.
+    for lon, lat, cell in reports.values_list("wgs_lon", "wgs_lat", "dup_cell")[:500]:
+        assert cell == wf.duplicate_cell(lon, lat)
     span = reports.aggregate(a=Min("reported_at"), b=Max("reported_at"))
     assert (span["b"] - span["a"]).days > 365
     open_ = reports.filter(status__in=wf.OPEN_STATES)

@@ -1,5 +1,5 @@
 """A synthetic province for scale tests (issue 11): counties, thousands of townships, and
-millions of reports with their steps, written straight into PostgreSQL with COPY.
+millions of reports with their steps, written straight into PostgreSQL.
 
 Realistic in the ways that matter to the database: reports are spread over every township
 (more in urban streets than in rural townships), over space (each township a box of its own,
@@ -9,18 +9,19 @@ as a real queue is. Texts are drawn from a pool of report wordings with a varyin
 that text search and TOAST behave as with real data. Nothing here is audited: this is load data,
 not records (the audit chain of a generated database covers only what happens afterwards).
 
-Every row goes through COPY in batches; indexes stay in place (the generator measures what a
-live database pays), and ANALYZE runs at the end so the planner sees the real distribution.
+The reports are drawn by the server itself (one INSERT … SELECT over generate_series per batch,
+which is faster than COPY since no row crosses the connection; the township table it draws from
+goes in by COPY); indexes stay in place (the generator pays what a live database pays), and
+ANALYZE runs at the end so the planner sees the real distribution.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -61,15 +62,6 @@ class Plan:
     batch: int = 50_000
 
 
-def _copy(table: str, columns: list[str], rows: Iterator[tuple]) -> int:
-    n = 0
-    with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-        for row in rows:
-            cp.write_row(row)
-            n += 1
-    return n
-
-
 def _org(plan: Plan, rng: random.Random) -> list[dict]:
     """Counties and townships (ORM: thousands of rows); each township gets a box on the map."""
     towns: list[dict] = []
@@ -108,71 +100,112 @@ def _org(plan: Plan, rng: random.Random) -> list[dict]:
     return towns
 
 
-def _report_columns() -> list[str]:
-    return [f.column for f in Report._meta.concrete_fields if not f.primary_key]
+def _towns_table(towns: list[dict]) -> int:
+    """A temporary table of townships to draw from, urban ones four times (more reports)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS gen_towns (k int primary key, county_id bigint, "
+            "township_id bigint, x0 float8, y0 float8, w float8, h float8) ON COMMIT DROP"
+        )
+        cur.execute("TRUNCATE gen_towns")
+        rows, k = [], 0
+        for t in towns:
+            for _ in range(int(t["weight"])):
+                rows.append((k, t["county"], t["township"], *t["box"]))
+                k += 1
+        with cur.cursor.copy("COPY gen_towns (k, county_id, township_id, x0, y0, w, h) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+    return k
 
 
-def _report_rows(plan: Plan, towns: list[dict], first_code: int, rng: random.Random) -> Iterator[tuple]:
-    """Report rows in the column order of `_report_columns`, with the fields a generator sets."""
+def _literal(f) -> tuple[str, object]:
+    """A column's default as a typed SQL parameter (Django keeps defaults in Python, not in the
+    schema, so a server-side INSERT must name every column's value)."""
+    v = f.get_default() if f.has_default() else (None if f.null else "")
+    if isinstance(v, dict | list):
+        v = json.dumps(v)
+    return f"CAST(%s AS {f.db_type(connection)})", v
+
+
+def _report_sql(plan: Plan, n_towns: int, first: int, last: int, now: dt.datetime) -> tuple[str, list]:
+    """One INSERT … SELECT over generate_series: every row's randomness is drawn by the server
+    (the inner SELECT keeps each random() to one value per row)."""
+    span_s = plan.years * 365 * 86400
+    cell = wf.DUPLICATE_CELL_DEG
+    texts = "ARRAY[" + ",".join(f"'{t}'" for t in TEXTS) + "]"
+    places = "ARRAY[" + ",".join(f"'{p}'" for p in PLACES) + "]"
+    items = "ARRAY[" + ",".join(f"'{i}'" for i in ITEMS) + "]"
+    channels = "ARRAY[" + ",".join(f"'{c}'" for c in CHANNELS) + "]"
+    open_states = "ARRAY['" + "','".join([wf.RECEIVED, wf.ROUTED, wf.HANDLING, wf.VERIFYING]) + "']"
+    at = (
+        f"CASE WHEN g.open THEN %(now)s - g.r5 * interval '240 hours' "
+        f"WHEN g.r7 < 0.6 THEN date_trunc('day', %(now)s - power(g.r5, 1.3) * {span_s} * interval '1 second')"
+        f" + (9 + floor(g.r6 * 8)) * interval '1 hour' "
+        f"ELSE %(now)s - power(g.r5, 1.3) * {span_s} * interval '1 second' END"
+    )
+    lon = "(t.x0 + g.r3 * t.w)"
+    lat = "(t.y0 + g.r4 * t.h)"
+    status = f"CASE WHEN g.open THEN ({open_states})[1 + floor(g.r8 * 4)::int] ELSE '{wf.ARCHIVED}' END"
+    expr = {
+        "county": "t.county_id",
+        "township": "t.township_id",
+        "tracking_code": f"'{plan.prefix}' || lpad(g.i::text, 11, '0')",
+        "channel": f"({channels})[1 + floor(g.r1 * {len(CHANNELS)})::int]",
+        "text": f"replace(({texts})[1 + floor(g.r2 * {len(TEXTS)})::int], '{{p}}', "
+        f"({places})[1 + floor(g.r9 * {len(PLACES)})::int])",
+        "lon": f"round({lon}::numeric, 6)",
+        "lat": f"round({lat}::numeric, 6)",
+        "wgs_lon": f"round({lon}::numeric, 6)",
+        "wgs_lat": f"round({lat}::numeric, 6)",
+        # The same float arithmetic as wf.duplicate_cell (a test compares them row by row).
+        "dup_cell": f"floor((round({lat}::numeric, 6)::float8 + 90.0) / {cell!r}::float8)::bigint "
+        f"* {wf._CELL_COLUMNS} "
+        f"+ floor((round({lon}::numeric, 6)::float8 + 180.0) / {cell!r}::float8)::bigint",
+        "reported_at": "g.at",
+        "created_at": "g.at + interval '1 minute'",
+        "updated_at": "g.at + interval '2 hours'",
+        "status": "g.status",
+        "item_code": f"CASE WHEN g.status = '{wf.RECEIVED}' THEN '' ELSE g.item END",
+        "handler_kind": (
+            f"CASE WHEN g.status = '{wf.RECEIVED}' THEN '{Report.NONE}' ELSE '{Report.TOWNSHIP}' END"
+        ),
+        "handler_township": f"CASE WHEN g.status = '{wf.RECEIVED}' THEN NULL ELSE t.township_id END",
+        "suggestion": (
+            "jsonb_build_object('item', g.item, 'confidence', round((0.5 + g.r10 / 2)::numeric, 3))"
+        ),
+        "step_started_at": "CASE WHEN g.open THEN g.at END",
+        "step_due_at": "CASE WHEN g.open THEN g.at + (1 + floor(g.r11 * 4)) * interval '1 day' END",
+        "closed_at": "CASE WHEN g.open THEN NULL ELSE g.at + (1 + floor(g.r11 * 5)) * interval '1 day' END",
+        "verified": "NOT g.open",
+    }
     fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
-    now = timezone.now().replace(microsecond=0)
-    span = plan.years * 365 * 86400
-    cum, total = [], 0.0
-    for t in towns:
-        total += t["weight"]
-        cum.append(total)
-    for i in range(plan.reports):
-        town = towns[min(len(towns) - 1, bisect.bisect_left(cum, rng.random() * total))]
-        x0, y0, w, h = town["box"]
-        lon, lat = x0 + rng.random() * w, y0 + rng.random() * h
-        # Weekday daytime peaks: push a share of the times towards 9–17 o'clock.
-        at = now - dt.timedelta(seconds=int(span * rng.random() ** 1.3))
-        if rng.random() < 0.6:
-            at = at.replace(hour=9 + int(rng.random() * 8))
-        is_open = rng.random() < plan.open_share
-        status = rng.choice([wf.RECEIVED, wf.ROUTED, wf.HANDLING, wf.VERIFYING]) if is_open else wf.ARCHIVED
-        if is_open:
-            at = now - dt.timedelta(hours=rng.random() * 240)
-        due = at + dt.timedelta(days=rng.choice([1, 2, 3, 5])) if is_open else None
-        item = rng.choice(ITEMS)
-        values = {
-            "county": town["county"],
-            "tracking_code": f"{plan.prefix}{first_code + i:011d}",
-            "channel": rng.choice(CHANNELS),
-            "text": rng.choice(TEXTS).format(p=rng.choice(PLACES)),
-            "lon": round(lon, 6),
-            "lat": round(lat, 6),
-            "wgs_lon": round(lon, 6),
-            "wgs_lat": round(lat, 6),
-            "dup_cell": wf.duplicate_cell(lon, lat),
-            "township": town["township"],
-            "reported_at": at,
-            "created_at": at + dt.timedelta(minutes=1),
-            "updated_at": at + dt.timedelta(hours=2),
-            "status": status,
-            "item_code": "" if status == wf.RECEIVED else item,
-            "handler_kind": Report.TOWNSHIP if status != wf.RECEIVED else Report.NONE,
-            "handler_township": town["township"] if status != wf.RECEIVED else None,
-            "suggestion": {"item": item, "confidence": round(0.5 + rng.random() / 2, 3)},
-            "step_started_at": at if is_open else None,
-            "step_due_at": due,
-            "closed_at": None if is_open else at + dt.timedelta(days=rng.choice([1, 2, 3, 6])),
-            "verified": not is_open,
-        }
-        row = []
-        for f in fields:
-            if f.name in values:
-                v = values[f.name]
-            elif f.has_default():
-                v = f.get_default()
-            elif f.null:
-                v = None
-            else:
-                v = ""
-            if isinstance(v, dict | list):
-                v = json.dumps(v, ensure_ascii=False)
-            row.append(v)
-        yield tuple(row)
+    columns, values, params = [], [], {"now": now}
+    for f in fields:
+        columns.append(f.column)
+        if f.name in expr:
+            values.append(expr[f.name])
+        else:
+            sql, v = _literal(f)
+            key = f"d_{f.column}"
+            values.append(sql.replace("%s", f"%({key})s"))
+            params[key] = v
+    inner = (
+        "SELECT i, floor(random() * %(n_towns)s)::int AS k, random() AS r1, random() AS r2, "
+        "random() AS r3, random() AS r4, random() AS r5, random() AS r6, random() AS r7, random() AS r8, "
+        "random() AS r9, random() AS r10, random() AS r11, random() < %(open_share)s AS open, "
+        f"({items})[1 + floor(random() * {len(ITEMS)})::int] AS item "
+        "FROM generate_series(%(first)s, %(last)s) AS i"
+    )
+    middle = (
+        f"SELECT s.*, {at.replace('g.', 's.')} AS at, {status.replace('g.', 's.')} AS status FROM ({inner}) s"
+    )
+    params.update(n_towns=n_towns, open_share=plan.open_share, first=first, last=last)
+    sql = (
+        f"INSERT INTO {Report._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM ({middle}) g JOIN gen_towns t ON t.k = g.k"
+    )
+    return sql, params
 
 
 def _step_rows(first_id: int, last_id: int) -> str:
@@ -203,32 +236,32 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> dict:
     with transaction.atomic():
         towns = _org(plan, rng)
     log(f"区县{plan.counties}个，乡镇（街道）{len(towns)}个")
-    columns = _report_columns()
-    done, first_code = 0, Report.objects.filter(tracking_code__startswith=plan.prefix).count()
-    steps = 0
-    while done < plan.reports:
-        n = min(plan.batch, plan.reports - done)
-        part = Plan(**{**plan.__dict__, "reports": n})
+    done = Report.objects.filter(tracking_code__startswith=plan.prefix).count()
+    target, steps = done + plan.reports, 0
+    now = timezone.now().replace(microsecond=0)
+    while done < target:
+        n = min(plan.batch, target - done)
         with transaction.atomic():
+            n_towns = _towns_table(towns)
             with connection.cursor() as cur:
                 cur.execute("SELECT COALESCE(MAX(id), 0) FROM dispatch_report")
                 before = cur.fetchone()[0]
-            _copy(Report._meta.db_table, columns, _report_rows(part, towns, first_code + done, rng))
-            with connection.cursor() as cur:
+                sql, params = _report_sql(plan, n_towns, done, done + n - 1, now)
+                cur.execute(sql, params)
                 cur.execute("SELECT COALESCE(MAX(id), 0) FROM dispatch_report")
                 after = cur.fetchone()[0]
                 cur.execute(_step_rows(before + 1, after))
                 steps += cur.rowcount
         done += n
-        rate = done / (time.perf_counter() - t0)
-        log(f"事件{done}/{plan.reports}（每秒{rate:,.0f}条）")
+        rate = (done - (target - plan.reports)) / (time.perf_counter() - t0)
+        log(f"事件{done - (target - plan.reports)}/{plan.reports}（每秒{rate:,.0f}条）")
     with connection.cursor() as cur:
         cur.execute("ANALYZE dispatch_report")
         cur.execute("ANALYZE dispatch_step")
     return {
         "counties": plan.counties,
         "townships": len(towns),
-        "reports": done,
+        "reports": plan.reports,
         "steps": steps,
         "seconds": round(time.perf_counter() - t0, 1),
     }
