@@ -149,6 +149,7 @@ def main(argv: list[str]) -> int:
                 str(args.counties),
                 "--townships",
                 str(args.townships),
+                "--bulk",
             ],
             check=True,
             env=env,
@@ -193,7 +194,8 @@ def render(args, r: dict) -> str:
         f"Measured {time.strftime('%Y-%m-%d')} by `.venv/bin/python bench/scale_bench.py --reports "
         f"{args.reports} --counties {args.counties} --townships {args.townships} --runs {args.runs}` on: "
         f"{machine()}. Generated in {r['generate_s']:.0f} s ({r['reports'] / r['generate_s']:,.0f} reports/s "
-        f"with their steps); database {r['db_size']}. Times are the server's (in process, Django's "
+        "with their steps, `--bulk`: indexes built after the load); "
+        f"database {r['db_size']}. Times are the server's (in process, Django's "
         "test client on the real PostgreSQL server), median and p95 of the runs after one warm-up.",
         "",
         "| page | status | queries | median ms | p95 ms | CPU ms (median) |",

@@ -31,9 +31,21 @@ def test_a_small_province_is_spread_and_has_steps(client):
     assert (span["b"] - span["a"]).days > 365
     open_ = reports.filter(status__in=wf.OPEN_STATES)
     assert 0 < open_.count() < 100 and not open_.filter(step_due_at__isnull=True).exists()
-    # A second run adds reports with new tracking codes instead of failing on the first ones.
-    generate(Plan(counties=2, townships_per_county=5, reports=100), log=lambda m: None)
+
+    # A second run adds reports with new tracking codes instead of failing on the first ones; in
+    # bulk mode the indexes are dropped and built again, every one of them.
+    def indexes() -> set[str]:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename IN ('dispatch_report', 'dispatch_step')"
+            )
+            return {r[0] for r in cur.fetchall()}
+
+    before = indexes()
+    assert "dispatch_report_queue_idx" in before
+    generate(Plan(counties=2, townships_per_county=5, reports=100, bulk=True), log=lambda m: None)
     assert reports.count() == 3100 and Township.objects.filter(code__startswith="P").count() == 10
+    assert indexes() == before
 
     county = County.objects.get(code="P000")
     user = User.objects.create_user(username="pd", password="x", role="county_dispatcher", county=county)
