@@ -94,7 +94,7 @@ def keyset_page(qs, keys: list[Key], cursor: str | None, size: int) -> KeysetPag
     ordered = qs.order_by(*keyset_order(keys))
     capped = CappedPaginator(qs, size)
     if values is not None:
-        ordered = ordered.filter(_after(keys, values))
+        ordered = ordered.filter(_after(qs.model, keys, values))
     rows = list(ordered[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -109,21 +109,30 @@ def keyset_page(qs, keys: list[Key], cursor: str | None, size: int) -> KeysetPag
     )
 
 
-def _after(keys: list[Key], values: list) -> Q:
-    """Rows strictly after `values` in the order: (k1 > v1) or (k1 = v1 and k2 > v2) or …"""
-    out = Q(pk__in=[])
-    equal = Q()
-    for key, value in zip(keys, values, strict=True):
-        out |= equal & _beyond(key, value)
-        equal &= Q(**{f"{key.field}__isnull": True}) if value is None else Q(**{key.field: value})
-    return out
+def _after(model, keys: list[Key], values: list) -> Q:
+    """Rows strictly after `values` in the order: (k1 > v1) or (k1 = v1 and (k2, …) after (v2, …)).
+
+    Written so that the database can range-scan the matching index: past a NULL first key only
+    the NULL rows remain (`k1 IS NULL and …`, an equality), and a non-nullable key gets the
+    redundant bound `k ≥ v` (or ≤ for a descending key) beside the alternatives, which the
+    planner uses as the scan's start instead of filtering the whole range."""
+    key, value = keys[0], values[0]
+    if len(keys) == 1:
+        return _beyond(model, key, value)
+    rest = _after(model, keys[1:], values[1:])
+    if value is None:
+        return Q(**{f"{key.field}__isnull": True}) & rest
+    alternatives = _beyond(model, key, value) | (Q(**{key.field: value}) & rest)
+    if model._meta.get_field(key.field).null:
+        return alternatives
+    return Q(**{f"{key.field}__{'lte' if key.desc else 'gte'}": value}) & alternatives
 
 
-def _beyond(key: Key, value) -> Q:
+def _beyond(model, key: Key, value) -> Q:
     if value is None:
         return Q(pk__in=[])  # NULLs sort last: nothing is beyond a NULL but other NULLs
-    op = "lt" if key.desc else "gt"
-    return Q(**{f"{key.field}__{op}": value}) | Q(**{f"{key.field}__isnull": True})
+    q = Q(**{f"{key.field}__{'lt' if key.desc else 'gt'}": value})
+    return q | Q(**{f"{key.field}__isnull": True}) if model._meta.get_field(key.field).null else q
 
 
 def _encode(keys: list[Key], row) -> str:
