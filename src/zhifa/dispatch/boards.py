@@ -133,7 +133,11 @@ def routing_quality(reports: QuerySet[Report], start: dt.date, end: dt.date) -> 
     suggestions were confident and how often the dispatcher kept them (right = same first item, or
     both "not enforcement")."""
     q = RoutingQuality()
-    window = reports.filter(reported_at__date__gte=start, reported_at__date__lt=end)
+    # Local days as a range of instants, so the (county, reported_at) index serves the window.
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end, dt.time.min, tzinfo=tz)
+    window = reports.filter(reported_at__gte=lo, reported_at__lt=hi)
     q.waiting = window.filter(needs_review=True, status=wf.RECEIVED).count()
     rows = (
         window.exclude(status__in=(wf.RECEIVED, wf.MERGED, wf.SPLIT))

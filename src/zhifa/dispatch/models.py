@@ -145,6 +145,8 @@ class Report(models.Model):
             models.Index(
                 fields=["township", "step_due_at", "-created_at", "-id"], name="dispatch_report_tqueue_idx"
             ),
+            # The board's and the weekly report's windows (reports taken in over a period).
+            models.Index(fields=["county", "reported_at"], name="dispatch_report_period_idx"),
         ]
 
     def __str__(self) -> str:
@@ -230,6 +232,8 @@ class Step(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
+        # The board's on-time rates read the steps started in a period.
+        indexes = [models.Index(fields=["started_at"], name="dispatch_step_started_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_state_display()}（{self.unit}）"
