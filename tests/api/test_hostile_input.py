@@ -9,13 +9,14 @@ import pytest
 from dispatch.helpers import T01_POINT, fake_locate, fake_suggestion
 
 from zhifa.dispatch import services as s
+from zhifa.dispatch.actions import geocoding, suggestions
 from zhifa.dispatch.models import Report
 
 
 @pytest.fixture
 def gw(make_user, county, monkeypatch):
-    monkeypatch.setattr(s, "locate", fake_locate)
-    monkeypatch.setattr(s, "suggest", lambda report: fake_suggestion("Z001"))
+    monkeypatch.setattr(geocoding, "locate", fake_locate)
+    monkeypatch.setattr(suggestions, "suggest", lambda report: fake_suggestion("Z001"))
     return make_user("grid_worker", township="T01", username="gw")
 
 

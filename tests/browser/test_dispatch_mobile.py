@@ -10,7 +10,7 @@ from dispatch.helpers import T01_POINT, fake_locate, fake_suggestion, make_items
 
 from browser.demo_map import load_demo_map
 from browser.waiting import wait_until
-from zhifa.dispatch import services as s
+from zhifa.dispatch.actions import geocoding, suggestions
 from zhifa.dispatch.models import Report
 from zhifa.rules import dispatch_workflow as wf
 
@@ -28,9 +28,11 @@ def _png() -> bytes:
 @pytest.fixture
 def setup(county, make_user, monkeypatch, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr(s, "locate", fake_locate)
-    monkeypatch.setattr(s, "suggest_many", lambda reports: [s.suggest(r) for r in reports])
-    monkeypatch.setattr(s, "suggest", lambda report: fake_suggestion("Z001"))
+    monkeypatch.setattr(geocoding, "locate", fake_locate)
+    monkeypatch.setattr(
+        suggestions, "suggest_many", lambda reports: [suggestions.suggest(r) for r in reports]
+    )
+    monkeypatch.setattr(suggestions, "suggest", lambda report: fake_suggestion("Z001"))
     make_items(county, make_user("township_admin", township="T01", username="ta1"))
     make_user("grid_worker", township="T01", username="gw", full_name="网格员小王")
     make_user("township_dispatcher", township="T01", username="td1")

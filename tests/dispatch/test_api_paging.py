@@ -9,12 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from dispatch.helpers import T01_POINT, fake_locate, fake_suggestion
 from zhifa.api import pagination
 from zhifa.dispatch import services as s
+from zhifa.dispatch.actions import geocoding, suggestions
 
 
 @pytest.fixture
 def reports(make_user, county, monkeypatch):
-    monkeypatch.setattr(s, "locate", fake_locate)
-    monkeypatch.setattr(s, "suggest", lambda report: fake_suggestion("Z001"))
+    monkeypatch.setattr(geocoding, "locate", fake_locate)
+    monkeypatch.setattr(suggestions, "suggest", lambda report: fake_suggestion("Z001"))
     gw = make_user("grid_worker", township="T01", username="gw")
     made = [
         s.do_intake(

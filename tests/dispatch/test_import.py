@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from dispatch.helpers import fake_locate
 from zhifa.dispatch import importer
-from zhifa.dispatch import services as s
+from zhifa.dispatch.actions import geocoding, suggestions
 from zhifa.dispatch.models import Report
 
 
@@ -33,9 +33,11 @@ def test_the_benchmark_report_set_is_accepted():
 
 @pytest.fixture
 def stubbed(county, monkeypatch):
-    monkeypatch.setattr(s, "locate", fake_locate)
-    monkeypatch.setattr(s, "suggest_many", lambda reports: [s.suggest(r) for r in reports])
-    monkeypatch.setattr(s, "suggest", lambda report: None)
+    monkeypatch.setattr(geocoding, "locate", fake_locate)
+    monkeypatch.setattr(
+        suggestions, "suggest_many", lambda reports: [suggestions.suggest(r) for r in reports]
+    )
+    monkeypatch.setattr(suggestions, "suggest", lambda report: None)
     return county
 
 

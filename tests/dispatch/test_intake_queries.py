@@ -14,7 +14,7 @@ from dispatch.helpers import T01_POINT, make_items
 from zhifa.core import audit
 from zhifa.core.models import AuditEntry
 from zhifa.dispatch import limits
-from zhifa.dispatch import services as s
+from zhifa.dispatch.actions import geocoding, suggestions
 from zhifa.dispatch.models import Report, TimeLimit
 from zhifa.org.models import Township
 from zhifa.rules import dispatch_workflow as wf
@@ -27,8 +27,8 @@ def gw(make_user, county, monkeypatch):
     where = SimpleNamespace(
         township="T01", township_id=t01.pk, community="C", grid="G", micro="M", dedicated=None, micro_id=None
     )
-    monkeypatch.setattr(s, "locate", lambda lon, lat: where)
-    monkeypatch.setattr(s, "suggest", lambda report: None)
+    monkeypatch.setattr(geocoding, "locate", lambda lon, lat: where)
+    monkeypatch.setattr(suggestions, "suggest", lambda report: None)
     make_items(county, make_user("township_admin", township="T01", username="ta1"))
     user = make_user("grid_worker", township="T01", username="gw")
     return {"Authorization": f"Token {Token.objects.create(user=user).key}"}

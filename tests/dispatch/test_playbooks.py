@@ -8,15 +8,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dispatch.helpers import T01_POINT, at, fake_locate, fake_suggestion, make_items
 from zhifa.dispatch import playbooks
 from zhifa.dispatch import services as s
+from zhifa.dispatch.actions import geocoding, suggestions
 from zhifa.dispatch.models import PlanTask, Whistle
 from zhifa.rules import dispatch_workflow as wf
 
 
 @pytest.fixture
 def people(make_user, county, monkeypatch):
-    monkeypatch.setattr(s, "locate", fake_locate)
-    monkeypatch.setattr(s, "suggest_many", lambda reports: [s.suggest(r) for r in reports])
-    monkeypatch.setattr(s, "suggest", lambda report: fake_suggestion("Z001"))
+    monkeypatch.setattr(geocoding, "locate", fake_locate)
+    monkeypatch.setattr(
+        suggestions, "suggest_many", lambda reports: [suggestions.suggest(r) for r in reports]
+    )
+    monkeypatch.setattr(suggestions, "suggest", lambda report: fake_suggestion("Z001"))
     make_items(county, make_user("township_admin", township="T01", username="ta1"))
     return {
         "cd": make_user("county_dispatcher", username="cd"),

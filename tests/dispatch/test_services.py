@@ -9,16 +9,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dispatch.helpers import T01_POINT, T02_POINT, at, fake_locate, fake_suggestion, make_items
 from zhifa.dispatch import services as s
+from zhifa.dispatch.actions import geocoding, suggestions
+from zhifa.dispatch.actions import intake as intake_actions
 from zhifa.dispatch.models import Report, Step, TimeLimit, Transition, WhistleCall
 from zhifa.rules import dispatch_workflow as wf
 
 
 @pytest.fixture
 def people(make_user, county, monkeypatch):
-    monkeypatch.setattr(s, "locate", fake_locate)
-    monkeypatch.setattr(s, "suggest_many", lambda reports: [s.suggest(r) for r in reports])
+    monkeypatch.setattr(geocoding, "locate", fake_locate)
     monkeypatch.setattr(
-        s, "suggest", lambda report: fake_suggestion("Z002" if "树" in report.text else "Z001")
+        suggestions, "suggest_many", lambda reports: [suggestions.suggest(r) for r in reports]
+    )
+    monkeypatch.setattr(
+        suggestions, "suggest", lambda report: fake_suggestion("Z002" if "树" in report.text else "Z001")
     )
     admin = make_user("admin", username="admin")
     make_items(county, make_user("township_admin", township="T01", username="ta1"))
@@ -335,7 +339,7 @@ def test_assign_respects_holdings(people, county):
 def test_simultaneous_resend_loses_the_race_and_returns_the_winner(people, county, monkeypatch):
     first = intake(people, county, client_id="race-1").report
     # The second request checked before the first committed: it saw nothing and inserts too.
-    monkeypatch.setattr(s, "_existing", lambda client_id: None)
+    monkeypatch.setattr(intake_actions, "_existing", lambda client_id: None)
     again = intake(people, county, client_id="race-1", text="同一事件的第二次发送")
     assert not again.created and again.report.pk == first.pk
     assert Report.objects.filter(client_id="race-1").count() == 1

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from dispatch.helpers import T01_POINT, fake_locate, fake_suggestion, make_items
 from zhifa.dispatch import services as s
+from zhifa.dispatch.actions import geocoding, suggestions
 from zhifa.dispatch.models import Report, Step, Transition
 from zhifa.rules import dispatch_workflow as wf
 
@@ -19,10 +20,12 @@ STALE = "该事件已被他人处理（当前状态：{}），请刷新后重试
 
 @pytest.fixture
 def people(make_user, county, monkeypatch):
-    monkeypatch.setattr(s, "locate", fake_locate)
-    monkeypatch.setattr(s, "suggest_many", lambda reports: [s.suggest(r) for r in reports])
+    monkeypatch.setattr(geocoding, "locate", fake_locate)
     monkeypatch.setattr(
-        s, "suggest", lambda report: fake_suggestion("Z002" if "树" in report.text else "Z001")
+        suggestions, "suggest_many", lambda reports: [suggestions.suggest(r) for r in reports]
+    )
+    monkeypatch.setattr(
+        suggestions, "suggest", lambda report: fake_suggestion("Z002" if "树" in report.text else "Z001")
     )
     make_items(county, make_user("township_admin", township="T01", username="ta1"))
     return {

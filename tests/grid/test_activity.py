@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from zhifa.cases.models import Case
 from zhifa.dispatch import services as ds
+from zhifa.dispatch.actions import geocoding, suggestions
 from zhifa.dispatch.models import Report
 from zhifa.org.models import Township
 
@@ -20,9 +21,9 @@ URL = "/api/grid/activity/"
 
 @pytest.fixture
 def world(make_user, county, monkeypatch):
-    monkeypatch.setattr(ds, "locate", fake_locate)
-    monkeypatch.setattr(ds, "suggest", lambda report: fake_suggestion(None))
-    monkeypatch.setattr(ds, "suggest_many", lambda reports: [fake_suggestion(None) for _ in reports])
+    monkeypatch.setattr(geocoding, "locate", fake_locate)
+    monkeypatch.setattr(suggestions, "suggest", lambda report: fake_suggestion(None))
+    monkeypatch.setattr(suggestions, "suggest_many", lambda reports: [fake_suggestion(None) for _ in reports])
     gw = make_user("grid_worker", township="T01", username="gw")
     gw2 = make_user("grid_worker", township="T02", username="gw2")
 

@@ -51,7 +51,8 @@ def _points(county) -> dict[str, list[tuple[float, float]]]:
 
 def step(county, log: Callable[[str], None]) -> None:
     from zhifa.demo.accounts import ensure_accounts
-    from zhifa.dispatch import services
+    from zhifa.dispatch.actions.intake import do_intake
+    from zhifa.dispatch.actions.whistle import do_whistle
     from zhifa.dispatch.models import Report, Whistle
     from zhifa.org.models import Township, User
 
@@ -72,7 +73,7 @@ def step(county, log: Callable[[str], None]) -> None:
         if n == 7:  # a few metres from report 1: the duplicate check flags it
             lon += 0.0001
         reporter = users.get("t01_grid") if tcode == "T01" else None
-        result = services.do_intake(
+        result = do_intake(
             reporter,
             county=county,
             text=text,
@@ -87,11 +88,11 @@ def step(county, log: Callable[[str], None]) -> None:
             now=now - dt.timedelta(hours=30 - 3 * n),
         )
         created += 1
-        _advance(result.report, stage, users, services)
+        _advance(result.report, stage, users)
     t01 = Township.objects.filter(code="T01").first()
     if t01 and users.get("t01_dispatch") and not Whistle.objects.filter(township=t01).exists():
         r = Report.objects.filter(client_id="demo:2").first()
-        services.do_whistle(
+        do_whistle(
             users["t01_dispatch"],
             township=t01,
             department_codes=[d for d in ("D01", "D02") if county.departments.filter(code=d).exists()],
@@ -125,25 +126,28 @@ def _playbook(county, users) -> None:
     )
 
 
-def _advance(report, stage: str, users, services) -> None:
+def _advance(report, stage: str, users) -> None:
+    from zhifa.dispatch.actions.loop import do_accept, do_callback, do_close, do_finish, do_verify
+    from zhifa.dispatch.actions.route import do_route, handler_ref
+
     if stage == "received":
         return
     dispatcher = users.get("county_dispatch")
     if dispatcher is None:
         return
-    services.do_route(dispatcher, report.pk)
+    do_route(dispatcher, report.pk)
     report.refresh_from_db()
     if stage == "routed":
         return
-    handler = users.get(HANDLER_ACCOUNT.get(services.handler_ref(report), ""))
+    handler = users.get(HANDLER_ACCOUNT.get(handler_ref(report), ""))
     if handler is None:
         return  # no demo account for that unit: it waits to be signed for
-    services.do_accept(handler, report.pk)
+    do_accept(handler, report.pk)
     if stage == "handling":
         return
-    services.do_finish(handler, report.pk, result="已责令当事人停止违法行为并限期整改，现场已恢复原状")
+    do_finish(handler, report.pk, result="已责令当事人停止违法行为并限期整改，现场已恢复原状")
     if stage == "verifying":
         return
-    services.do_verify(dispatcher, report.pk, passed=True, note="现场复核已整改到位")
-    services.do_callback(dispatcher, report.pk, result="satisfied", note="举报人对处理结果满意")
-    services.do_close(dispatcher, report.pk)
+    do_verify(dispatcher, report.pk, passed=True, note="现场复核已整改到位")
+    do_callback(dispatcher, report.pk, result="satisfied", note="举报人对处理结果满意")
+    do_close(dispatcher, report.pk)

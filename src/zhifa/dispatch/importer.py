@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from zhifa.dispatch import services
+from zhifa.dispatch.actions.intake import do_intake, validate_intake
+from zhifa.dispatch.actions.suggestions import fill_suggestions
 from zhifa.dispatch.models import Report
 from zhifa.org.models import County
 from zhifa.rules import dispatch_workflow as wf
@@ -80,7 +81,7 @@ def parse(path: Path) -> list[tuple[int, dict[str, Any]]]:
         for key in ("lon", "lat"):
             if isinstance(obj.get(key), bool):
                 obj[key] = None
-        fields, *_ = services.validate_intake(
+        fields, *_ = validate_intake(
             text=obj.get("text") if isinstance(obj.get("text"), str) else "",
             lon=obj.get("lon"),
             lat=obj.get("lat"),
@@ -116,7 +117,7 @@ def import_reports(path: Path, county: County, actor="命令行") -> ImportResul
     with transaction.atomic():
         for n, obj in rows:
             try:
-                out = services.do_intake(
+                out = do_intake(
                     actor,
                     county=county,
                     text=obj["text"],
@@ -142,5 +143,5 @@ def import_reports(path: Path, county: County, actor="命令行") -> ImportResul
             else:
                 result.existing += 1
         # One routing batch for the whole file instead of one call per line.
-        services.fill_suggestions(new)
+        fill_suggestions(new)
     return result

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhifa.core.calendar import work_calendar
+from zhifa.dispatch.actions.common import actor_kinds
 from zhifa.dispatch.models import PlanTask, Playbook, Report, Whistle, WhistleCall
 from zhifa.org import roles
 from zhifa.org.models import County, Department
@@ -159,8 +160,6 @@ def apply(actor, report: Report, now: dt.datetime) -> Playbook | None:
 
 
 def do_complete_task(actor, task_id: int, *, note: str = "", now: dt.datetime | None = None) -> PlanTask:
-    from zhifa.dispatch.services import actor_kinds
-
     now = now or timezone.now()
     with transaction.atomic():
         task = (

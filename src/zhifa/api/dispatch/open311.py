@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from zhifa.catalogue.models import Item
 from zhifa.core import audit
-from zhifa.dispatch import services
+from zhifa.dispatch.actions.intake import do_intake
 from zhifa.dispatch.models import Open311Client, Report
 from zhifa.org.models import County
 from zhifa.rules import dispatch_workflow as wf
@@ -264,7 +264,7 @@ def _create(request) -> JsonResponse:
     client_id = (request.headers.get("Idempotency-Key") or p.get("client_id") or "").strip()
     try:
         with audit.acting_as(f"Open311:{client.name}"):
-            result = services.do_intake(
+            result = do_intake(
                 f"Open311:{client.name}",
                 county=client.county,
                 text=p.get("description", ""),

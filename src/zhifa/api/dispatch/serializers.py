@@ -5,9 +5,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from zhifa.api.fields import CoordinateField, StrictCharField
-from zhifa.dispatch import services
+from zhifa.dispatch.actions.common import actor_kinds
+from zhifa.dispatch.actions.intake import MAX_TEXT
+from zhifa.dispatch.actions.route import handler_ref
 from zhifa.dispatch.models import Report, Transition, Whistle, WhistleCall
-from zhifa.dispatch.services import MAX_TEXT
 from zhifa.org import roles
 from zhifa.rules import dispatch_workflow as wf
 
@@ -72,12 +73,12 @@ class ReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_handler(self, obj: Report) -> str:
-        return services.handler_ref(obj)
+        return handler_ref(obj)
 
     def _protected(self, obj: Report) -> bool:
         # 举报人保护: an anonymous reporter is shown only to the dispatchers of the report.
         user = self.context["request"].user if "request" in self.context else None
-        kinds = services.actor_kinds(user, obj)
+        kinds = actor_kinds(user, obj)
         if obj.anonymous:
             return wf.DISPATCHER not in kinds
         # A department that reads the report only because a whistle called it has no part in it:

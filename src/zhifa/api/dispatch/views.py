@@ -18,7 +18,10 @@ from zhifa.api.dispatch import serializers as ser
 from zhifa.api.pagination import KeysetPagination
 from zhifa.api.parsers import StrictJSONParser
 from zhifa.api.schema import error_response
-from zhifa.dispatch import services
+from zhifa.dispatch.actions.common import StaleState
+from zhifa.dispatch.actions.intake import PhotoIn, do_intake
+from zhifa.dispatch.actions.perform import perform
+from zhifa.dispatch.actions.whistle import do_respond
 from zhifa.dispatch.models import Report, Whistle
 from zhifa.org.models import County
 from zhifa.rules import dispatch_workflow as wf
@@ -30,7 +33,7 @@ def _api_error(exc: ValidationError) -> ApiValidationError:
     return ApiValidationError({"non_field_errors": exc.messages})
 
 
-# The 409 body of a report action taken from an older state (see services.StaleState).
+# The 409 body of a report action taken from an older state (see `actions.common.StaleState`).
 STALE_STATE_SCHEMA = {
     "type": "object",
     "properties": {
@@ -98,9 +101,9 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         d = body.validated_data
         client_id = d.get("client_id") or request.headers.get("Idempotency-Key") or None
         county = user.county or County.objects.order_by("id").first()
-        photos = [services.PhotoIn(f.name, f.read(), f.content_type or "") for f in d.get("photos") or []]
+        photos = [PhotoIn(f.name, f.read(), f.content_type or "") for f in d.get("photos") or []]
         try:
-            result = services.do_intake(
+            result = do_intake(
                 user,
                 county=county,
                 text=d["text"],
@@ -160,8 +163,8 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         try:
-            services.perform(request.user, report.pk, data.pop("action"), data)
-        except services.StaleState as exc:
+            perform(request.user, report.pk, data.pop("action"), data)
+        except StaleState as exc:
             return Response(
                 {
                     "error": exc.message_text,
@@ -207,7 +210,7 @@ class WhistleViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         if call is None:
             raise NotFound("召集记录不存在")
         try:
-            call = services.do_respond(request.user, call.pk, response=body.validated_data["response"])
+            call = do_respond(request.user, call.pk, response=body.validated_data["response"])
         except PermissionDenied as exc:
             raise ApiPermissionDenied(str(exc)) from None
         except ValidationError as exc:

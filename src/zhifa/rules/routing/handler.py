@@ -5,7 +5,7 @@ item I goes to T's enforcement team if T holds I on the report's date (an entrus
 while its entrustment is valid — the caller's `held` set already says so, computed by
 `zhifa.rules.holdings.held_codes` under its FIRST_VERSION policy); otherwise up to the county
 centre, which assigns I's department. A matter that is not enforcement has no handler ("none":
-the service queue). The one handler decision: `zhifa.dispatch.services.decide_handler` adapts it.
+the service queue). The one handler decision: `zhifa.dispatch.actions.route.decide_handler` adapts it.
 """
 
 from __future__ import annotations

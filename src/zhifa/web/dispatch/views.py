@@ -16,9 +16,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+import zhifa.dispatch
 from zhifa.catalogue.models import Item
 from zhifa.core.paging import Key, keyset_page
-from zhifa.dispatch import services
+from zhifa.dispatch.actions.common import StaleState, actor_kinds
+from zhifa.dispatch.actions.intake import PhotoIn, do_intake
+from zhifa.dispatch.actions.perform import perform
+from zhifa.dispatch.actions.suggestions import fill_suggestions
+from zhifa.dispatch.actions.whistle import (
+    absent_departments,
+    do_propose_discipline,
+    do_respond,
+    do_whistle,
+    mark_absent,
+)
 from zhifa.dispatch.models import Report, ReportPhoto, Whistle, WhistleCall
 from zhifa.org import roles
 from zhifa.org.models import County, Department, Township
@@ -26,7 +37,7 @@ from zhifa.org.services import county_of
 from zhifa.rules import dispatch_workflow as wf
 from zhifa.web.forms import error_messages as _errors
 
-STATIC_DIR = Path(services.__file__).resolve().parent / "static" / "dispatch"
+STATIC_DIR = Path(zhifa.dispatch.__file__).resolve().parent / "static" / "dispatch"
 
 # Which extra fields each action's form needs (besides the reason).
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -105,7 +116,7 @@ def queue(request):
     rows = page.rows
     # Reports taken in through the API get their routing suggestion in a batch: here at the
     # latest, for the rows a dispatcher is looking at (the dispatch worker fills the rest).
-    services.fill_suggestions([r for r in rows if r.status == wf.RECEIVED and not r.suggestion])
+    fill_suggestions([r for r in rows if r.status == wf.RECEIVED and not r.suggestion])
     names = _item_names([r.item_code or (r.suggestion or {}).get("item") for r in rows])
     handlers = _handler_labels((r.suggestion or {}).get("handler") for r in rows)
     called = _called_here(request.user, rows)
@@ -146,8 +157,8 @@ def _called_here(user, rows: list[Report]) -> set[int]:
 # ---- intake -----------------------------------------------------------------------------------------
 
 
-def _photos(files) -> list[services.PhotoIn]:
-    return [services.PhotoIn(f.name, f.read(), f.content_type or "") for f in files]
+def _photos(files) -> list[PhotoIn]:
+    return [PhotoIn(f.name, f.read(), f.content_type or "") for f in files]
 
 
 @login_required
@@ -158,7 +169,7 @@ def intake(request):
     data = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
-            result = services.do_intake(
+            result = do_intake(
                 request.user,
                 county=_county(request.user),
                 text=data.get("text", ""),
@@ -242,8 +253,8 @@ def detail(request, pk: int):
                 do_complete_task(request.user, task.pk, note=request.POST.get("note", ""))
                 messages.success(request, f"已完成预案步骤：{task.title}。")
                 return redirect("web:dispatch:detail", pk=report.pk)
-            services.perform(request.user, report.pk, action, request.POST.dict())
-        except services.StaleState as exc:
+            perform(request.user, report.pk, action, request.POST.dict())
+        except StaleState as exc:
             # Someone acted on the report since this page was loaded: nothing was written;
             # show the report as it is now with the reason on top.
             messages.error(request, exc.message_text)
@@ -257,9 +268,9 @@ def detail(request, pk: int):
         else:
             messages.success(request, f"已{wf.ACTION_LABELS.get(action, action)}。")
             return redirect("web:dispatch:detail", pk=report.pk)
-    kinds = services.actor_kinds(request.user, report)
+    kinds = actor_kinds(request.user, report)
     if report.status == wf.RECEIVED and not report.suggestion:
-        services.fill_suggestions([report])
+        fill_suggestions([report])
     suggestion = report.suggestion or {}
     candidates = suggestion.get("candidates") or []
     also = suggestion.get("also") or []
@@ -357,7 +368,7 @@ def whistles(request):
             report_id = found.pk if found else -1
         bad_time = bool(data.get("respond_by")) and respond_by is None
         try:
-            w = services.do_whistle(
+            w = do_whistle(
                 user,
                 township=user.township,
                 department_codes=data.getlist("departments"),
@@ -402,7 +413,7 @@ def whistle(request, pk: int):
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.do_respond(
+            do_respond(
                 request.user, int(request.POST.get("call", 0)), response=request.POST.get("response", "")
             )
         except PermissionDenied as exc:
@@ -433,9 +444,7 @@ def absent(request):
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.do_propose_discipline(
-                user, int(request.POST.get("call", 0)), text=request.POST.get("text", "")
-            )
+            do_propose_discipline(user, int(request.POST.get("call", 0)), text=request.POST.get("text", ""))
         except PermissionDenied as exc:
             errors = [str(exc)]
         except ValidationError as exc:
@@ -443,8 +452,8 @@ def absent(request):
         else:
             messages.success(request, "处理建议已记录。")
             return redirect("web:dispatch:absent")
-    services.mark_absent()
-    rows = services.absent_departments(user)
+    mark_absent()
+    rows = absent_departments(user)
     return render(
         request,
         "web/dispatch/absent.html",

@@ -19,7 +19,8 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from zhifa.core import audit
-from zhifa.dispatch import routing, services
+from zhifa.dispatch import routing
+from zhifa.dispatch.actions.worker import urge_overdue
 from zhifa.rules.workdays import CalendarGapError
 
 
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         self._seal()
         try:
             with audit.acting_as("督办程序"):
-                summary = services.urge_overdue(timezone.now())
+                summary = urge_overdue(timezone.now())
         except CalendarGapError as exc:
             self.stderr.write(f"{exc}。请先在“节假日安排”中录入该年度放假通知。")
             return

@@ -1,0 +1,313 @@
+"""一口受理: taking a report in (`do_intake`), its checks (`validate_intake`), the photos, and the
+search for a likely duplicate (`find_duplicate`).
+
+Intake is the busiest path of the platform and tests pin its queries: everything is decided
+before the one INSERT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from zhifa.core import audit
+from zhifa.dispatch.actions import geocoding, suggestions
+from zhifa.dispatch.actions.common import (
+    _limit_label,
+    _log,
+    _now,
+    _unit_label,
+    due_or_gap,
+    limit_for,
+    new_tracking_code,
+)
+from zhifa.dispatch.actions.geocoding import _normalise_crs, _to_wgs84
+from zhifa.dispatch.models import Report, ReportPhoto, Step
+from zhifa.org import services as org_services
+from zhifa.org.models import County, Township
+from zhifa.rules import dispatch_workflow as wf
+from zhifa.rules import plaintext
+
+# Likely duplicates: same place, similar text, short interval (thresholds in the rules module).
+DUPLICATE_RADIUS_M = wf.DUPLICATE_RADIUS_M
+DUPLICATE_WINDOW = dt.timedelta(hours=wf.DUPLICATE_WINDOW_HOURS)
+DUPLICATE_SIMILARITY = wf.DUPLICATE_SIMILARITY
+MAX_TEXT = 4000
+EARLIEST_REPORTED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CLOCK_SKEW = dt.timedelta(minutes=10)
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# China's extent (with a margin): a point outside is a typo or swapped coordinates.
+LON_RANGE = (73.0, 136.0)
+LAT_RANGE = (3.0, 54.0)
+
+
+@dataclass
+class PhotoIn:
+    name: str
+    content: bytes
+    content_type: str = "image/jpeg"
+
+
+@dataclass
+class IntakeResult:
+    report: Report
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _float(value: Any, label: str, errors: dict[str, str], key: str) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        errors[key] = f"{label}必须是数字"
+        return None
+    if math.isnan(f) or math.isinf(f):
+        errors[key] = f"{label}必须是有限数字"
+        return None
+    return f
+
+
+text_similarity = wf.text_similarity
+distance_m = wf.distance_m
+
+
+def find_duplicate(report: Report) -> Report | None:
+    """The most similar open report near the same place within the interval, if any.
+
+    Candidates come from the (county, dup_cell, reported_at) index: a fixed handful of cells and
+    a time window, so the check costs the same at 10 million reports as at a thousand.
+    """
+    near = (
+        Report.objects.filter(
+            county_id=report.county_id,
+            dup_cell__in=wf.duplicate_cells_near(report.wgs_lon, report.wgs_lat, DUPLICATE_RADIUS_M),
+            reported_at__gte=report.reported_at - DUPLICATE_WINDOW,
+            reported_at__lte=report.reported_at + DUPLICATE_WINDOW,
+        )
+        .exclude(pk=report.pk)
+        .exclude(status__in=[wf.MERGED, wf.ARCHIVED])
+        .only("id", "text", "wgs_lon", "wgs_lat", "tracking_code")[:50]
+    )
+    best, best_score = None, DUPLICATE_SIMILARITY
+    for other in near:
+        if distance_m(report.wgs_lon, report.wgs_lat, other.wgs_lon, other.wgs_lat) > DUPLICATE_RADIUS_M:
+            continue
+        score = text_similarity(report.text, other.text)
+        if score >= best_score:
+            best, best_score = other, score
+    return best
+
+
+def validate_intake(
+    *, text: str, lon: Any, lat: Any, crs: str | None, channel: str, priority: str, phone: str = ""
+) -> tuple[dict[str, str], float | None, float | None, str]:
+    errors: dict[str, str] = {}
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = "请填写事件描述"
+    elif len(text) > MAX_TEXT:
+        errors["text"] = f"事件描述不能超过{MAX_TEXT}字"
+    elif (bad := plaintext.control_char_message(text)) is not None:
+        errors["text"] = f"事件描述{bad}"
+    lon_f = _float(lon, "经度", errors, "lon")
+    lat_f = _float(lat, "纬度", errors, "lat")
+    if lon_f is not None and not LON_RANGE[0] <= lon_f <= LON_RANGE[1]:
+        errors["lon"] = f"经度{lon_f}超出范围（应在{LON_RANGE[0]:g}至{LON_RANGE[1]:g}之间，是否与纬度填反？）"
+    if lat_f is not None and not LAT_RANGE[0] <= lat_f <= LAT_RANGE[1]:
+        errors["lat"] = f"纬度{lat_f}超出范围（应在{LAT_RANGE[0]:g}至{LAT_RANGE[1]:g}之间）"
+    try:
+        crs_n = _normalise_crs(crs)
+    except ValidationError as exc:
+        errors["crs"] = exc.message_dict["crs"][0]
+        crs_n = Report.WGS84
+    if channel not in dict(Report.CHANNEL_CHOICES):
+        errors["channel"] = f"渠道“{channel}”无效"
+    if priority not in wf.PRIORITY_LABELS:
+        errors["priority"] = f"紧急程度“{priority}”无效，应为一般、紧急或特急"
+    if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
+        errors["reporter_phone"] = "联系电话只能包含数字和“-”"
+    return errors, lon_f, lat_f, crs_n
+
+
+def do_intake(
+    actor,
+    *,
+    county: County,
+    text: str,
+    lon: Any,
+    lat: Any,
+    crs: str | None = "wgs84",
+    channel: str = Report.WEB,
+    client_id: str | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    photos: Iterable[PhotoIn] = (),
+    reported_at: dt.datetime | None = None,
+    priority: str = wf.NORMAL,
+    source: str = "",
+    external_id: str = "",
+    address: str = "",
+    now: dt.datetime | None = None,
+    route_suggestion: bool = True,
+) -> IntakeResult:
+    """一口受理: store a report once (a resent `client_id` returns the stored one), locate it,
+    ask the router for a suggestion and flag a likely duplicate."""
+    now = _now(now)
+    client_id = (client_id or "").strip() or None
+    if client_id:
+        if len(client_id) > 80:
+            raise ValidationError({"client_id": "客户端编号不能超过80个字符"})
+        existing = _existing(client_id)
+        if existing is not None:
+            return IntakeResult(existing, created=False)
+    errors, lon_f, lat_f, crs_n = validate_intake(
+        text=text, lon=lon, lat=lat, crs=crs, channel=channel, priority=priority, phone=reporter_phone
+    )
+    # Over-long fields are refused, never cut: what the reporter wrote is what is stored.
+    for name, value, label in (
+        ("address", address, "地址"),
+        ("reporter_name", reporter_name, "举报人"),
+        ("reporter_phone", reporter_phone, "联系电话"),
+        ("source", source, "来源"),
+        ("external_id", external_id, "外部编号"),
+    ):
+        limit = Report._meta.get_field(name).max_length
+        if len((value or "").strip()) > limit:
+            errors[name] = f"{label}不能超过{limit}个字符（现为{len(value.strip())}个）"
+        elif (bad := plaintext.control_char_message(value or "")) is not None:
+            errors[name] = f"{label}{bad}"
+    if reported_at is not None:
+        # Not before the platform's era, not ahead of the server's clock beyond a phone's skew.
+        if reported_at < EARLIEST_REPORTED_AT:
+            errors["reported_at"] = "上报时间早于2000年1月1日，请检查日期"
+        elif reported_at > now + CLOCK_SKEW:
+            shown = f"{timezone.localtime(reported_at):%Y-%m-%d %H:%M}"
+            errors["reported_at"] = f"上报时间{shown}晚于当前时间，请检查手机或终端的日期时间设置"
+    photos = list(photos)
+    for i, p in enumerate(photos, 1):
+        if len(p.content) > MAX_PHOTO_BYTES:
+            errors[f"photos[{i}]"] = f"第{i}张照片超过10MB"
+        elif not (p.content_type or "").startswith("image/"):
+            errors[f"photos[{i}]"] = f"第{i}张文件“{p.name}”不是图片"
+    if errors:
+        raise ValidationError(errors)
+    wgs_lon, wgs_lat = _to_wgs84(lon_f, lat_f, crs_n)
+    loc = geocoding.locate(wgs_lon, wgs_lat)
+    report = Report(
+        county=county,
+        tracking_code=new_tracking_code(),
+        client_id=client_id,
+        channel=channel,
+        source=source.strip(),
+        external_id=external_id.strip(),
+        text=text.strip(),
+        address=address.strip(),
+        lon=lon_f,
+        lat=lat_f,
+        crs=crs_n,
+        wgs_lon=wgs_lon,
+        wgs_lat=wgs_lat,
+        reporter_name=reporter_name.strip(),
+        reporter_phone=reporter_phone.strip(),
+        anonymous=bool(anonymous),
+        reported_by=None if actor is None or isinstance(actor, str) else actor,
+        reported_at=reported_at or now,
+        priority=priority,
+    )
+    warnings: list[str] = []
+    if loc is not None and loc.township_id:
+        report.township = org_services.township(loc.township_id) or Township.objects.get(pk=loc.township_id)
+        report.community_code = loc.community or ""
+        report.grid_code = loc.grid or ""
+        report.micro_code = loc.micro or ""
+    else:
+        warnings.append("该位置不在本县网格范围内，由县指挥中心分拨")
+    if route_suggestion:
+        suggestions._set_suggestion(report, suggestions.suggest(report))
+    # Everything is decided before the one INSERT: each save is an audit entry, and intake is
+    # the busiest path of the platform.
+    dup = find_duplicate(report)
+    if dup is not None:
+        report.duplicate_of = dup
+        warnings.append(f"疑似与事件{dup.tracking_code}重复，请调度员核实后合并")
+    limit = limit_for(report, wf.RECEIVED)
+    report.step_started_at = now
+    report.step_due_at, gap = due_or_gap(now, limit)
+    if gap:
+        warnings.append(gap)
+    try:
+        with transaction.atomic():
+            # The three rows go into the audit chain as one batch: one turn of the chain's lock
+            # per report instead of three (all writers queue on that lock).
+            with audit.suppressed():
+                report.save(force_insert=True)
+                step = Step.objects.create(
+                    report=report,
+                    state=wf.RECEIVED,
+                    unit=_unit_label(report, wf.RECEIVED),
+                    limit_label=_limit_label(limit, gap),
+                    started_at=now,
+                    due_at=report.step_due_at,
+                )
+                log_row = _log(report, actor, "intake", "", wf.RECEIVED, now, data={"channel": channel})
+            audit.record_many(
+                [
+                    audit.Change(
+                        "create",
+                        o._meta.label,
+                        str(o.pk),
+                        str(o)[:200],
+                        None,
+                        audit.snapshot(o),
+                        county_id=report.county_id,
+                    )
+                    for o in (report, step, log_row)
+                ]
+            )
+            for p in photos:
+                _add_photo(report, p)
+    except IntegrityError:
+        # Two sends of the same client id at once: the loser returns the winner's report.
+        if client_id:
+            existing = Report.objects.filter(client_id=client_id).first()
+            if existing is not None:
+                return IntakeResult(existing, created=False)
+        raise
+    return IntakeResult(report, created=True, warnings=warnings)
+
+
+def _existing(client_id: str) -> Report | None:
+    return Report.objects.filter(client_id=client_id).first()
+
+
+def _add_photo(report: Report, p: PhotoIn) -> ReportPhoto:
+    digest = hashlib.sha256(p.content).hexdigest()
+    existing = report.photos.filter(sha256=digest).first()
+    if existing:
+        return existing
+    photo = ReportPhoto(report=report, sha256=digest, content_type=p.content_type[:60])
+    photo.file.save(p.name or "photo.jpg", ContentFile(p.content), save=False)
+    photo.save()
+    audit.record(
+        "create",
+        model="dispatch.ReportPhoto",
+        object_id=str(photo.pk),
+        after={
+            "report_id": report.pk,
+            "sha256": digest,
+            "file": photo.file.name,
+            "content_type": photo.content_type,
+            "size": len(p.content),
+        },
+    )
+    return photo

@@ -1,0 +1,131 @@
+"""The router's suggestion for a report: one at a time (`suggest`), in batches per county
+(`suggest_many`), filled in later for reports taken in without one (`fill_suggestions`), and how
+it is stored on the report (`_set_suggestion`).
+
+Callers look `suggest` up on this module (`suggestions.suggest(...)`), so a test that stands in
+for the router patches `zhifa.dispatch.actions.suggestions.suggest` (and `suggest_many`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from zhifa.core import audit
+from zhifa.dispatch.models import Report
+from zhifa.rules import dispatch_workflow as wf
+
+# The logger the lines had before the split of `zhifa.dispatch.services`.
+log = logging.getLogger("zhifa.dispatch.services")
+
+
+def suggest(report: Report):
+    """The router's suggestion for `report`, or None when no router is installed."""
+    try:
+        from zhifa.dispatch import routing
+    except ImportError:
+        return None
+    try:
+        on = timezone.localdate(report.reported_at) if report.reported_at else None
+        return routing.suggest(
+            report.text, report.wgs_lon, report.wgs_lat, "wgs84", on=on, county=report.county
+        )
+    except Exception:  # a router failure must never lose a report: it is routed by hand
+        log.exception("routing suggestion failed for %s", report.tracking_code)
+        return None
+
+
+def suggest_many(reports: list[Report]) -> list:
+    """The router's suggestions for several reports in one batch per county (one grid pass,
+    held items looked up once per township and day): how deferred suggestions are filled."""
+    try:
+        from zhifa.dispatch import routing
+    except ImportError:
+        return [None] * len(reports)
+    out: list = [None] * len(reports)
+    by_county: dict[int, list[int]] = {}
+    for i, r in enumerate(reports):
+        by_county.setdefault(r.county_id, []).append(i)
+    for county_id, idx in by_county.items():
+        rows = [
+            (
+                reports[i].text,
+                reports[i].wgs_lon,
+                reports[i].wgs_lat,
+                "wgs84",
+                timezone.localdate(reports[i].reported_at) if reports[i].reported_at else None,
+            )
+            for i in idx
+        ]
+        try:
+            found = routing.route_many(rows, county=county_id)
+        except Exception:  # one bad row must not hold back the others: fall back to one by one
+            log.exception("batch routing failed; suggesting one report at a time")
+            found = [suggest(reports[i]) for i in idx]
+        for i, sug in zip(idx, found, strict=True):
+            out[i] = sug
+    return out
+
+
+def fill_suggestions(reports: Iterable[Report]) -> int:
+    """Compute the routing suggestion of reports taken in without one (API, Open311, import)."""
+    todo = [r for r in reports if not r.suggestion]
+    if not todo:
+        return 0
+    changed, changes = [], []
+    for r, sug in zip(todo, suggest_many(todo), strict=True):
+        data = _set_suggestion(r, sug)
+        if not data:
+            continue
+        changed.append(r)
+        changes.append(
+            audit.Change(
+                "update",
+                "dispatch.Report",
+                str(r.pk),
+                str(r),
+                {"suggestion": {}, "needs_review": False},
+                {"suggestion": data, "needs_review": r.needs_review},
+                "转办建议",
+                county_id=r.county_id,
+            )
+        )
+    if changed:
+        with transaction.atomic():
+            Report.objects.bulk_update(changed, ["suggestion", "needs_review"])
+            audit.record_many(changes)
+    return len(changed)
+
+
+def _set_suggestion(report: Report, sug) -> dict[str, Any]:
+    """Store the router's suggestion on `report` (not saved) and whether it waits for a person."""
+    data = _suggestion_dict(sug)
+    report.suggestion = data
+    report.needs_review = bool(data) and bool(data.get("needs_review")) and report.status == wf.RECEIVED
+    return data
+
+
+def _suggestion_dict(s) -> dict[str, Any]:
+    if s is None:
+        return {}
+    return {
+        "item": getattr(s, "item", None),
+        "handler": getattr(s, "handler", "none"),
+        "township": getattr(s, "township", None),
+        "grid": getattr(s, "grid", None),
+        "micro": getattr(s, "micro", None),
+        "candidates": [
+            {"item": c[0], "score": round(float(c[1]), 4), "words": list(c[2]) if len(c) > 2 else []}
+            for c in list(getattr(s, "candidates", []) or [])[:3]
+        ],
+        "confidence": round(float(getattr(s, "confidence", 0.0) or 0.0), 4),
+        "needs_review": bool(getattr(s, "needs_review", False)),
+        "also": [
+            {"item": a[0], "score": round(float(a[1]), 4), "words": list(a[2]), "clause": a[3]}
+            for a in list(getattr(s, "also", []) or [])[:2]
+        ],
+    }
