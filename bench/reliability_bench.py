@@ -253,7 +253,7 @@ def run_load(client: Client, base: str, rate: float, duration: float, give_up: f
 
 def fuzz(on_postgres: bool) -> dict:
     """The schema fuzz test of `make test`, with its request count and status histogram."""
-    cmd = [str(VENV / "pytest"), "-q", "-p", "no:xdist", "-s", "tests/api/test_schema_fuzz.py"]
+    cmd = [str(VENV / "pytest"), "-p", "no:xdist", "-s", "tests/api/test_schema_fuzz.py"]
     if on_postgres:
         cmd = [str(VENV / "python"), "-m", "zhifa.testing.pgserver", "--", *cmd]
     env = {**os.environ, "ZHIFA_FUZZ_STATS": "1", "ZHIFA_VAR_DIR": tempfile.mkdtemp(prefix="zhifa-fuzz-")}
@@ -264,8 +264,8 @@ def fuzz(on_postgres: bool) -> dict:
     stats = {}
     if m:
         stats = ast.literal_eval(m.group(2))  # {(method, status): count}
-    passed = re.search(r"(\d+) passed", out.stdout)
-    failed = re.search(r"(\d+) failed", out.stdout)
+    passed = re.search(r"(\d+) passed", out.stdout + out.stderr)
+    failed = re.search(r"(\d+) failed", out.stdout + out.stderr)
     return {
         "requests": int(m.group(1)) if m else 0,
         "5xx": sum(v for (_method, code), v in stats.items() if code.startswith("5")),
@@ -361,6 +361,7 @@ def main(argv: list[str]) -> int:
         "duplicated": counted["duplicated"],
         "first_try_failures": len(first_fail),
         "first_try_5xx": sum(1 for s in first_fail if s >= 500),
+        "first_try_codes": {str(c): first_fail.count(c) for c in sorted(set(first_fail))},
         "first_try_refused": sum(1 for s in first_fail if s < 0),
         "resends": sum(res["tries"]) - res["n"],
         "max_tries": max(res["tries"]),
@@ -415,7 +416,9 @@ def render(args, r: dict) -> str:
         "| stored but never answered (answer lost in a fault; the resend found it) | "
         f"{r['stored_not_accepted']} |",
         f"| first tries that failed (5xx / refused or reset) | {r['first_try_failures']} "
-        f"({r['first_try_5xx']} / {r['first_try_refused']}) |",
+        f"({r['first_try_5xx']} / {r['first_try_refused']}; by status: "
+        + ", ".join(f"{k}: {v}" for k, v in r["first_try_codes"].items() if k != "-1")
+        + ") |",
         f"| resends | {r['resends']} (at most {r['max_tries']} tries for one report) |",
         f"| first-try latency p50 / p95, whole run | {r['p50_all']:.1f} / {r['p95_all']:.1f} ms |",
         f"| first-try latency p95 before the first fault ({r['quiet_requests']} requests) | "
@@ -430,7 +433,7 @@ def render(args, r: dict) -> str:
                 f"Schema fuzz on {name} (`tests/api/test_schema_fuzz.py`, fixed seed, as in `make test`): "
                 f"{fz['requests']} requests, **{fz['5xx']} answered 5xx**, "
                 f"statuses seen {', '.join(fz['statuses'])}; "
-                f"{fz['tests_passed']} operations passed, {fz['tests_failed']} failed; {fz['wall']:.0f} s."
+                f"{fz['tests_passed']} tests passed, {fz['tests_failed']} failed; {fz['wall']:.0f} s."
             )
     lines += [
         "",
