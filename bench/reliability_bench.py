@@ -438,9 +438,9 @@ def render(args, r: dict) -> str:
     lines += [
         "",
         "Failed first tries are the requests in flight when a process or the database died (a killed "
-        "worker's connections are reset; during the database restart a request gets 503 with Retry-After and its "
-        "transaction is rolled back). None of them is lost: the resend carries the same client id, and "
-        "intake stores a client id once.",
+        "worker's connections are reset; during the database restart a request gets 503 with "
+        "Retry-After and its transaction is rolled back). None of them is lost: the resend carries "
+        "the same client id, and intake stores a client id once.",
     ]
     return "\n".join(lines) + "\n"
 
