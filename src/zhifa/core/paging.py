@@ -55,8 +55,12 @@ class Key:
     field: str
     desc: bool = False
 
-    def order(self) -> OrderBy:
+    def order(self, model) -> OrderBy:
         expr = F(self.field)
+        if not model._meta.get_field(self.field).null:
+            # No NULLs to place: the plain direction, which a B-tree index in that direction
+            # (ASC NULLS LAST, DESC NULLS FIRST by default on PostgreSQL) serves without a sort.
+            return expr.desc() if self.desc else expr.asc()
         return expr.desc(nulls_last=True) if self.desc else expr.asc(nulls_last=True)
 
 
@@ -77,8 +81,8 @@ class KeysetPage:
         return iter(self.rows)
 
 
-def keyset_order(keys: list[Key]) -> list[OrderBy]:
-    return [k.order() for k in keys]
+def keyset_order(model, keys: list[Key]) -> list[OrderBy]:
+    return [k.order(model) for k in keys]
 
 
 def keyset_page(qs, keys: list[Key], cursor: str | None, size: int) -> KeysetPage:
@@ -91,7 +95,7 @@ def keyset_page(qs, keys: list[Key], cursor: str | None, size: int) -> KeysetPag
             values = _decode(qs.model, keys, cursor)
         except (ValueError, TypeError, KeyError):
             error = "翻页参数无效，已回到列表第一页。"
-    ordered = qs.order_by(*keyset_order(keys))
+    ordered = qs.order_by(*keyset_order(qs.model, keys))
     capped = CappedPaginator(qs, size)
     if values is not None:
         ordered = ordered.filter(_after(qs.model, keys, values))
