@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "zhifa.core.middleware.PlainFormInputMiddleware",  # after CSRF: a forged post is refused first
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zhifa.core.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

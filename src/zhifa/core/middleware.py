@@ -1,3 +1,5 @@
+from django.http import HttpResponseBadRequest
+
 from zhifa.core import audit
 
 
@@ -61,3 +63,39 @@ class SecurityHeadersMiddleware:
             if name not in response:
                 response[name] = value
         return response
+
+
+# ---- control characters in page forms ---------------------------------------------------------
+
+
+class PlainFormInputMiddleware:
+    """Refuses a page form carrying an invisible control character in any field (as the API's
+    text fields do, `zhifa.rules.plaintext`): a 400 page in Chinese naming the field and the
+    position, before any view runs, so nothing is stored. The API and Open311 check their own
+    fields (with their JSON error shape); uploaded files are not text and are not read here."""
+
+    SKIP = ("/api/", "/open311/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and not request.path.startswith(self.SKIP):
+            problem = self._first_problem(request)
+            if problem is not None:
+                from django.template import loader
+
+                html = loader.render_to_string("400.html", {"message": problem}, request)
+                return HttpResponseBadRequest(html)
+        return self.get_response(request)
+
+    @staticmethod
+    def _first_problem(request) -> str | None:
+        from zhifa.rules.plaintext import control_char_message
+
+        for name, values in request.POST.lists():
+            for value in values:
+                message = control_char_message(value)
+                if message:
+                    return f"提交的内容有误：字段“{name}”{message}。"
+        return None
