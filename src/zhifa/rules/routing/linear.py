@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from itertools import repeat
+from operator import add
 
 NGRAMS = (1, 3)
 MIN_DF = 2
@@ -31,6 +31,9 @@ def analyse(text: str) -> list[str]:
     space as one space), so the weights trained there apply here unchanged."""
     t = _SPACES.sub(" ", (text or "").lower())
     lo, hi = NGRAMS
+    if (lo, hi) == (1, 3):  # the same, built in C: characters, then pairs, then triples
+        two = list(map(add, t, t[1:]))
+        return [*t, *two, *map(add, two, t[2:])]
     n = len(t)
     out: list[str] = []
     for k in range(lo, hi + 1):
@@ -83,16 +86,29 @@ class LinearModel:
         """Decision values in the order of `self.classes`."""
         import numpy as np
 
-        counts = Counter(analyse(text))  # counted in C; each distinct gram looked up once
-        pos = np.fromiter(map(self.index.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))
-        known = pos >= 0
-        if not known.any():
-            return self.intercepts.astype(np.float64)
-        idx = pos[known]
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))[known]
+        return self._decisions(text).astype(np.float64)
+
+    def shifted_scores(self, text: str, shift: float):
+        """`shift + self.score_array(text)`, in one step."""
+        import numpy as np
+
+        return np.add(self._decisions(text), shift, dtype=np.float64)
+
+    def _decisions(self, text: str):
+        """Decision values in the order of `self.classes`, as float32."""
+        import numpy as np
+
+        # Every gram's row (None: unknown), counted in C: the known grams in order of first
+        # occurrence, each with how often it occurs.
+        counts = Counter(map(self.index.get, analyse(text)))
+        counts.pop(None, None)
+        if not counts:
+            return self.intercepts
+        idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         vals = (1.0 + np.log(tf)) * self.idf[idx]
         vals /= float(np.sqrt(vals @ vals)) or 1.0
-        return (vals @ self.weights[idx] + self.intercepts).astype(np.float64)
+        return vals @ self.weights[idx] + self.intercepts
 
     def to_dict(self) -> dict:
         import base64

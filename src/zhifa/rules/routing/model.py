@@ -19,12 +19,14 @@ import re
 import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter, mul
 
 import numpy as np
 
 from zhifa.rules.routing import knowledge as kb
 from zhifa.rules.routing.linear import LinearModel
 from zhifa.rules.routing.text import (
+    KnownFeatures,
     Lexicon,
     LexiconEntry,
     Vocabulary,
@@ -64,6 +66,7 @@ PHRASE_WEIGHT = 0.5
 NONE_SEED = "@报修 @纠纷 @咨询 @服务"
 
 _LAW = re.compile(r"《([^》]+)》")
+_VALUE = itemgetter(1)
 # The catalogue stores action types as codes; the CSV exchange format and the knowledge as labels.
 ACTION_TYPE_LABELS = {"penalty": "行政处罚", "coercive": "行政强制", "inspection": "行政检查"}
 
@@ -152,19 +155,24 @@ class Router:
         self.lexicon = parse_lexicon("\n".join(self.lexicon_lines))
         # The model's words are found in a report by lookup (no segmentation dictionary to load).
         self.vocabulary = Vocabulary(k[2:] for k in self.idf if k.startswith("w:"))
+        # A report's features are looked up as ids of the idf (a feature without one is dropped).
+        known = {k: j for j, k in enumerate(self.idf)}
+        self._known = KnownFeatures(self.lexicon, self.vocabulary, known)
+        self._idf_of = list(self.idf.values())
+        self._is_bigram = [k.startswith("c:") for k in self.idf]
         self._reindex()
         self._default_idf = max(self.idf.values(), default=1.0)
 
     def _reindex(self) -> None:
-        """Arrays for scoring: every profile and remembered report as a sparse matrix by feature
-        (rows gathered per report with numpy), and every label's prior, measure and voter row."""
+        """Arrays for scoring: every profile as a dense column by feature (a report's few features
+        gather their rows), remembered reports as a sparse matrix by feature (rows gathered per
+        report with numpy), and every label's prior, measure and voter row."""
         import numpy as np
 
         self._fid: dict[str, int] = {k: j for j, k in enumerate(self.idf)}
         for d in self.docs:
             for k in d.vec:
                 self._fid.setdefault(k, len(self._fid))
-        self._doc_csr = _Sparse.build(self._fid, [d.vec for d in self.docs])
         self._memory_csr = _Sparse.build(self._fid, [vec for _, vec in self.memory])
         self._memory_labels = [label for label, _ in self.memory]
         # Labels in sorted order: ties in score are broken by label, as a sort by (−score, label).
@@ -184,6 +192,28 @@ class Router:
             if first_doc[pos[d.label]] < 0:
                 first_doc[pos[d.label]] = i
         self._label_doc = first_doc
+        self._label_doc_list = first_doc.tolist()
+        # Every profile as a dense column by feature of the idf (the report's features gather their
+        # rows): by label where each label has one profile (as trained), else by document.
+        n_known = len(self.idf)
+        col = self._doc_label if self._doc_unique else np.arange(len(self.docs))
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        for r, d in enumerate(self.docs):
+            c = int(col[r])
+            for k, v in d.vec.items():
+                j = self._fid[k]
+                if j < n_known:
+                    rows.append(j)
+                    cols.append(c)
+                    data.append(v)
+        self._dense = np.zeros((n_known, len(self._labels) if self._doc_unique else len(self.docs)))
+        self._dense[rows, cols] = data
+        self._dense_col = col
+        # A report's tf-idf values are positive where every idf is: then no cosine is negative.
+        self._nonnegative = bool((self._dense >= 0).all()) and min(self._idf_of, default=1.0) > 0
+        self._dense_col_list = col.tolist()
         measures = sorted({m for m in self.measures.values() if m})
         self._measure_docs = {
             m: np.array([self.measures.get(d.label, "") == m for d in self.docs]) for m in measures
@@ -194,15 +224,9 @@ class Router:
         self._lin_label = np.array([pos[c] for c in classes], dtype=np.int64)
         self._in_linear = np.zeros(len(self._labels), dtype=bool)
         self._in_linear[self._lin_label] = True
+        self._lin_identity = classes == self._labels
         self._none_pos = pos.get(NONE, -1)
-
-    def _query_ids(self, q: dict[str, float]):
-        import numpy as np
-
-        fid = self._fid
-        ids = np.fromiter((fid[k] for k in q), dtype=np.int64, count=len(q))
-        vals = np.fromiter(q.values(), dtype=np.float64, count=len(q))
-        return ids, vals
+        self._asked_cache: dict[frozenset[str], tuple[object, object]] = {}
 
     def _neighbours(self, ids, vals) -> dict[str, float]:
         """label → similarity of the closest remembered report, where it is close enough."""
@@ -432,66 +456,131 @@ class Router:
             vec[k] = _tf(v) * idf
         return _normalise(vec), surf
 
+    def _query(self, text: str) -> _Query:
+        """The report's tf-idf vector (as `query_vector`, by feature id) and, per feature, its
+        product with every profile (`self._dense` columns): what adds up to the cosines and
+        explains them."""
+        feats, surf = self._known(text)
+        idf = self._idf_of
+        log = math.log
+        vec = [(1.0 + log(v) if v >= 1 else v) * idf[f] for f, v in feats.items()]  # _tf(v) · idf
+        norm = math.sqrt(sum(map(mul, vec, vec)))
+        query = _Query()
+        if norm == 0:
+            query.sums = np.zeros(self._dense.shape[1])
+            return query
+        fids = list(feats)
+        vals = list(map(norm.__rtruediv__, vec))  # v / norm
+        query.fids, query.vals = fids, vals
+        query.surf = list(map(surf.__getitem__, fids))
+        query.bigram = list(map(self._is_bigram.__getitem__, fids))
+        query.rows = self._dense.take(fids, axis=0)
+        query.products = query.rows * np.array(vals)[:, None]
+        # Each cosine summed feature after feature in the report's order, as a feature-by-feature
+        # dot product adds: numpy reduces the first axis of a C-ordered array of two columns or
+        # more row after row (it sums pairwise only along a contiguous axis); bincount adds its
+        # weights in order by definition, for the other case.
+        products = query.products
+        if products.shape[1] >= 2 and products.flags.c_contiguous:
+            query.sums = np.add.reduce(products, axis=0)
+        else:
+            n_cols = products.shape[1]
+            bins = np.tile(np.arange(n_cols), len(fids))
+            query.sums = np.bincount(bins, weights=products.ravel(), minlength=n_cols)
+        return query
+
+    def _asked(self, text: str) -> tuple[object, object]:
+        """For the measures the report asks for: every profile's factor (weight × prior, raised
+        where the report asks for its measure), by column of `self._dense`, and every label's
+        bonus (None without a linear voter)."""
+        asked = frozenset(requested_measures(text))
+        got = self._asked_cache.get(asked)
+        if got is None:
+            factor = self._doc_factor
+            label_mask = None
+            if asked:
+                doc_mask = np.zeros(len(self.docs), dtype=bool)
+                label_mask = np.zeros(len(self._labels), dtype=bool)
+                for m in asked:
+                    if m in self._measure_docs:
+                        doc_mask |= self._measure_docs[m]
+                        label_mask |= self._measure_labels[m]
+                if doc_mask.any():
+                    factor = np.where(doc_mask, self._doc_weight * REQUESTED_MEASURE_PRIOR, factor)
+            by_col = np.ones(self._dense.shape[1])
+            by_col[self._dense_col] = factor
+            bonus = None
+            if self.linear is not None:
+                bonus = np.zeros(len(self._labels))
+                if label_mask is not None:
+                    bonus[label_mask] = REQUESTED_MEASURE_BONUS
+                if self._none_pos >= 0:
+                    bonus[self._none_pos] += NONE_BIAS
+            got = self._asked_cache[asked] = (by_col, bonus)
+        return got
+
     def _scores(self, text: str):
         """Every label's score (−inf where nothing speaks for it) and the document that explains
-        it (−1 for none), with the query vector and its surfaces. Labels as in `self._labels`."""
-        q, surf = self.query_vector(text)
-        ids, vals = self._query_ids(q)
+        it (−1 for none), with the query. Labels as in `self._labels`."""
+        query = self._query(text)
         n_labels = len(self._labels)
-        cos_doc = self._doc_csr.dot(ids, vals, len(self.docs))
-        asked = requested_measures(text)
-        factor = self._doc_factor
-        label_mask = None
-        if asked:
-            # The report asks for this measure or inspection: its items' prior is raised.
-            doc_mask = np.zeros(len(self.docs), dtype=bool)
-            label_mask = np.zeros(n_labels, dtype=bool)
-            for m in asked:
-                if m in self._measure_docs:
-                    doc_mask |= self._measure_docs[m]
-                    label_mask |= self._measure_labels[m]
-            if doc_mask.any():
-                factor = np.where(doc_mask, self._doc_weight * REQUESTED_MEASURE_PRIOR, factor)
-        present = cos_doc > 0.0
-        s_doc = cos_doc * factor
-        cos = np.full(n_labels, -np.inf)
-        doc_of = np.full(n_labels, -1, dtype=np.int64)
-        hit = np.flatnonzero(present)
-        if self._doc_unique:
-            cos[self._doc_label[hit]] = s_doc[hit]
-            doc_of[self._doc_label[hit]] = hit
+        factor, bonus = self._asked(text)
+        cos_col = query.sums
+        present = cos_col > 0.0
+        s_col = cos_col * factor
+        if self._doc_unique and self._lin_identity and self.linear is not None and not self.memory:
+            # As below, where every label is a voter class with at most one profile: each label's
+            # document is its own, and nothing is −inf. Where no cosine can be negative, one that
+            # is not positive is 0, and so is its score: no mask needed.
+            base = s_col if self._nonnegative else np.where(present, s_col, 0.0)
+            if BLEND != 1.0:
+                base = BLEND * base
+            best = self.linear.shifted_scores(text, LINEAR_SHIFT)  # LINEAR_SHIFT + decision values
+            best += base
+            best += bonus
+            return best, self._label_doc_list, query
+        if self._doc_unique:  # columns are labels
+            cos = np.where(present, s_col, -np.inf)
+            doc_of = np.where(present, self._label_doc, -1)
         else:
-            for i in hit.tolist():
+            cos = np.full(n_labels, -np.inf)
+            doc_of = np.full(n_labels, -1, dtype=np.int64)
+            for i in np.flatnonzero(present).tolist():
                 j = self._doc_label[i]
-                if s_doc[i] > cos[j]:
-                    cos[j], doc_of[j] = s_doc[i], i
+                if s_col[i] > cos[j]:
+                    cos[j], doc_of[j] = s_col[i], i
         if self.linear is not None:
             # The linear voter decides the order; the profile similarity (which also holds what was
             # learned since training) adds to it. Its decision values are margins around 0.
             found = cos > -np.inf
-            best = np.where(found, BLEND * cos, -np.inf)
-            lin = self._lin_label
-            bonus = np.zeros(n_labels)
-            if label_mask is not None:
-                bonus[label_mask] = REQUESTED_MEASURE_BONUS
-            if self._none_pos >= 0:
-                bonus[self._none_pos] += NONE_BIAS
             base = np.where(found, BLEND * cos, 0.0)
-            best[lin] = LINEAR_SHIFT + self.linear.score_array(text) + base[lin] + bonus[lin]
+            if self._lin_identity:
+                best = LINEAR_SHIFT + self.linear.score_array(text) + base + bonus
+            else:
+                best = np.where(found, BLEND * cos, -np.inf)
+                lin = self._lin_label
+                best[lin] = LINEAR_SHIFT + self.linear.score_array(text) + base[lin] + bonus[lin]
             doc_of = np.where(found | ~self._in_linear, doc_of, self._label_doc)
         else:
             best = cos
-        for label, sim in self._neighbours(ids, vals).items():
-            j = self._label_pos.get(label)
-            if j is None:
-                continue
-            if best[j] == -np.inf:
-                best[j], doc_of[j] = 0.0, -1
-            best[j] += NEIGHBOUR_WEIGHT * sim
-        return best, doc_of, q, surf
+        if self.memory:
+            ids = np.array(query.fids, dtype=np.int64)
+            vals = np.array(query.vals, dtype=np.float64)
+            for label, sim in self._neighbours(ids, vals).items():
+                j = self._label_pos.get(label)
+                if j is None:
+                    continue
+                if best[j] == -np.inf:
+                    best[j], doc_of[j] = 0.0, -1
+                best[j] += NEIGHBOUR_WEIGHT * sim
+        return best, doc_of.tolist(), query
 
-    def _order(self, best, k: int) -> list[int]:
-        """Label positions of the `k` best, by score then label."""
+    def _top(self, best, k: int) -> list[tuple[int, float]]:
+        """(label position, score) of the `k` best, by score then label."""
+        if len(best) <= 512:
+            # A stable sort of the negated scores: ties keep label order; −inf (nothing) goes last.
+            top = (-best).argsort(kind="stable")[:k]
+            return [(j, v) for j, v in zip(top.tolist(), best[top].tolist(), strict=True) if v > -math.inf]
         n = int(np.count_nonzero(best > -np.inf))
         if n == 0:
             return []
@@ -502,14 +591,14 @@ class Router:
             part = np.flatnonzero(best >= cut)  # all ties at the cut, so that labels break them
         else:
             part = np.flatnonzero(best > -np.inf)
-        order = part[np.lexsort((part, -best[part]))]
-        return order[:k].tolist()
+        order = part[np.lexsort((part, -best[part]))][:k]
+        return list(zip(order.tolist(), best[order].tolist(), strict=True))
 
     def rank(self, text: str, k: int = 3, also: bool = True) -> Ranking:
-        best, doc_of, q, surf = self._scores(text)
-        top = self._order(best, max(k, 2))
+        best, doc_of, query = self._scores(text)
+        top = self._top(best, max(k, 2))
         labels = self._labels
-        order = [(labels[j], (float(best[j]), int(doc_of[j]))) for j in top]
+        order = [(labels[j], (v, doc_of[j])) for j, v in top]
         second = order[1][1][0] if len(order) > 1 else 0.0
         order = order[:k]
         if order and order[0][0] != NONE and order[0][1][0] < MIN_ITEM_SCORE:
@@ -518,16 +607,19 @@ class Router:
             order = [(NONE, (0.0, -1)), *[kv for kv in order if kv[0] != NONE]][:k]
         cands = []
         for label, (s, i) in order:
-            words = self._why(q, surf, self.docs[i]) if i >= 0 else []
+            words = self._why(query, i) if i >= 0 else []
             cands.append(Candidate(label or None, round(s, 4), words))
         if not cands:
             cands = [Candidate(None, 0.0, [])]
         # Clauses are ranked one by one only where their answer is asked for (`also`) or could
         # change the first candidate (a runner-up close enough for the main-first rule).
         main = cands[0]
-        could_move = main.item is not None and any(
-            c.item and c.score >= MAIN_FIRST_RATIO * main.score for c in cands[1:]
-        )
+        could_move = False
+        if main.item is not None:
+            for c in cands[1:]:
+                if c.item and c.score >= MAIN_FIRST_RATIO * main.score:
+                    could_move = True
+                    break
         matters = self._clause_matters(text) if also or could_move else []
         margin_to = second
         if matters:
@@ -554,18 +646,18 @@ class Router:
             return []
         out: list[_Matter] = []
         for pos, clause in enumerate(clauses):
-            best, doc_of, q, surf = self._scores(clause)
-            top = self._order(best, 2)
+            best, doc_of, query = self._scores(clause)
+            top = self._top(best, 2)
             if not top:
                 continue
-            label = self._labels[top[0]]
-            score = float(best[top[0]])
-            runner = float(best[top[1]]) if len(top) > 1 else 0.0
+            label = self._labels[top[0][0]]
+            score = top[0][1]
+            runner = top[1][1] if len(top) > 1 else 0.0
             if not label or score < ALSO_MIN_SCORE or score - runner < ALSO_MIN_MARGIN:
                 continue
             if _EMPHASIS.search(clause):
                 pos = -1  # "主要是晚上吵": the reporter says which matter is the main one
-            out.append(_Matter(pos, label, score, clause, q, surf, int(doc_of[top[0]])))
+            out.append(_Matter(pos, label, score, clause, query, doc_of[top[0][0]]))
         return out
 
     def _also(self, main: str | None, matters: list[_Matter]) -> list[tuple[Candidate, str]]:
@@ -576,41 +668,27 @@ class Router:
             if m.label in seen:
                 continue
             seen.add(m.label)
-            words = self._why(m.q, m.surf, self.docs[m.doc])
+            words = self._why(m.query, m.doc)
             out.append((Candidate(m.label, round(m.score, 4), words), m.clause))
             if len(out) == MAX_ALSO:
                 break
         return out
 
-    def _why(self, q: dict[str, float], surf: dict[str, str], doc: _Doc, n: int = 4) -> list[str]:
+    def _why(self, query: _Query, doc: int, n: int = 4) -> list[str]:
         """The report's words that contributed most to this document's score."""
         contrib: dict[str, float] = {}
         bigrams: dict[str, float] = {}
-        for key, qv in q.items():
-            dv = doc.vec.get(key)
-            if dv:
-                s = surf.get(key, key)
-                into = bigrams if key.startswith("c:") else contrib
-                into[s] = into.get(s, 0.0) + qv * dv
-        # Character bigrams ("竹的") explain nothing to a dispatcher: shown only when no word matched.
-        for s, v in bigrams.items():
-            if s in contrib or any(s in w for w in contrib):
-                continue
-            if not contrib:
-                contrib[s] = v
-        ordered = sorted(contrib.items(), key=lambda kv: -kv[1])
-        if sum(len(w) > 1 for w, _ in ordered) >= 2:
-            ordered = [(w, v) for w, v in ordered if len(w) > 1]  # "小", "往" explain nothing
-        out: list[str] = []
-        for s, _ in ordered:
-            # A bigram inside a word already shown adds nothing for the reader.
-            if any(s in o for o in out):
-                continue
-            out = [o for o in out if o not in s]
-            out.append(s)
-            if len(out) == n:
-                break
-        return out
+        if query.fids:
+            # The document's value of each of the report's features, in the report's order.
+            surf, is_bigram, vals = query.surf, query.bigram, query.vals
+            for qi, d in enumerate(query.rows[:, self._dense_col_list[doc]].tolist()):
+                if d:
+                    s = surf[qi]
+                    if is_bigram[qi]:
+                        bigrams[s] = bigrams.get(s, 0.0) + vals[qi] * d
+                    else:
+                        contrib[s] = contrib.get(s, 0.0) + vals[qi] * d
+        return _explain(contrib, bigrams, n)
 
     # ---- serialisation ---------------------------------------------------------------------------
 
@@ -652,6 +730,40 @@ class Router:
             LinearModel.from_dict(obj["linear"]) if obj.get("linear") else None,
             [(label, {k: float(v) for k, v in vec.items()}) for label, vec in obj.get("memory", [])],
         )
+
+
+def _explain(contrib: dict[str, float], bigrams: dict[str, float], n: int) -> list[str]:
+    """The `n` words to show from the words' and the bigrams' contributions to a score."""
+    # Character bigrams ("竹的") explain nothing to a dispatcher: shown only when no word matched
+    # (the first; a bigram's surface is its two characters, so no other is inside it).
+    if not contrib and bigrams:
+        s, v = next(iter(bigrams.items()))
+        contrib[s] = v
+    # By contribution, largest first (a stable sort: ties keep the report's order).
+    ordered = sorted(contrib.items(), key=_VALUE, reverse=True)
+    long = 0
+    for w, _ in ordered:
+        if len(w) > 1:
+            long += 1
+    if long >= 2:
+        ordered = [(w, v) for w, v in ordered if len(w) > 1]  # "小", "往" explain nothing
+    out: list[str] = []
+    for s, _ in ordered:
+        # A bigram inside a word already shown adds nothing for the reader; a word shown replaces
+        # those inside it.
+        inside = False
+        for o in out:
+            if s in o:
+                break
+            if o in s:
+                inside = True
+        else:
+            if inside:
+                out = [o for o in out if o not in s]
+            out.append(s)
+            if len(out) == n:
+                break
+    return out
 
 
 def _item_features(it: CatalogueItem, lexicon: Lexicon, vocabulary: Vocabulary) -> dict[str, float]:
@@ -746,9 +858,23 @@ class _Matter:
     label: str
     score: float
     clause: str
-    q: dict[str, float]
-    surf: dict[str, str]
+    query: _Query
     doc: int
+
+
+class _Query:
+    """A report's tf-idf vector by feature id (in order of first occurrence), each feature's
+    surface and kind, the profiles' values of its features (`rows`, by column of the router's
+    dense profiles), their products with the report's and the sums of those (the cosines)."""
+
+    __slots__ = ("bigram", "fids", "products", "rows", "sums", "surf", "vals")
+
+    def __init__(self) -> None:
+        self.fids: list[int] = []
+        self.vals: list[float] = []
+        self.surf: list[str] = []
+        self.bigram: list[bool] = []
+        self.rows = self.products = self.sums = None
 
 
 def _main_first(cands: list[Candidate], matters: list[_Matter]) -> tuple[list[Candidate], bool]:

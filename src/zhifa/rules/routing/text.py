@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import add, itemgetter
 from pathlib import Path
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.txt")
@@ -51,8 +52,7 @@ _DIGITS = re.compile(r"^[\d.]+$")
 # Place names say where, never what: "北关街道", "石门镇", "东庄村", "建设路23号". Left in, a learned
 # report would pull every later report from the same street towards its item.
 _PLACE = re.compile(
-    r"[\u4e00-\u9fff]{2}(?:街道|镇|乡)|[\u4e00-\u9fff]{2}村(?!民)"
-    r"|[\u4e00-\u9fff]{2}(?:路|街|巷|大道)(?![边面上旁灯段沿中过])(?:\d+号)?"
+    r"[\u4e00-\u9fff]{2}(?:街道|镇|乡|村(?!民)|(?:路|街|巷|大道)(?![边面上旁灯段沿中过])(?:\d+号)?)"
     r"|\d+号(?:楼)?|[一二三四五六七八九十\d]+组"
 )
 # Wording of the channel, not of the matter ("AI视频识别：检测到…", "市民来电反映：", "请依法处置"):
@@ -65,6 +65,9 @@ _KEEP_PLACE = (
     "公路", "马路", "道路", "铁路", "修路", "挖路", "破路", "的路", "一路", "沿路", "过路", "走路",
     "堵路", "占路", "上路", "小路", "大路", "土路", "沿街", "临街", "上街", "老街", "大街", "满街",
 )  # fmt: skip
+_KEEP_PLACE_RE = re.compile("|".join(map(re.escape, _KEEP_PLACE)))
+# A place name has one of these characters: a text without any has none.
+_PLACE_MARK = re.compile(r"[街镇乡村路巷道号组]")
 
 
 @dataclass(frozen=True)
@@ -98,15 +101,20 @@ class Lexicon:
         self.entries = [e for e in self.entries if not (len(e.terms) == 1 and e.terms[0].startswith("="))]
         # Entries indexed by the first two characters of their first part (by the one character
         # where the part is a single character): a report is scanned once per distinct bigram
-        # instead of once per entry (over a thousand entries).
-        self._by_first: dict[str, list[tuple[str, re.Pattern[str] | None, list[str], LexiconEntry]]] = {}
-        self._by_char: dict[str, list[tuple[str, re.Pattern[str] | None, list[str], LexiconEntry]]] = {}
+        # instead of once per entry (over a thousand entries). Per entry: its phrase, its parts
+        # (None for a phrase without "…"), their length plus two (a longer span is shown as the
+        # parts) and the entry; the patterns of "A…B" are compiled when first needed.
+        self._by_first: dict[str, list[tuple[str, list[str] | None, int, LexiconEntry]]] = {}
+        self._by_char: dict[str, list[tuple[str, list[str] | None, int, LexiconEntry]]] = {}
         for e in self.entries:
             parts = [p for p in e.phrase.split("…") if p]
             if parts:
                 key = parts[0][:2]
                 into = self._by_first if len(key) == 2 else self._by_char
-                into.setdefault(key, []).append((e.phrase, e.pattern(), parts, e))
+                gap = parts if "…" in e.phrase else None
+                into.setdefault(key, []).append((e.phrase, gap, sum(map(len, parts)) + 2, e))
+        self._chars = frozenset(self._by_char)
+        self._patterns: dict[str, re.Pattern[str]] = {}
 
     def correct(self, text: str) -> str:
         for wrong, right in self.corrections:
@@ -114,34 +122,46 @@ class Lexicon:
                 text = text.replace(wrong, right)
         return text
 
-    def matches(self, text: str) -> list[tuple[str, LexiconEntry]]:
-        """(surface, entry) for every entry found in `text`."""
+    def matches(self, text: str, pairs: list[str] | None = None) -> list[tuple[str, LexiconEntry]]:
+        """(surface, entry) for every entry found in `text` (`pairs`: its every two consecutive
+        characters, where the caller has them)."""
         found: list[tuple[int, str, LexiconEntry]] = []
-        keys = {text[i : i + 2] for i in range(len(text) - 1)}
-        by_first, by_char = self._by_first, self._by_char
-        candidates = [by_first[k] for k in keys if k in by_first]
-        if by_char:
-            candidates += [by_char[c] for c in set(text) if c in by_char]
+        keys = set(pairs if pairs is not None else map(add, text, text[1:]))
+        candidates = [g for g in map(self._by_first.get, keys) if g is not None]
+        if self._chars:
+            by_char = self._by_char
+            candidates += [by_char[c] for c in self._chars.intersection(text)]
         for group in candidates:
-            for phrase, pat, parts, e in group:
-                if pat is None:
-                    if phrase in text:
-                        found.append((text.find(phrase), phrase, e))
-                elif all(p in text for p in parts):
+            for phrase, parts, short, e in group:
+                if parts is None:
+                    at = text.find(phrase)
+                    if at >= 0:
+                        found.append((at, phrase, e))
+                    continue
+                for p in parts:
+                    if p not in text:
+                        break
+                else:
+                    pat = self._patterns.get(phrase)
+                    if pat is None:
+                        pat = self._patterns[phrase] = e.pattern()
                     m = pat.search(text)
                     if m:
                         span = m.group(0)
                         # A long span reads better as its parts: "一楼…饭店", not the whole clause.
-                        shown = span if len(span) <= sum(map(len, parts)) + 2 else "…".join(parts)
+                        shown = span if len(span) <= short else "…".join(parts)
                         found.append((m.start(), shown, e))
         # Same order for the same text, whatever the set's iteration order: features are summed in it.
-        found.sort(key=lambda f: (f[0], f[1]))
+        found.sort(key=_AT_SHOWN)
         return [(shown, e) for _, shown, e in found]
 
     def to_lines(self) -> list[str]:
         return [f"{w} => ={r}" for w, r in self.corrections] + [
             f"{e.phrase} => {' '.join(e.terms)}" for e in self.entries
         ]
+
+
+_AT_SHOWN = itemgetter(0, 1)
 
 
 class LexiconError(ValueError):
@@ -185,7 +205,26 @@ def default_lexicon_lines() -> list[str]:
 
 def normalise(text: str) -> str:
     """Full-width to half-width, lower case, no spaces: the same text for every feature kind."""
-    return unicodedata.normalize("NFKC", text or "").lower().replace(" ", "").replace("\u3000", "")
+    t = text or ""
+    # NFKC, character by character where it can be: see _NFKC_UNSAFE.
+    t = t.translate(_NFKC_TABLE) if _NFKC_UNSAFE.search(t) is None else unicodedata.normalize("NFKC", t)
+    return t.lower().replace(" ", "").replace("\u3000", "")
+
+
+# Characters whose NFKC form is one fixed string that no neighbour composes with (ASCII, CJK
+# ideographs and punctuation, full-width forms: none is a combining mark or the second part of a
+# composition, nor decomposes into one): a text of these alone is NFKC-normalised character by
+# character, with a table, instead of by unicodedata's normalisation (several times slower).
+_NFKC_UNSAFE = re.compile(
+    "[^\t\n\x0b\x0c\r\x20-\x7e\xb7\xd7\u2010-\u2016\u2018-\u2027\u3000-\u3029\u3030-\u303f"
+    "\u4e00-\u9fff\uff01-\uff5e]"
+)
+_NFKC_TABLE = {
+    cp: unicodedata.normalize("NFKC", chr(cp))
+    for lo, hi in ((0x2010, 0x2027), (0x3000, 0x303F), (0xFF01, 0xFF5E))
+    for cp in range(lo, hi + 1)
+    if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+}
 
 
 _tokenizer = None
@@ -241,11 +280,14 @@ def segment(text: str) -> tuple[str, ...]:
 def strip_places(text: str) -> str:
     """The report without place names (kept: words like 公路, 临街 that describe the matter)."""
 
-    def repl(m: re.Match[str]) -> str:
-        s = m.group(0)
-        return s if any(k in s for k in _KEEP_PLACE) else "，"
+    if _PLACE_MARK.search(text) is None:
+        return text
+    return _PLACE.sub(_place_repl, text)
 
-    return _PLACE.sub(repl, text)
+
+def _place_repl(m: re.Match[str]) -> str:
+    s = m.group(0)
+    return s if _KEEP_PLACE_RE.search(s) else "，"
 
 
 _term_cache: dict[str, tuple[str, ...]] = {}
@@ -275,31 +317,29 @@ class Vocabulary:
     def __init__(self, words_: Iterable[str]) -> None:
         self.words = frozenset(w for w in words_ if w)
         self.longest = max((len(w) for w in self.words), default=0)
-        # Every beginning of a known word: the search from a position stops as soon as the text
-        # there begins no known word, instead of trying every length down from `longest`.
-        self._prefixes = frozenset(w[:k] for w in self.words for k in range(1, len(w) + 1))
+        # Per first character, the lengths of the known words that begin with it, longest first:
+        # the search from a position tries only those.
+        lengths: dict[str, set[int]] = {}
+        for w in self.words:
+            lengths.setdefault(w[0], set()).add(len(w))
+        self._lengths = {c: sorted(ls, reverse=True) for c, ls in lengths.items()}
         self._terms: dict[str, list[str]] = {}
 
     def find(self, text: str) -> list[str]:
         out: list[str] = []
         words_ = self.words
-        prefixes = self._prefixes
-        longest = self.longest
+        lengths = self._lengths.get
         for run in _CJK_WORDY.findall(text):
             n = len(run)
             i = 0
             while i < n:
                 # Forward maximum matching: the longest known word starting here.
-                end = 0
-                for j in range(i + 1, min(n, i + longest) + 1):
-                    w = run[i:j]
-                    if w not in prefixes:
+                for k in lengths(run[i], ()):
+                    j = i + k
+                    if j <= n and run[i:j] in words_:
+                        out.append(run[i:j])
+                        i = j
                         break
-                    if w in words_:
-                        end = j
-                if end:
-                    out.append(run[i:end])
-                    i = end
                 else:
                     i += 1
         return out
@@ -313,6 +353,126 @@ class Vocabulary:
 
 
 _CJK_WORDY = re.compile(r"[\u4e00-\u9fffa-z0-9]+")
+_CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+class KnownFeatures:
+    """`features(text, lexicon, vocabulary=vocabulary)` kept to the features a model has a weight
+    for (`index`: feature key → id), as ids: the same sums and surfaces in the same order (of first
+    occurrence), without building the keys of the features no weight can use. What a router scores
+    a report with; `features` stays what trains and teaches it."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: Vocabulary, index: dict[str, int]) -> None:
+        self.lexicon, self.vocabulary = lexicon, vocabulary
+        self._index = index
+        self._word = {
+            w: (index["w:" + w], SINGLE_CHAR_WEIGHT if len(w) == 1 else WORD_WEIGHT)
+            for w in vocabulary.words
+            if "w:" + w in index
+        }
+        stop = STOPWORDS
+        # A bigram of two stopword characters is never a feature (see `features`).
+        self._bigram = {
+            k[2:]: f
+            for k, f in index.items()
+            if k.startswith("c:") and _CJK_PAIR.fullmatch(k, 2) and not (k[2] in stop and k[3] in stop)
+        }
+        self._bigram_text = {f: bg for bg, f in self._bigram.items()}
+        self._terms: dict[tuple[str, ...], tuple[int, ...]] = {}
+        # The vocabulary's words by their first two characters (the longer ones with their lengths,
+        # longest first) and the one-character words, each with its (id, weight) — (None, 0.0) for
+        # a word the model has no weight for, which is still found — for `Vocabulary.find`'s
+        # forward maximum matching over the two-character windows the bigrams need anyway. A word
+        # with a character outside _CJK_WORDY is never found there.
+        by_pair: dict[str, tuple[list[int], dict[str, tuple], tuple | None]] = {}
+        self._single: dict[str, tuple] = {}
+        for w in vocabulary.words:
+            if not _CJK_WORDY.fullmatch(w):
+                continue
+            info = self._word.get(w, (None, 0.0))
+            if len(w) == 1:
+                self._single[w] = info
+                continue
+            lens, longer, two = by_pair.get(w[:2]) or ([], {}, None)
+            if len(w) == 2:
+                two = info
+            else:
+                longer[w] = info
+                if len(w) not in lens:
+                    lens.append(len(w))
+                    lens.sort(reverse=True)
+            by_pair[w[:2]] = (lens, longer, two)
+        self._by_pair = by_pair
+
+    def _term_ids(self, terms: tuple[str, ...]) -> tuple[int, ...]:
+        """The ids a lexicon entry's terms add, in the order `features` adds their keys."""
+        got = self._terms.get(terms)
+        if got is None:
+            keys: list[str] = []
+            for term in terms:
+                if term.startswith("@"):
+                    keys.append(term)
+                else:
+                    keys += ["w:" + w for w in self.vocabulary.find_term(term) or (term,)]
+            index = self._index
+            got = self._terms[terms] = tuple(index[k] for k in keys if k in index)
+        return got
+
+    def __call__(self, text: str) -> tuple[dict[int, float], dict[int, str]]:
+        """feature id → weight, and feature id → the report wording that produced it."""
+        t = self.lexicon.correct(normalise(text))
+        lexicon_text = t = _BOILERPLATE.sub("，", t)
+        t = strip_places(t)
+        pairs = list(map(add, t, t[1:]))  # every two consecutive characters
+        feats: dict[int, float] = {}
+        surf: dict[int, str] = {}
+        get = feats.get
+        keep = surf.setdefault
+        # The vocabulary's words, as `Vocabulary.find` finds them: the longest word at each place.
+        by_pair = self._by_pair.get
+        single = self._single.get
+        n = len(t)
+        last = n - 1
+        i = 0
+        while i < n:
+            hit = None
+            got = by_pair(pairs[i]) if i < last else None
+            if got is not None:
+                lens, longer, two = got
+                for k in lens:
+                    if i + k <= n:
+                        w = t[i : i + k]
+                        hit = longer.get(w)
+                        if hit is not None:
+                            break
+                else:
+                    if two is not None:
+                        w, hit = pairs[i], two
+            if hit is None:
+                w = t[i]
+                hit = single(w)
+                if hit is None:
+                    i += 1
+                    continue
+            f, weight = hit
+            if f is not None:
+                feats[f] = get(f, 0.0) + weight
+                keep(f, w)
+            i += len(w)
+        term_ids = self._term_ids
+        matched = self.lexicon.matches(lexicon_text, pairs if lexicon_text is t else None)
+        for surface, entry in matched:
+            for f in term_ids(entry.terms):
+                feats[f] = get(f, 0.0) + EXPANSION_WEIGHT
+                keep(f, surface)
+        # The model's bigrams are of CJK characters only: these are those of `features`' CJK runs,
+        # in the same order.
+        bigram_text = self._bigram_text
+        for f in map(self._bigram.get, pairs):
+            if f is not None:
+                feats[f] = get(f, 0.0) + BIGRAM_WEIGHT
+                keep(f, bigram_text[f])
+        return feats, surf
 
 
 def features(
