@@ -1,5 +1,12 @@
 """Boards (督办问效): on-time rates per township and department, open reports for the map, and
-the weekly summary exported to Excel. Read-only; every queryset comes in already scoped."""
+the weekly summary exported to Excel. Read-only; every queryset comes in already scoped.
+
+The ended steps and the routed reports are read from the worker's day buckets
+(zhifa.dispatch.summaries) when the queryset given is a plain scope (everything, or one county,
+township or department: what `restrict` gives) and the buckets have been built; the open steps,
+which depend on "now", are counted from the open rows. Otherwise, and as the reference the tests
+compare with, the rows themselves are read (`_on_time_rates_reference`, `_routing_quality_reference`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,12 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from zhifa.dispatch.models import Report, Step, Transition, WhistleCall
+from zhifa.dispatch import summaries
+from zhifa.dispatch.models import Report, RoutingDay, Step, StepOutcomeDay, Transition, WhistleCall
 from zhifa.rules import dispatch_workflow as wf
 
 # The steps a handling unit is answerable for (签收 and 处置, alone or jointly).
@@ -46,6 +55,8 @@ class Board:
     end: dt.date  # exclusive
     townships: list[Rate] = field(default_factory=list)
     departments: list[Rate] = field(default_factory=list)
+    # When the ended steps were last folded into the summaries; None: read from the rows just now.
+    as_of: dt.datetime | None = None
 
 
 def _unit(report: Report) -> tuple[str, str, str]:
@@ -59,8 +70,104 @@ def _unit(report: Report) -> tuple[str, str, str]:
     return "none", "", "未分拨"
 
 
+_STEP_PATHS = {
+    "report__county": "county",
+    "report__township": "township",
+    "report__handler_department": "handler_department",
+}
+_REPORT_PATHS = {"county": "county", "township": "township", "handler_department": "handler_department"}
+
+
+def plain_scope(qs: QuerySet, paths: dict[str, str]) -> Q | None:
+    """The filter on a summary table that keeps what `qs` keeps, when `qs` is provably a plain
+    scope: the model's whole table, or one equality on one of `paths` (what `restrict` gives a
+    county, township or department role). Proven by comparing the SQL and its parameters with the
+    plain queryset built for each candidate; anything else (None) is read from the rows."""
+    base = qs.model._default_manager.all()
+    try:
+        target = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return Q(pk__in=[])
+    if base.query.sql_with_params() == target:
+        return Q()
+    for value in dict.fromkeys(v for v in target[1] if isinstance(v, int) and not isinstance(v, bool)):
+        for path, column in paths.items():
+            if base.filter(**{path: value}).query.sql_with_params() == target:
+                return Q(**{column: value})
+    return None
+
+
 def on_time_rates(steps: QuerySet[Step], start: dt.date, end: dt.date, now: dt.datetime) -> Board:
     """On time: a unit step that ended by its due time. Late: ended after it, or still open past it."""
+    state = summaries.state()
+    scope = plain_scope(steps, _STEP_PATHS) if state is not None else None
+    if scope is None:
+        return _on_time_rates_reference(steps, start, end, now)
+    groups: dict[str, dict[str, Rate]] = {"township": {}, "department": {}}
+    ended = (
+        StepOutcomeDay.objects.filter(scope, day__gte=start, day__lt=end)
+        .order_by()
+        .values(
+            "unit_township__code",
+            "unit_township__name",
+            "unit_department__code",
+            "unit_department__name",
+        )
+        .annotate(on_time=Sum("on_time"), late=Sum("late"))
+    )
+    for row in ended:
+        if row["unit_township__code"] is not None:
+            group, key, label = "township", row["unit_township__code"], row["unit_township__name"]
+        else:
+            group, key, label = "department", row["unit_department__code"], row["unit_department__name"]
+        r = groups[group].setdefault(key, Rate(key, label))
+        r.on_time += row["on_time"]
+        r.late += row["late"]
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end, dt.time.min, tzinfo=tz)
+    open_rows = (
+        steps.filter(
+            state__in=UNIT_STEPS,
+            started_at__gte=lo,
+            started_at__lt=hi,
+            due_at__isnull=False,
+            ended_at__isnull=True,
+        )
+        .select_related("report__handler_township", "report__handler_department")
+        .only(*_STEP_FIELDS)
+    )
+    for st in open_rows:
+        group, key, label = _unit(st.report)
+        if group not in groups:
+            continue
+        r = groups[group].setdefault(key, Rate(key, label))
+        if now > st.due_at:
+            r.open_overdue += 1
+        else:
+            r.pending += 1
+    return Board(
+        start,
+        end,
+        sorted(groups["township"].values(), key=lambda r: r.key),
+        sorted(groups["department"].values(), key=lambda r: r.key),
+        as_of=state.folded_at,
+    )
+
+
+_STEP_FIELDS = (
+    "due_at",
+    "ended_at",
+    "report__handler_kind",
+    "report__handler_township__code",
+    "report__handler_township__name",
+    "report__handler_department__code",
+    "report__handler_department__name",
+)
+
+
+def _on_time_rates_reference(steps: QuerySet[Step], start: dt.date, end: dt.date, now: dt.datetime) -> Board:
+    """The board read from the steps themselves (the reference of the summaries)."""
     tz = timezone.get_current_timezone()
     lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     hi = dt.datetime.combine(end, dt.time.min, tzinfo=tz)
@@ -131,7 +238,34 @@ class RoutingQuality:
 def routing_quality(reports: QuerySet[Report], start: dt.date, end: dt.date) -> RoutingQuality:
     """Among reports taken in from `start` to before `end` and routed by a dispatcher: how many
     suggestions were confident and how often the dispatcher kept them (right = same first item, or
-    both "not enforcement")."""
+    both "not enforcement"). The reports still waiting are counted from the rows (few, indexed)."""
+    state = summaries.state()
+    scope = plain_scope(reports, _REPORT_PATHS) if state is not None else None
+    if scope is None:
+        return _routing_quality_reference(reports, start, end)
+    q = RoutingQuality()
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end, dt.time.min, tzinfo=tz)
+    q.waiting = reports.filter(
+        reported_at__gte=lo, reported_at__lt=hi, needs_review=True, status=wf.RECEIVED
+    ).count()
+    sums = RoutingDay.objects.filter(scope, day__gte=start, day__lt=end).aggregate(
+        confident=Sum("confident"),
+        confident_right=Sum("confident_right"),
+        unsure=Sum("unsure"),
+        unsure_right=Sum("unsure_right"),
+    )
+    q.confident = sums["confident"] or 0
+    q.confident_right = sums["confident_right"] or 0
+    q.unsure = sums["unsure"] or 0
+    q.unsure_right = sums["unsure_right"] or 0
+    q.routed = q.confident + q.unsure
+    return q
+
+
+def _routing_quality_reference(reports: QuerySet[Report], start: dt.date, end: dt.date) -> RoutingQuality:
+    """Routing quality read from the reports themselves (the reference of the summaries)."""
     q = RoutingQuality()
     # Local days as a range of instants, so the (county, reported_at) index serves the window.
     tz = timezone.get_current_timezone()

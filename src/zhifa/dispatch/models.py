@@ -440,4 +440,90 @@ class Open311Client(models.Model):
         return self.name
 
 
+# ---- summaries (issue 11) -------------------------------------------------------------------------
+# Day buckets the worker keeps (zhifa.dispatch.summaries.fold_summaries), so the board and the
+# metrics page read a small range instead of scanning steps and reports. Each (county, day) bucket
+# is recomputed from the rows as a whole, never incremented, so a pass run twice changes nothing.
+
+
+class SummaryState(models.Model):
+    """How far the worker has folded changes into the summaries (one row per summary family)."""
+
+    name = models.CharField(max_length=30, unique=True)
+    # Reports updated before this instant are in the summaries (the next pass starts a margin
+    # before it, for transactions that committed late); None: never folded, pages read the rows.
+    folded_to = models.DateTimeField(null=True, blank=True)
+    folded_at = models.DateTimeField("统计时间", null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}：{self.folded_at}"
+
+
+class StepOutcomeDay(models.Model):
+    """Ended unit steps (签收, 处置, 联合处置) with a due time, by the local day they started and the
+    unit now answerable for the report: the board's on-time and late counts."""
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="+")
+    township = models.ForeignKey(Township, on_delete=models.CASCADE, null=True, related_name="+")
+    handler_department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, related_name="+")
+    day = models.DateField()
+    unit_township = models.ForeignKey(Township, on_delete=models.CASCADE, null=True, related_name="+")
+    unit_department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, related_name="+")
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    # The report's own paths, as Step's scope: restricting this table keeps what restricting the steps keeps.
+    scope = Scope(county="county", township="township", department="handler_department")
+
+    class Meta:
+        indexes = [models.Index(fields=["county", "day"], name="dispatch_outcomeday_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day}：按时{self.on_time}，超时{self.late}"
+
+
+class StepEndDay(models.Model):
+    """Ended steps by the local day they ended and the report's township: the metrics page's
+    steps done and done late."""
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="+")
+    township = models.ForeignKey(Township, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    done = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["county", "day"], name="dispatch_endday_county_idx"),
+            models.Index(fields=["township", "day"], name="dispatch_endday_town_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}：办结{self.done}，超期{self.late}"
+
+
+class RoutingDay(models.Model):
+    """Routed reports with a suggestion, by the local day they were reported: the board's routing
+    quality (how often the dispatcher kept the router's first item)."""
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="+")
+    township = models.ForeignKey(Township, on_delete=models.CASCADE, null=True, related_name="+")
+    handler_department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, related_name="+")
+    day = models.DateField()
+    confident = models.PositiveIntegerField(default=0)
+    confident_right = models.PositiveIntegerField(default=0)
+    unsure = models.PositiveIntegerField(default=0)
+    unsure_right = models.PositiveIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(county="county", township="township", department="handler_department")
+
+    class Meta:
+        indexes = [models.Index(fields=["county", "day"], name="dispatch_routingday_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day}：确定{self.confident}，待确认{self.unsure}"
+
+
 from zhifa.dispatch.models_router import RouterModel, RoutingExample  # noqa: E402, F401

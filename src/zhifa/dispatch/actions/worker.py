@@ -1,6 +1,7 @@
 """The passes of the urging worker (`zhifa urge-overdue`): urge and escalate overdue steps
 (`urge_overdue`, which also runs the others), remind held reports on their review date
-(`remind_held`) and compute due times a missing calendar year held back (`fill_missing_dues`).
+(`remind_held`), compute due times a missing calendar year held back (`fill_missing_dues`) and
+fold the changed reports into the board's and the metrics page's summaries (`fold_summaries`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zhifa.dispatch.actions.suggestions import fill_suggestions
 from zhifa.dispatch.actions.urge import _escalate, _urge
 from zhifa.dispatch.actions.whistle import mark_absent
 from zhifa.dispatch.models import Report, Step
+from zhifa.dispatch.summaries import fold_summaries
 from zhifa.rules import dispatch_workflow as wf
 from zhifa.rules.workdays import CalendarGapError
 
@@ -30,6 +32,7 @@ class UrgeSummary:
     held_due: list[str] = field(default_factory=list)
     suggested: int = 0
     dues_filled: int = 0
+    summary_rows: int | None = None  # bucket rows rewritten; None: another worker held the pass
 
 
 def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummary:
@@ -70,6 +73,7 @@ def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummar
     pending = list(Report.objects.filter(status=wf.RECEIVED, suggestion={}).order_by("id")[:limit])
     summary.suggested = fill_suggestions(pending)
     summary.dues_filled = fill_missing_dues(limit)
+    summary.summary_rows = fold_summaries()
     return summary
 
 
