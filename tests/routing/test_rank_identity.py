@@ -1,0 +1,116 @@
+"""The router's fast scoring paths give exactly what the plain definitions give.
+
+`Router.rank` scores a report with `KnownFeatures` (features as model ids), dense profile columns
+and the linear voter's counted grams; training and `learn` still use `features` and dict vectors.
+These tests compute the plain definitions beside them, on the project's paraphrases and on the same
+texts with odd characters put in, so a faster path that changed a score, a word or an order fails.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zhifa.rules.routing import Example, Router
+from zhifa.rules.routing.linear import analyse
+from zhifa.rules.routing.text import features
+
+PARAPHRASES = Path(__file__).with_name("data") / "paraphrases.txt"
+ODD = [" ", "\u3000", "Ａ", "１２", "e\u0301", "\u0301", "ﬁ", "①", "，", "。", "！", "\n", "ABC",
+       "3号楼", "东关村", "建设路23号", "北关街道", "五组", "…", "\u200b", "한", "ｶ", "\U0001f600", "另外",
+       "主要是", "查封", "拆掉", "检查", "村民", "公路边"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    lines = PARAPHRASES.read_text(encoding="utf-8").splitlines()
+    base = [x.split("|", 1)[1] for x in lines if x.strip() and not x.startswith("#") and "|" in x]
+    rng = random.Random(7)
+    odd = []
+    for t in base[::3]:
+        chars = list(t)
+        for _ in range(rng.randint(1, 4)):
+            chars[rng.randint(0, len(chars)) : 0] = list(rng.choice(ODD))
+        odd.append("".join(chars))
+    return base[::2] + odd + ["", "a", "查", "另外另外"]
+
+
+@pytest.fixture(scope="module")
+def router(catalogue_rows) -> Router:
+    return Router.train(catalogue_rows)
+
+
+def plain_linear(model, text: str):
+    """The voter's decision values as defined: tf-idf of the known grams in order of first
+    occurrence, L2-normalised, times the weights, plus the intercepts (float32 throughout)."""
+    counts = Counter(g for g in analyse(text) if g in model.index)
+    if not counts:
+        return model.intercepts
+    idx = np.array([model.index[g] for g in counts], dtype=np.int64)
+    tf = np.array(list(counts.values()), dtype=np.float32)
+    vals = (1.0 + np.log(tf)) * model.idf[idx]
+    vals /= float(np.sqrt(vals @ vals)) or 1.0
+    return vals @ model.weights[idx] + model.intercepts
+
+
+def test_known_features_are_the_model_features_in_order(router, texts):
+    keys = list(router.idf)
+    for text in texts:
+        f, surf = features(text, router.lexicon, vocabulary=router.vocabulary)
+        want = [(k, v, surf[k]) for k, v in f.items() if k in router.idf]
+        ids, id_surf = router._known(text)
+        got = [(keys[j], v, id_surf[j]) for j, v in ids.items()]
+        assert got == want, text
+
+
+def test_linear_decisions_equal_the_definition(router, texts):
+    model = router.linear
+    for text in texts:
+        got = model.score_array(text)
+        want = plain_linear(model, text).astype(np.float64)
+        assert got.dtype == np.float64 and np.array_equal(got, want), text
+
+
+def test_profile_cosines_equal_the_query_vector_dot_products(router, texts):
+    for text in texts:
+        q, _ = router.query_vector(text)
+        query = router._query(text)
+        for label_pos, doc in enumerate(router._label_doc.tolist()):
+            if doc < 0:
+                continue
+            want = 0.0
+            for k, v in q.items():  # summed in the report's order, as the cosine is
+                want += v * router.docs[doc].vec.get(k, 0.0)
+            got = float(query.sums[router._dense_col_list[doc]])
+            assert got == want or math.isclose(got, want, abs_tol=1e-12), (text, label_pos)
+
+
+def test_fast_and_general_scoring_paths_rank_alike(router, texts):
+    """The fast path (one profile per label, no memory) against the general one, forced."""
+    general = Router.from_json(router.to_json())
+    general._lin_identity = False  # takes the path that also serves learned models
+    assert router._lin_identity and not router.memory
+    for text in texts:
+        a, b = router.rank(text, also=False), general.rank(text, also=False)
+        assert [(c.item, c.score, c.words) for c in a.candidates] == [
+            (c.item, c.score, c.words) for c in b.candidates
+        ], text
+        assert a.confidence == b.confidence
+
+
+def test_learning_keeps_the_fast_features_in_step(router, texts):
+    live = Router.from_json(router.to_json())
+    codes = sorted(d.label for d in live.docs if d.label)
+    assert live.learn([Example(texts[0], [codes[0]]), Example(texts[1], [])]) == 2
+    keys = list(live.idf)
+    for text in texts[:50]:
+        f, _ = features(text, live.lexicon, vocabulary=live.vocabulary)
+        ids, _ = live._known(text)
+        assert [keys[j] for j in ids] == [k for k in f if k in live.idf]
+    # The first learned report is now remembered and routes to its item.
+    assert live.rank(texts[0]).item == codes[0]
