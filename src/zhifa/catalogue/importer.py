@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from zhifa.catalogue import services
+from zhifa.catalogue.actions import versions
 from zhifa.catalogue.models import (
     ACTION_TYPE_CHOICES,
     ACTION_TYPE_LABELS,
@@ -569,7 +569,7 @@ class _Plan:
             return
         for tc, codes in sorted(self.holdings.items()):
             township = self.db_townships.get(tc)
-            latest = services.published_versions(township)[-1:] if township and self.cid else []
+            latest = versions.published_versions(township)[-1:] if township and self.cid else []
             if latest:
                 current = {
                     e.code: {k: getattr(e, k) for k, _ in SNAPSHOT_FIELDS} for e in latest[0].entries.all()
@@ -701,7 +701,7 @@ def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: 
     for tc, codes in sorted(plan.new_versions.items()):
         township = towns[tc]
         version = CatalogueVersion.objects.create(
-            township=township, number=services._next_number(township), note="由导入生成"
+            township=township, number=versions._next_number(township), note="由导入生成"
         )
         entries = []
         for code in sorted(codes):
@@ -721,7 +721,7 @@ def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: 
             )
             for e in entries
         )
-        services.publish_version(version, effective_date, actor=actor, note="由导入生成")
+        versions.publish_version(version, effective_date, actor=actor, note="由导入生成")
         result.versions.append(f"{township.name}第{version.number}版")
         result.created["township_items"] += len(entries)
     existing = {e.doc_no: e for e in Entrustment.objects.filter(county=county)}
@@ -799,7 +799,7 @@ def export_rows(county: County) -> dict[str, list[list[Any]]]:
             ]
         )
     for t in townships:
-        latest = services.published_versions(t)[-1:]
+        latest = versions.published_versions(t)[-1:]
         if latest:
             for e in latest[0].entries.order_by("code"):
                 out["township_items"].append([t.code, e.code])
