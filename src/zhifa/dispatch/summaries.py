@@ -84,11 +84,12 @@ def _unit(kind: str, township_id: int | None, department_id: int | None) -> tupl
     return None, None
 
 
-def _outcome_rows(days: set[dt.date] | None) -> list[StepOutcomeDay]:
+def _outcome_rows(days: set[dt.date] | None, counties=None) -> list[StepOutcomeDay]:
     acc: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     rows = (
         Step.objects.filter(
             _window("started_at", days),
+            _counties("report__county", counties),
             state__in=UNIT_STEPS,
             due_at__isnull=False,
             ended_at__isnull=False,
@@ -139,9 +140,14 @@ def _outcome_rows(days: set[dt.date] | None) -> list[StepOutcomeDay]:
     ]
 
 
-def _end_rows(days: set[dt.date] | None) -> list[StepEndDay]:
+def _end_rows(days: set[dt.date] | None, counties=None) -> list[StepEndDay]:
     rows = (
-        Step.objects.filter(_window("ended_at", days), ended_at__isnull=False, report__township__isnull=False)
+        Step.objects.filter(
+            _window("ended_at", days),
+            _counties("report__county", counties),
+            ended_at__isnull=False,
+            report__township__isnull=False,
+        )
         .annotate(day=TruncDate("ended_at", tzinfo=_tz()))
         .order_by()
         .values("day", "report__county_id", "report__township_id")
@@ -159,10 +165,10 @@ def _end_rows(days: set[dt.date] | None) -> list[StepEndDay]:
     ]
 
 
-def _routing_rows(days: set[dt.date] | None) -> list[RoutingDay]:
+def _routing_rows(days: set[dt.date] | None, counties=None) -> list[RoutingDay]:
     acc: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     rows = (
-        Report.objects.filter(_window("reported_at", days))
+        Report.objects.filter(_window("reported_at", days), _counties("county", counties))
         .exclude(status__in=(wf.RECEIVED, wf.MERGED, wf.SPLIT))
         .exclude(suggestion={})
         .order_by()
@@ -196,26 +202,33 @@ def _routing_rows(days: set[dt.date] | None) -> list[RoutingDay]:
     ]
 
 
-def _replace(model, days: set[dt.date] | None, rows: list) -> None:
+def _counties(path: str, counties) -> Q:
+    return Q() if counties is None else Q(**{f"{path}__in": sorted(counties)})
+
+
+def _replace(model, days: set[dt.date] | None, rows: list, counties=None) -> None:
+    # By (county, day): the buckets' index serves the delete.
     old = model.objects.all() if days is None else model.objects.filter(day__in=sorted(days))
+    old = old.filter(_counties("county", counties))
     old.delete()
     model.objects.bulk_create(rows, batch_size=2000)
 
 
-def _recompute(outcome_days, end_days, routing_days) -> int:
-    """Replace the buckets of the given days (None: all days); the number of rows written."""
+def _recompute(outcome_days, end_days, routing_days, counties=None) -> int:
+    """Replace the buckets of the given days (None: all days) of the given counties (None: all);
+    the number of rows written."""
     n = 0
     if outcome_days is None or outcome_days:
-        rows = _outcome_rows(outcome_days)
-        _replace(StepOutcomeDay, outcome_days, rows)
+        rows = _outcome_rows(outcome_days, counties)
+        _replace(StepOutcomeDay, outcome_days, rows, counties)
         n += len(rows)
     if end_days is None or end_days:
-        rows = _end_rows(end_days)
-        _replace(StepEndDay, end_days, rows)
+        rows = _end_rows(end_days, counties)
+        _replace(StepEndDay, end_days, rows, counties)
         n += len(rows)
     if routing_days is None or routing_days:
-        rows = _routing_rows(routing_days)
-        _replace(RoutingDay, routing_days, rows)
+        rows = _routing_rows(routing_days, counties)
+        _replace(RoutingDay, routing_days, rows, counties)
         n += len(rows)
     return n
 
@@ -224,17 +237,18 @@ def _local_day(at: dt.datetime) -> dt.date:
     return timezone.localtime(at, _tz()).date()
 
 
-def _dirty_days(since: dt.datetime) -> tuple[set[dt.date], set[dt.date], set[dt.date]]:
-    outcome, end, routing = set(), set(), set()
-    for at in Report.objects.filter(updated_at__gte=since).values_list("reported_at", flat=True):
+def _dirty_days(since: dt.datetime) -> tuple[set[dt.date], set[dt.date], set[dt.date], set[int]]:
+    outcome, end, routing, counties = set(), set(), set(), set()
+    for county, at in Report.objects.filter(updated_at__gte=since).values_list("county_id", "reported_at"):
         routing.add(_local_day(at))
+        counties.add(county)
     for started, ended in Step.objects.filter(report__updated_at__gte=since).values_list(
         "started_at", "ended_at"
     ):
         outcome.add(_local_day(started))
         if ended is not None:
             end.add(_local_day(ended))
-    return outcome, end, routing
+    return outcome, end, routing, counties
 
 
 def _locked_state(skip_locked: bool) -> SummaryState | None:
