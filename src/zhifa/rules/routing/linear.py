@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 from operator import add
 
 NGRAMS = (1, 3)
@@ -100,7 +101,13 @@ class LinearModel:
 
         # Every gram's row (None: unknown), counted in C: the known grams in order of first
         # occurrence, each with how often it occurs.
-        counts = Counter(map(self.index.get, analyse(text)))
+        t = _SPACES.sub(" ", (text or "").lower())
+        if NGRAMS == (1, 3):  # analyse(text)'s grams, in its order, without the list
+            get = self.index.get
+            two = list(map(add, t, t[1:]))
+            counts = Counter(chain(map(get, t), map(get, two), map(get, map(add, two, t[2:]))))
+        else:
+            counts = Counter(map(self.index.get, analyse(text)))
         counts.pop(None, None)
         if not counts:
             return self.intercepts

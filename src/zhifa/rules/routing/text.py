@@ -403,6 +403,9 @@ class KnownFeatures:
                     lens.sort(reverse=True)
             by_pair[w[:2]] = (lens, longer, two)
         self._by_pair = by_pair
+        # Two characters that begin no longer word, with the (id, weight) of the two-character word
+        # they are: most words of a report, matched with one lookup.
+        self._pair_word = {p: two for p, (lens, _, two) in by_pair.items() if not lens and two is not None}
 
     def _term_ids(self, terms: tuple[str, ...]) -> tuple[int, ...]:
         """The ids a lexicon entry's terms add, in the order `features` adds their keys."""
@@ -434,7 +437,17 @@ class KnownFeatures:
         n = len(t)
         last = n - 1
         i = 0
+        pair_word = self._pair_word.get
         while i < n:
+            if i < last:
+                hit = pair_word(pairs[i])
+                if hit is not None:
+                    f, weight = hit
+                    if f is not None:
+                        feats[f] = get(f, 0.0) + weight
+                        keep(f, pairs[i])
+                    i += 2
+                    continue
             hit = None
             got = by_pair(pairs[i]) if i < last else None
             if got is not None:
