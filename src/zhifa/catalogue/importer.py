@@ -669,6 +669,16 @@ def import_tables(
 
 
 def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: ImportResult) -> None:
+    """Write a checked plan, table by table in the order they refer to one another."""
+    deps = _write_departments(plan, county, result)
+    towns = _write_townships(plan, county, result)
+    items = _write_items(plan, county, deps, result)
+    _write_versions(plan, towns, items, effective_date, actor, result)
+    _write_entrustments(plan, county, deps, towns, items, result)
+    _write_tiers(plan, county, items, result)
+
+
+def _write_departments(plan: _Plan, county: County, result: ImportResult) -> dict[str, Department]:
     deps = {d.code: d for d in Department.objects.filter(county=county)}
     for code, values in plan.departments.items():
         d = deps.get(code)
@@ -678,6 +688,10 @@ def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: 
         elif _set_fields(d, values):
             d.save()
             result.updated["departments"] += 1
+    return deps
+
+
+def _write_townships(plan: _Plan, county: County, result: ImportResult) -> dict[str, Township]:
     towns = {t.code: t for t in Township.objects.filter(county=county)}
     for code, values in plan.townships.items():
         t = towns.get(code)
@@ -687,6 +701,12 @@ def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: 
         elif _set_fields(t, values):
             t.save()
             result.updated["townships"] += 1
+    return towns
+
+
+def _write_items(
+    plan: _Plan, county: County, deps: dict[str, Department], result: ImportResult
+) -> dict[str, Item]:
     items = {i.code: i for i in Item.objects.filter(county=county).select_related("department")}
     for code, values in plan.items.items():
         values = dict(values)
@@ -698,6 +718,18 @@ def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: 
         elif _set_fields(i, values):
             i.save()
             result.updated["catalog"] += 1
+    return items
+
+
+def _write_versions(
+    plan: _Plan,
+    towns: dict[str, Township],
+    items: dict[str, Item],
+    effective_date: dt.date,
+    actor,
+    result: ImportResult,
+) -> None:
+    """One new published version for each township whose items changed."""
     for tc, codes in sorted(plan.new_versions.items()):
         township = towns[tc]
         version = CatalogueVersion.objects.create(
@@ -724,6 +756,16 @@ def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: 
         versions.publish_version(version, effective_date, actor=actor, note="由导入生成")
         result.versions.append(f"{township.name}第{version.number}版")
         result.created["township_items"] += len(entries)
+
+
+def _write_entrustments(
+    plan: _Plan,
+    county: County,
+    deps: dict[str, Department],
+    towns: dict[str, Township],
+    items: dict[str, Item],
+    result: ImportResult,
+) -> None:
     existing = {e.doc_no: e for e in Entrustment.objects.filter(county=county)}
     for doc, spec in plan.entrustments.items():
         values = {
@@ -746,6 +788,9 @@ def _write(plan: _Plan, county: County, effective_date: dt.date, actor, result: 
             EntrustmentItem.objects.create(entrustment=e, item=items[code])
         for link in e.item_links.filter(item__code__in=have - spec["items"]):
             link.delete()
+
+
+def _write_tiers(plan: _Plan, county: County, items: dict[str, Item], result: ImportResult) -> None:
     tiers = {
         (d.item.code, d.tier): d
         for d in DiscretionTier.objects.filter(item__county=county).select_related("item")

@@ -86,6 +86,9 @@ def _yuan(d: Decimal) -> str:
     return f"{d:f}".rstrip("0").rstrip(".") if "." in f"{d:f}" else f"{d:f}"
 
 
+Wanted = dict[str, tuple[str, Decimal | None, Decimal | None] | None]
+
+
 @transaction.atomic
 def save_tiers(user, item_id: int, data: dict[str, dict[str, Any] | None]) -> list[DiscretionTier]:
     """Set a penalty item's discretion benchmark (裁量基准): tier code → condition and fine range.
@@ -109,8 +112,22 @@ def save_tiers(user, item_id: int, data: dict[str, dict[str, Any] | None]) -> li
             {"tiers": [f"裁量阶次“{k}”无效，应为minor、general、serious或severe" for k in unknown]}
         )
     existing = {d.tier: d for d in DiscretionTier.objects.filter(item=item)}
+    wanted, errors = _wanted_tiers(data, existing)
+    if not errors:
+        _check_tier_order(wanted, errors)
+    if errors:
+        raise ValidationError(errors)
+    _store_tiers(item, wanted, existing)
+    return sorted(DiscretionTier.objects.filter(item=item), key=lambda d: d.order)
+
+
+def _wanted_tiers(
+    data: dict[str, dict[str, Any] | None], existing: dict[str, DiscretionTier]
+) -> tuple[Wanted, dict[str, list[str]]]:
+    """Each tier as it should be (condition, min, max; None: no such tier), the tiers not in
+    `data` as they are, and each tier's own problems (tier code → messages)."""
     errors: dict[str, list[str]] = {}
-    wanted: dict[str, tuple[str, Decimal | None, Decimal | None] | None] = {
+    wanted: Wanted = {
         code: (existing[code].condition, existing[code].fine_min, existing[code].fine_max)
         if code in existing
         else None
@@ -138,26 +155,30 @@ def save_tiers(user, item_id: int, data: dict[str, dict[str, Any] | None]) -> li
         if msgs:
             errors[code] = msgs
         wanted[code] = (condition, fmin, fmax)
-    if not errors:
-        filled = [
-            (code, w[1], w[2])
-            for code, w in ((c, wanted[c]) for c, _ in TIER_CHOICES)
-            if w and w[1] is not None
-        ]
-        for i, (hi, hmin, hmax) in enumerate(filled):
-            for lo, lmin, lmax in filled[:i]:
-                if hmin < lmin:
-                    errors.setdefault(hi, []).append(
-                        f"{TIER_LABELS[hi]}档：罚款下限{_yuan(hmin)}元低于较轻的“{TIER_LABELS[lo]}”档下限"
-                        f"{_yuan(lmin)}元，情节越重罚款幅度不能越低"
-                    )
-                if hmax < lmax:
-                    errors.setdefault(hi, []).append(
-                        f"{TIER_LABELS[hi]}档：罚款上限{_yuan(hmax)}元低于较轻的“{TIER_LABELS[lo]}”档上限"
-                        f"{_yuan(lmax)}元，情节越重罚款幅度不能越低"
-                    )
-    if errors:
-        raise ValidationError(errors)
+    return wanted, errors
+
+
+def _check_tier_order(wanted: Wanted, errors: dict[str, list[str]]) -> None:
+    """A graver tier with a fine never below a lighter one: neither its minimum nor its maximum."""
+    filled = [
+        (code, w[1], w[2]) for code, w in ((c, wanted[c]) for c, _ in TIER_CHOICES) if w and w[1] is not None
+    ]
+    for i, (hi, hmin, hmax) in enumerate(filled):
+        for lo, lmin, lmax in filled[:i]:
+            if hmin < lmin:
+                errors.setdefault(hi, []).append(
+                    f"{TIER_LABELS[hi]}档：罚款下限{_yuan(hmin)}元低于较轻的“{TIER_LABELS[lo]}”档下限"
+                    f"{_yuan(lmin)}元，情节越重罚款幅度不能越低"
+                )
+            if hmax < lmax:
+                errors.setdefault(hi, []).append(
+                    f"{TIER_LABELS[hi]}档：罚款上限{_yuan(hmax)}元低于较轻的“{TIER_LABELS[lo]}”档上限"
+                    f"{_yuan(lmax)}元，情节越重罚款幅度不能越低"
+                )
+
+
+def _store_tiers(item: Item, wanted: Wanted, existing: dict[str, DiscretionTier]) -> None:
+    """Create, change or delete each tier row so that it is as `wanted` (rows already so stay)."""
     for code, _ in TIER_CHOICES:
         w, old = wanted[code], existing.get(code)
         if w is None:
@@ -169,4 +190,3 @@ def save_tiers(user, item_id: int, data: dict[str, dict[str, Any] | None]) -> li
         elif (old.condition, old.fine_min, old.fine_max) != w:
             old.condition, old.fine_min, old.fine_max = w
             old.save()
-    return sorted(DiscretionTier.objects.filter(item=item), key=lambda d: d.order)
