@@ -412,3 +412,20 @@ def test_decision_announced_to_present_party_is_served_at_once(team):
         ("served", "2026-09-10"),
     ]
     assert obj["events"][-1]["method"] == "in_person"
+
+
+def test_a_step_loads_the_case_through_the_write_scope(team):
+    """Every step loads its case by `Case.objects.restrict(user, "change")`: an officer of
+    another township and a procurator (read only) find nothing to change, and nothing is stored."""
+    case = open_general(team)
+    before = CaseEvent.objects.filter(case=case).count()
+    for outsider in (team.other, team.procurator):
+        assert "不在您可办理的范围内" in refused(A.do_file, outsider, case, D(2026, 9, 1))
+        assert "不在您可办理的范围内" in refused(A.do_close, outsider, case.pk, D(2026, 9, 1))
+        assert "不在您可办理的范围内" in refused(
+            A.do_add_event, outsider, case, "investigated", D(2026, 9, 2), actors=[team.o1, team.o2]
+        )
+    assert CaseEvent.objects.filter(case=case).count() == before
+    # The same call by the township's own decider goes through.
+    A.do_file(team.decider, case, D(2026, 9, 1))
+    assert CaseEvent.objects.filter(case=case).count() == before + 1

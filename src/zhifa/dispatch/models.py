@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from zhifa.org import roles
 from zhifa.org.models import County, Department, Township
 from zhifa.org.scoping import Scope, ScopedQuerySet
 from zhifa.rules import dispatch_workflow as wf
@@ -127,6 +128,9 @@ class Report(models.Model):
         township="township",
         department="handler_department",
         department_reads=("whistles__calls__department",),
+        # The county centre dispatches every report of its county (the transition table then
+        # says which action its dispatcher may take in which state).
+        county_writers=frozenset({roles.COUNTY_DISPATCHER}),
     )
 
     class Meta:

@@ -181,10 +181,15 @@ def check_dict(obj: dict, prefix: str = "") -> None:
 # ---- the procedure's order -----------------------------------------------------------------------
 
 
-def load(case: Case | int, expected_state: str | None = None) -> Case:
-    """The case, locked for this transaction; refused when it changed since `expected_state`."""
+def load(user, case: Case | int, expected_state: str | None = None) -> Case:
+    """The case, locked for this transaction, loaded through the one write scope
+    (`Case.objects.restrict(user, "change")`): a case outside what the user may change is
+    refused as if it did not exist. Refused too when it changed since `expected_state`."""
     pk = case.pk if isinstance(case, Case) else case
-    locked = Case.objects.select_for_update().select_related("township__county").get(pk=pk)
+    scoped = Case.objects.restrict(user, "change").select_for_update()
+    locked = scoped.select_related("township__county").filter(pk=pk).first()
+    if locked is None:
+        refuse("未找到该案件，或该案件不在您可办理的范围内。")
     if expected_state is not None and str(expected_state) != state_of(locked):
         raise StaleState(
             "本案已被他人更新（有人先登记了新的办案步骤），本次登记未保存。请刷新页面，查看最新记录后重新办理。"

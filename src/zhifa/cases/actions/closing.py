@@ -17,7 +17,7 @@ def do_close(
     user, case: Case | int, on: dt.date, *, note: str = "", expected_state: str | None = None
 ) -> CaseEvent:
     with transaction.atomic():
-        case = G.load(case, expected_state)
+        case = G.load(user, case, expected_state)
         G.check_order(case, "closed", on)
         G.refuse_if(P.actor_refusal("closed", case.procedure, G.capabilities(user)))
         G.same_township(case, [user])
@@ -39,7 +39,7 @@ def do_transfer(
     《行政处罚法》第二十七条). The exchange format has no such event; it stays in our record."""
     G.refuse_if(P.transfer_input_refusal(to, reason))
     with transaction.atomic():
-        case = G.load(case, expected_state)
+        case = G.load(user, case, expected_state)
         state = G.case_state(case)
         G.refuse_if(P.transfer_state_refusal(state))
         G.refuse_if(P.transfer_actor_refusal(G.capabilities(user)))

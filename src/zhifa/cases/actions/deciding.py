@@ -22,7 +22,7 @@ def do_file(
 ) -> CaseEvent:
     """立案: approved by a leader, who becomes the case's decider."""
     with transaction.atomic():
-        case = G.load(case, expected_state)
+        case = G.load(user, case, expected_state)
         G.check_order(case, "filed", on)
         if case.procedure not in P.FULL_PROCEDURES:
             G.refuse("只有普通程序和行政强制案件需要立案审批。")
@@ -47,7 +47,7 @@ def do_legal_review(
 ) -> CaseEvent:
     """法制审核 by a legal reviewer who is neither the handler nor the decider."""
     with transaction.atomic():
-        case = G.load(case, expected_state)
+        case = G.load(user, case, expected_state)
         G.check_order(case, "legal_review", on)
         G.refuse_if(P.actor_refusal("legal_review", case.procedure, G.capabilities(user)))
         G.same_township(case, [user])
@@ -102,7 +102,7 @@ def do_decide(
     penalties = list(penalties or ([] if kind != "penalty" else ["fine"]))
     fine_d = Decimal(str(fine or 0))
     with transaction.atomic():
-        case = G.load(case, expected_state)
+        case = G.load(user, case, expected_state)
         G.check_order(case, "decided", on)
         note = _late_decision_note(case, on, late_reason, note)
         G.refuse_if(

@@ -40,7 +40,7 @@ def do_add_event(
     if etype == "decided":
         G.refuse("作出决定请使用“作出决定”（do_decide）。")
     with transaction.atomic():
-        case = G.load(case, expected_state)
+        case = G.load(user, case, expected_state)
         G.check_order(case, etype, on)
         G.same_township(case, [user])
         fields = dict(fields or {})

@@ -14,7 +14,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from zhifa.core.calendar import work_calendar
@@ -166,14 +166,20 @@ class StaleState(ValidationError):
 
 
 def _locked(actor, report_id: int, expected_state: str | None = None) -> Report:
-    """The report, locked for this transaction (`select_for_update`). When `expected_state` is
-    given (the status the form or client saw) and the report has moved on, `StaleState`."""
+    """The report, locked for this transaction (`select_for_update`), loaded through the one
+    write scope (`Report.objects.restrict(actor, "change")`; the worker, `actor` None or a
+    name, acts county-wide). When `expected_state` is given (the status the form or client
+    saw) and the report has moved on, `StaleState`."""
     qs = Report.objects.select_for_update()
     if actor is not None and not isinstance(actor, str):
-        qs = qs.restrict(actor, "view")
+        qs = qs.restrict(actor, "change")
     try:
         report = qs.get(pk=report_id)
     except Report.DoesNotExist as exc:
+        readable = Report.objects.restrict(actor, "view").filter(pk=report_id)
+        if not isinstance(actor, str) and readable.exists():
+            # Reading is not acting (e.g. a department called by a whistle reads the report).
+            raise PermissionDenied("您可以查看该事件，但无权办理。") from exc
         raise Report.DoesNotExist("事件不存在或不在您的管辖范围内") from exc
     if expected_state is not None and report.status != expected_state:
         raise StaleState(report.status)
