@@ -16,6 +16,7 @@ from zhifa.catalogue.models import Item
 from zhifa.catalogue.services import held_item_codes
 from zhifa.core import audit
 from zhifa.dispatch import services as s
+from zhifa.dispatch.actions.suggestions import fill_suggestions
 from zhifa.dispatch.models import Report
 from zhifa.org.models import User
 
@@ -74,10 +75,14 @@ def test_held_item_goes_to_the_township_squad_else_to_the_department(demo, clien
     assert r.status_code == 201, r.content
     report = Report.objects.get(client_id="real-1")
     assert report.township.code == "T01" and report.micro_code
-    # The API defers the router's suggestion; the queue page fills it for the rows it shows.
+    # The API defers the router's suggestion; the queue page shows one computed for the page
+    # without storing it (a GET writes nothing), and the dispatch worker stores it.
     assert report.suggestion == {}
     client.force_login(demo["td1"])
     assert report.tracking_code in client.get("/dispatch/").content.decode()
+    report.refresh_from_db()
+    assert report.suggestion == {}
+    assert fill_suggestions(Report.objects.filter(pk=report.pk)) == 1
     report.refresh_from_db()
     item = report.suggestion["item"]
     assert item in held and len(report.suggestion["candidates"]) == 3

@@ -485,3 +485,41 @@ def test_queue_pages_count_no_further_than_the_cap(people, county, client, monke
     monkeypatch.setattr(paging.CappedPaginator, "cap", 100)
     body = client.get("/dispatch/?status=all").content.decode()
     assert "共5条" in body and "本页2条" in body and 'rel="next"' in body and "超过" not in body
+
+
+def test_reading_the_queue_and_a_report_writes_nothing(people, county, client):
+    """A report taken in without a suggestion (API intake defers it to the worker) is shown with
+    one computed for the page; the GETs store nothing and audit nothing (issue 13)."""
+    from zhifa.core.models import AuditEntry
+
+    r = _report(people, county, route_suggestion=False)
+    assert Report.objects.get(pk=r.pk).suggestion in ({}, None)
+    audited = AuditEntry.objects.count()
+    client.force_login(people["td1"])
+    with CaptureQueriesContext(connection) as ctx:
+        queue = client.get("/dispatch/").content.decode()
+        detail = client.get(f"/dispatch/{r.pk}/").content.decode()
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    assert r.tracking_code in queue and "对擅自占道经营的处罚" in detail and "91.0%" in detail
+    assert Report.objects.get(pk=r.pk).suggestion in ({}, None)
+    assert AuditEntry.objects.count() == audited
+    # The worker stores it.
+    assert suggestions.fill_suggestions(Report.objects.filter(pk=r.pk)) == 1
+    assert Report.objects.get(pk=r.pk).suggestion["item"] == "Z001"
+
+
+def test_the_api_and_the_page_show_the_reporter_to_the_same_people(people, county, client):
+    """One rule (`rules.redaction.may_see_reporter`) for the detail page and the API: the
+    supervisor reads the report, but has no part in it and does not see who reported it."""
+    r = _report(people, county, reporter_name="王举报", reporter_phone="13912345678")
+    for who, sees in (("td1", True), ("sup", False)):
+        client.force_login(people[who])
+        page = client.get(f"/dispatch/{r.pk}/").content.decode()
+        api = client.get(f"/api/dispatch/reports/{r.pk}/").json()
+        assert ("王举报" in page) is sees and (api["reporter_name"] == "王举报") is sees
+        assert (api["reporter_phone"] == "13912345678") is sees

@@ -101,6 +101,17 @@ def fill_suggestions(reports: Iterable[Report]) -> int:
     return len(changed)
 
 
+def preview_suggestions(reports: Iterable[Report]) -> int:
+    """The routing suggestion of reports that have none yet, computed for display only: set on
+    the objects in memory, never saved and never audited. A page (a GET) shows it; storing it
+    is the dispatch worker's `fill_suggestions` or the routing action's, so reading a page
+    writes nothing."""
+    todo = [r for r in reports if not r.suggestion]
+    for r, sug in zip(todo, suggest_many(todo), strict=True):
+        _set_suggestion(r, sug)
+    return len(todo)
+
+
 def _set_suggestion(report: Report, sug) -> dict[str, Any]:
     """Store the router's suggestion on `report` (not saved) and whether it waits for a person."""
     data = _suggestion_dict(sug)

@@ -22,7 +22,7 @@ from zhifa.core.paging import Key, keyset_page
 from zhifa.dispatch.actions.common import StaleState, actor_kinds
 from zhifa.dispatch.actions.intake import PhotoIn, do_intake
 from zhifa.dispatch.actions.perform import perform
-from zhifa.dispatch.actions.suggestions import fill_suggestions
+from zhifa.dispatch.actions.suggestions import preview_suggestions
 from zhifa.dispatch.actions.whistle import (
     absent_departments,
     do_propose_discipline,
@@ -35,6 +35,7 @@ from zhifa.org import roles
 from zhifa.org.models import County, Department, Township
 from zhifa.org.services import county_of
 from zhifa.rules import dispatch_workflow as wf
+from zhifa.rules.redaction import may_see_reporter
 from zhifa.web.forms import error_messages as _errors
 
 STATIC_DIR = Path(zhifa.dispatch.__file__).resolve().parent / "static" / "dispatch"
@@ -114,9 +115,10 @@ def queue(request):
     # plain columns, so an index (dispatch_report_queue_idx) serves it and pages go by keyset.
     page = keyset_page(reports, QUEUE_ORDER, request.GET.get("after"), QUEUE_PAGE)
     rows = page.rows
-    # Reports taken in through the API get their routing suggestion in a batch: here at the
-    # latest, for the rows a dispatcher is looking at (the dispatch worker fills the rest).
-    fill_suggestions([r for r in rows if r.status == wf.RECEIVED and not r.suggestion])
+    # Reports taken in through the API get their routing suggestion from the dispatch worker;
+    # one it has not reached yet is shown with a suggestion computed for the page, not stored
+    # (a GET writes nothing).
+    preview_suggestions([r for r in rows if r.status == wf.RECEIVED and not r.suggestion])
     names = _item_names([r.item_code or (r.suggestion or {}).get("item") for r in rows])
     handlers = _handler_labels((r.suggestion or {}).get("handler") for r in rows)
     called = _called_here(request.user, rows)
@@ -270,7 +272,7 @@ def detail(request, pk: int):
             return redirect("web:dispatch:detail", pk=report.pk)
     kinds = actor_kinds(request.user, report)
     if report.status == wf.RECEIVED and not report.suggestion:
-        fill_suggestions([report])
+        preview_suggestions([report])
     suggestion = report.suggestion or {}
     candidates = suggestion.get("candidates") or []
     also = suggestion.get("also") or []
@@ -283,7 +285,9 @@ def detail(request, pk: int):
     forms = _action_forms(report, kinds)
     actions = {f["action"] for f in forms}
     is_dispatcher = wf.DISPATCHER in kinds
-    show_reporter = is_dispatcher or (not report.anonymous and wf.HANDLER in kinds)
+    show_reporter = may_see_reporter(
+        anonymous=report.anonymous, dispatcher=is_dispatcher, handler=wf.HANDLER in kinds
+    )
     return render(
         request,
         "web/dispatch/detail.html",
