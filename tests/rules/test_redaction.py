@@ -52,3 +52,14 @@ def test_organisation_named_but_representative_masked():
     assert shown["name"] == "东城餐饮有限公司" and shown["legal_rep"] == "赵某"
     out = redact_text_for_party("东城餐饮有限公司（法定代表人赵大勇）在幸福路1号", party)
     assert "赵大勇" not in out and "幸福路1号" in out
+
+
+def test_who_sees_the_reporter():
+    from zhifa.rules.redaction import may_see_reporter
+
+    # The report's dispatchers always; the handling unit only when the reporter gave a name.
+    assert may_see_reporter(anonymous=True, dispatcher=True, handler=False)
+    assert may_see_reporter(anonymous=False, dispatcher=False, handler=True)
+    assert not may_see_reporter(anonymous=True, dispatcher=False, handler=True)
+    # Readers with no part in the report (a called department, county readers) never.
+    assert not may_see_reporter(anonymous=False, dispatcher=False, handler=False)

@@ -73,3 +73,11 @@ def redact_text_for_party(text: str, party: dict) -> str:
         names = (party["legal_rep"],)
     addresses = (party.get("address", ""),) if party.get("kind") != "organisation" else ()
     return scrub(text, names=names, addresses=addresses)
+
+
+def may_see_reporter(*, anonymous: bool, dispatcher: bool, handler: bool) -> bool:
+    """举报人保护: who sees a report's reporter (name and phone). The dispatchers of the report
+    always (they may need to call back); the unit handling it when the reporter gave a name;
+    nobody else (a department called by a whistle, county readers, the public): they see the
+    matter, not who reported it. One rule for the pages and the API."""
+    return dispatcher or (handler and not anonymous)

@@ -9,8 +9,8 @@ from zhifa.dispatch.actions.common import actor_kinds
 from zhifa.dispatch.actions.intake import MAX_TEXT
 from zhifa.dispatch.actions.route import handler_ref
 from zhifa.dispatch.models import Report, Transition, Whistle, WhistleCall
-from zhifa.org import roles
 from zhifa.rules import dispatch_workflow as wf
+from zhifa.rules.redaction import may_see_reporter
 
 
 class TransitionSerializer(serializers.ModelSerializer):
@@ -79,11 +79,9 @@ class ReportSerializer(serializers.ModelSerializer):
         # 举报人保护: an anonymous reporter is shown only to the dispatchers of the report.
         user = self.context["request"].user if "request" in self.context else None
         kinds = actor_kinds(user, obj)
-        if obj.anonymous:
-            return wf.DISPATCHER not in kinds
-        # A department that reads the report only because a whistle called it has no part in it:
-        # it sees the matter, not who reported it (as on the detail page).
-        return not kinds and getattr(user, "role", None) in roles.DEPARTMENT_ROLES
+        return not may_see_reporter(
+            anonymous=obj.anonymous, dispatcher=wf.DISPATCHER in kinds, handler=wf.HANDLER in kinds
+        )
 
     def get_reporter_name(self, obj: Report) -> str:
         return "" if self._protected(obj) else obj.reporter_name
