@@ -330,7 +330,15 @@ def refresh_stale_models(counties=None) -> list[str]:
     """
     done = []
     for c in counties if counties is not None else County.objects.order_by("id"):
-        if not has_current_model(c):
+        if has_current_model(c):
+            continue
+        with transaction.atomic():
+            # Two workers must not both train the same county: the one that locks the county's
+            # row trains, the other skips it this pass (and finds the model current next time).
+            if not County.objects.select_for_update(skip_locked=True).filter(pk=c.pk).exists():
+                continue
+            if has_current_model(c):
+                continue
             train(c, note="后台自动训练（清单或知识库已变化）")
             done.append(c.code)
     return done

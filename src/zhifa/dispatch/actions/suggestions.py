@@ -94,11 +94,23 @@ def fill_suggestions(reports: Iterable[Report]) -> int:
                 county_id=r.county_id,
             )
         )
-    if changed:
-        with transaction.atomic():
-            Report.objects.bulk_update(changed, ["suggestion", "needs_review"])
-            audit.record_many(changes)
-    return len(changed)
+    if not changed:
+        return 0
+    with transaction.atomic():
+        # Several dispatch workers may fill the same backlog at once, and a dispatcher may route
+        # a report meanwhile: only the rows still without a suggestion, and not locked by
+        # someone else, are written (and audited), so each is stored once and never over a
+        # newer state.
+        free = set(
+            Report.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[r.pk for r in changed], suggestion={})
+            .values_list("pk", flat=True)
+        )
+        kept = [(r, c) for r, c in zip(changed, changes, strict=True) if r.pk in free]
+        if kept:
+            Report.objects.bulk_update([r for r, _c in kept], ["suggestion", "needs_review"])
+            audit.record_many([c for _r, c in kept])
+    return len(kept)
 
 
 def preview_suggestions(reports: Iterable[Report]) -> int:

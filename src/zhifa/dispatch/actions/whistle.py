@@ -113,8 +113,14 @@ def mark_absent(now: dt.datetime | None = None) -> int:
     """Calls still unanswered after their deadline become 未报到 (visible to the county)."""
     now = _now(now)
     n = 0
-    for call in WhistleCall.objects.filter(status=WhistleCall.CALLED, whistle__respond_by__lt=now):
+    due = WhistleCall.objects.filter(status=WhistleCall.CALLED, whistle__respond_by__lt=now)
+    for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
+            # Locked and read again: a department answering meanwhile (`do_respond` locks the
+            # call too) or another worker marking it first must not be overwritten.
+            call = due.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).first()
+            if call is None:
+                continue
             call.status = WhistleCall.ABSENT
             call.save(update_fields=["status"])
             n += 1

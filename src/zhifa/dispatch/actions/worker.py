@@ -94,6 +94,14 @@ def fill_missing_dues(limit: int = 500) -> int:
         if due is None:
             continue
         with transaction.atomic():
+            # Another worker may have filled it since the list was read: lock and look again.
+            fresh = (
+                Step.objects.select_for_update(skip_locked=True)
+                .filter(pk=step.pk, ended_at__isnull=True, due_at__isnull=True)
+                .exists()
+            )
+            if not fresh:
+                continue
             step.due_at = due
             step.limit_label = lim.label()
             step.save(update_fields=["due_at", "limit_label"])
