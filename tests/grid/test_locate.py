@@ -195,3 +195,61 @@ def test_index_reloads_when_another_process_imported(imported_map, monkeypatch):
     assert index.get_index() is first  # not yet checked again
     fresh = index.get_index(force_check=True)
     assert fresh is not first and fresh.token == "another-process"
+
+
+def _brute_force(county_doc: dict, xs: np.ndarray, ys: np.ndarray) -> list[str | None]:
+    """The index's rule without any index: per level the lowest code among the polygons that
+    touch the point (boundary included); dedicated, micro, then (inside a township) grid,
+    community, the township; a point in no township and no leaf is outside."""
+    by_level: dict[str, list] = {}
+    for f in sorted(county_doc["features"], key=lambda f: f["properties"]["code"]):
+        by_level.setdefault(f["properties"]["level"], []).append(f)
+
+    def first(level: str) -> list[str | None]:
+        hit: list[str | None] = [None] * len(xs)
+        for f in by_level.get(level, []):
+            for i in np.flatnonzero(shapely.intersects_xy(shape(f["geometry"]), xs, ys)).tolist():
+                if hit[i] is None:
+                    hit[i] = f["properties"]["code"]
+        return hit
+
+    levels = {lv: first(lv) for lv in ("dedicated", "micro", "township", "grid", "community")}
+    out = []
+    for i in range(len(xs)):
+        leaf = levels["dedicated"][i] or levels["micro"][i]
+        if leaf or levels["township"][i] is None:
+            out.append(leaf)
+        else:
+            out.append(levels["grid"][i] or levels["community"][i] or levels["township"][i])
+    return out
+
+
+def test_batch_equals_brute_force_on_random_points_and_shared_edges_and_vertices(imported_map, county_doc):
+    from zhifa.grid import index
+
+    rng = np.random.default_rng(11)
+    xs, ys = [rng.uniform(112.60, 113.20, 4000)], [rng.uniform(35.62, 35.98, 4000)]
+    # every vertex of some micro and dedicated grids (shared by neighbours) and the midpoints of
+    # their edges (exactly on a shared edge, up to rounding)
+    leaves = [f for f in county_doc["features"] if f["properties"]["level"] in ("micro", "dedicated")]
+    for f in leaves[::7]:
+        ring = np.asarray(shape(f["geometry"]).geoms[0].exterior.coords if f["geometry"]["type"]
+                          == "MultiPolygon" else shape(f["geometry"]).exterior.coords)  # fmt: skip
+        xs += [ring[:, 0], (ring[:-1, 0] + ring[1:, 0]) / 2]
+        ys += [ring[:, 1], (ring[:-1, 1] + ring[1:, 1]) / 2]
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    order = np.random.default_rng(5).permutation(len(x))  # no help from the input order
+    x, y = x[order], y[order]
+    idx = index.build_from_db()
+    got = [
+        None if loc is None else (loc.dedicated or loc.micro or loc.grid or loc.community or loc.township)
+        for loc in idx.locate_many(x, y)
+    ]
+    expected = _brute_force(county_doc, x, y)
+    assert len(x) > 6000
+    assert [(i, g, e) for i, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e] == []
+    assert sum(1 for e in expected if e is None) > 100  # some points are outside the county
+    # the single lookup gives the same Location as the batch, point by point
+    sample = np.arange(0, len(x), 13)
+    batch = idx.locate_many(x[sample], y[sample])
+    assert [idx.locate(float(x[i]), float(y[i])) for i in sample] == batch
