@@ -12,6 +12,7 @@ from typing import Any
 
 from zhifa.cases import actions as A
 from zhifa.cases.models import Case, CaseEvent
+from zhifa.org import roles
 from zhifa.org.models import User
 from zhifa.rules import casefile as cf
 from zhifa.rules import procedure as P
@@ -164,9 +165,7 @@ def available(case: Case, user) -> list[Step]:
     """The step forms offered on the case page (the engine still checks each step)."""
     if case.imported or case.status in (Case.CLOSED, Case.TRANSFERRED):
         return []
-    if user.role == "procurator" or not any(
-        user.can(c) for c in ("cases.assist", "cases.decide", "cases.legal_review")
-    ):
+    if roles.reads_only(user) or not user.can("cases.steps"):
         return []
     if not user.is_superuser and user.township_id != case.township_id:
         return []

@@ -83,15 +83,35 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "dispatch.discipline": frozenset({COUNTY_DISPATCHER, SUPERVISOR, ADMIN}),
     "dispatch.playbooks": frozenset({COUNTY_DISPATCHER, ADMIN}),
     "dispatch.limits": frozenset({COUNTY_DISPATCHER, ADMIN}),
+    # The county's list of departments absent from a whistle call.
+    "dispatch.absent": COUNTY_ROLES,
     "cases.handle": frozenset({OFFICER, SECONDED_OFFICER}),
     "cases.assist": frozenset({OFFICER, SECONDED_OFFICER, AUXILIARY}),
     "cases.legal_review": frozenset({LEGAL_REVIEWER}),
     "cases.decide": frozenset({DECIDER}),
     "cases.manage_team": frozenset({TOWNSHIP_ADMIN, ADMIN}),
     "cases.deadlines": frozenset({OFFICER, SECONDED_OFFICER, AUXILIARY, LEGAL_REVIEWER, DECIDER}),
+    # The step forms of a case page: whoever assists, decides or reviews (see `reads_only` too).
+    "cases.steps": frozenset({OFFICER, SECONDED_OFFICER, AUXILIARY, LEGAL_REVIEWER, DECIDER}),
     "supervision.review": frozenset({SUPERVISOR, ADMIN}),
+    # Remedies (复议、诉讼、争议化解) on a case: its township's staff, or the justice bureau.
+    "supervision.remedies": frozenset(
+        {OFFICER, SECONDED_OFFICER, AUXILIARY, DECIDER, TOWNSHIP_ADMIN, SUPERVISOR, ADMIN}
+    ),
     "supervision.procuratorate": frozenset({PROCURATOR}),
+    # The procuratorate's page: the county's decisions and the clue exchange (township staff too).
+    "supervision.procuratorate_page": frozenset({PROCURATOR, SUPERVISOR, ADMIN}),
+    # Clues (线索移送): the procuratorate's side sends to townships and answers clues sent to it;
+    # a township leader or the justice bureau sends to it; a township leader answers its clues.
+    "supervision.procuratorate_clues": frozenset({PROCURATOR}),
+    "supervision.clue_to_procuratorate": frozenset({TOWNSHIP_ADMIN, DECIDER, SUPERVISOR}),
+    "supervision.answer_clue": frozenset({TOWNSHIP_ADMIN, DECIDER}),
     "supervision.letters": frozenset({SUPERVISOR, PROCURATOR}),
+    # Each kind of letter by its issuer: the justice bureau its letters, the procuratorate its
+    # recommendations (the kinds of `supervision.Letter`); the issuer also assesses the reply.
+    "supervision.issue_letter.supervision": frozenset({SUPERVISOR}),
+    "supervision.issue_letter.rectification": frozenset({SUPERVISOR}),
+    "supervision.issue_letter.procuratorial": frozenset({PROCURATOR}),
     "supervision.reply": frozenset({TOWNSHIP_ADMIN, DECIDER}),
     "supervision.citizen": frozenset({SUPERVISOR}),
     "supervision.inspect": frozenset({OFFICER, SECONDED_OFFICER, TOWNSHIP_ADMIN, DECIDER}),
@@ -116,9 +136,23 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
-def has_capability(user, capability: str) -> bool:
+def has_capability(user, capability: str, *, role_only: bool = False) -> bool:
+    """Whether an active user holds `capability`: a superuser holds every one, unless `role_only`,
+    where the user speaks for a party (the procuratorate, a township leader) and a superuser
+    account speaks only for its own role."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser:
+    if user.is_superuser and not role_only:
         return True
     return user.role in CAPABILITIES.get(capability, frozenset())
+
+
+def holders(capability: str) -> list[str]:
+    """The roles holding `capability`, in the order of `CHOICES` (for messages naming them)."""
+    held = CAPABILITIES.get(capability, frozenset())
+    return [role for role, _ in CHOICES if role in held]
+
+
+def reads_only(user) -> bool:
+    """Whether the user's role only ever reads (the procuratorate), a superuser account's too."""
+    return user.role in READ_ONLY_ROLES

@@ -15,11 +15,6 @@ from zhifa.org import roles
 from zhifa.supervision.disclosure import WITHDRAW_WORKDAYS
 from zhifa.supervision.models import Clue, Disclosure, Evaluation, RemedyRecord
 
-
-def _case_staff(user) -> bool:
-    return user.can("cases.assist") or user.can("cases.decide") or user.role == roles.TOWNSHIP_ADMIN
-
-
 # ---- remedies --------------------------------------------------------------------------------
 
 
@@ -29,7 +24,7 @@ def record_remedy(
 ) -> RemedyRecord:
     from zhifa.cases.models import Case
 
-    if not (_case_staff(user) or user.can("supervision.review")):
+    if not user.can("supervision.remedies"):
         raise PermissionDenied("您没有登记复议、诉讼或争议化解的权限。")
     case = Case.objects.restrict(user, "change" if user.township_id else "view").get(pk=case_id)
     errors = {}
@@ -58,7 +53,7 @@ def set_remedy_outcome(
 ) -> RemedyRecord:
     """Record the outcome; a decision revoked or changed is taken off the public page the same
     day, so the 3-working-day withdrawal rule (处罚法 第48条第2款) cannot be missed."""
-    if not (_case_staff(user) or user.can("supervision.review")):
+    if not user.can("supervision.remedies"):
         raise PermissionDenied("您没有登记复议、诉讼结果的权限。")
     remedy = RemedyRecord.objects.restrict(user, "change" if user.township_id else "view").get(pk=remedy_id)
     if outcome not in dict(RemedyRecord.OUTCOME_CHOICES) or outcome == RemedyRecord.PENDING:
@@ -136,10 +131,10 @@ def send_clue(
     from zhifa.cases.models import Case
 
     if direction == Clue.FROM_PROCURATORATE:
-        if user.role != roles.PROCURATOR and not user.is_superuser:
+        if not user.can("supervision.procuratorate_clues"):
             raise PermissionDenied("只有检察院人员可以向乡镇移送线索。")
     elif direction == Clue.TO_PROCURATORATE:
-        if not (user.role in (roles.TOWNSHIP_ADMIN, roles.DECIDER, roles.SUPERVISOR) or user.is_superuser):
+        if not user.can("supervision.clue_to_procuratorate"):
             raise PermissionDenied("只有乡镇（街道）负责人或司法局监督人员可以向检察院移送线索。")
         if user.township_id and township.pk != user.township_id:
             raise PermissionDenied("只能移送本乡镇（街道）的线索。")
@@ -171,14 +166,28 @@ def send_clue(
     )
 
 
+def clue_answer_refusal(user, receiver_is_procuratorate: bool) -> str | None:
+    """Why the user may not answer a clue sent to the procuratorate (or to a township), or None.
+
+    The receiver answers. A superuser account answers for the procuratorate, but a township's
+    answer is its leader's: there it speaks only for its own role."""
+    as_procuratorate = roles.has_capability(user, "supervision.procuratorate_clues", role_only=True)
+    if receiver_is_procuratorate != as_procuratorate and not user.is_superuser:
+        return "只有接收方可以登记线索办理情况。"
+    if not receiver_is_procuratorate and not roles.has_capability(
+        user, "supervision.answer_clue", role_only=True
+    ):
+        return "只有乡镇（街道）负责人可以登记线索办理情况。"
+    return None
+
+
 @transaction.atomic
 def respond_clue(user, clue_id: int, *, status: str, response: str, on: dt.date) -> Clue:
     clue = Clue.objects.restrict(user, "change").select_for_update().get(pk=clue_id)
     receiver_is_procuratorate = clue.direction == Clue.TO_PROCURATORATE
-    if receiver_is_procuratorate != (user.role == roles.PROCURATOR) and not user.is_superuser:
-        raise PermissionDenied("只有接收方可以登记线索办理情况。")
-    if not receiver_is_procuratorate and user.role not in (roles.TOWNSHIP_ADMIN, roles.DECIDER):
-        raise PermissionDenied("只有乡镇（街道）负责人可以登记线索办理情况。")
+    refusal = clue_answer_refusal(user, receiver_is_procuratorate)
+    if refusal:
+        raise PermissionDenied(refusal)
     if status not in (Clue.RECEIVED, Clue.HANDLED):
         raise ValidationError({"status": "请选择“已接收”或“已办结”。"})
     if status == Clue.HANDLED and not response.strip():

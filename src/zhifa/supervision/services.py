@@ -14,12 +14,8 @@ from zhifa.org.models import Township
 from zhifa.rules.workdays import add_days, add_months
 from zhifa.supervision.models import CitizenSupervisor, Letter, Observation
 
-# Who may issue which kind: the justice bureau its letters, the procuratorate its recommendations.
-ISSUER_ROLE = {
-    Letter.SUPERVISION: roles.SUPERVISOR,
-    Letter.RECTIFICATION: roles.SUPERVISOR,
-    Letter.PROCURATORIAL: roles.PROCURATOR,
-}
+# Who may issue (and assess) which kind: a capability of the role table per kind.
+ISSUE_CAPABILITY = {kind: f"supervision.issue_letter.{kind}" for kind, _ in Letter.KIND_CHOICES}
 DOC_PREFIX = {
     Letter.SUPERVISION: "司法监督",
     Letter.RECTIFICATION: "司法整改",
@@ -45,12 +41,11 @@ def issue_letter(
     reply_due: dt.date | None = None,
     case_ref: str = "",
 ) -> Letter:
-    if kind not in ISSUER_ROLE:
+    if kind not in ISSUE_CAPABILITY:
         raise ValidationError({"kind": "文书类型无效"})
-    if not (actor.is_superuser or actor.role == ISSUER_ROLE[kind]):
-        raise PermissionDenied(
-            f"只有{roles.LABELS[ISSUER_ROLE[kind]]}可以发出{dict(Letter.KIND_CHOICES)[kind]}。"
-        )
+    if not actor.can(ISSUE_CAPABILITY[kind]):
+        issuers = "、".join(roles.LABELS[r] for r in roles.holders(ISSUE_CAPABILITY[kind]))
+        raise PermissionDenied(f"只有{issuers}可以发出{dict(Letter.KIND_CHOICES)[kind]}。")
     if township.county_id != actor.county_id and not actor.is_superuser:
         raise PermissionDenied("只能向本县乡镇（街道）发出监督文书。")
     errors = {}
@@ -110,7 +105,7 @@ def assess_letter(actor, letter_id: int, status: str, assessment: str, on: dt.da
         raise ValidationError({"status": "评定结果应为已采纳、部分采纳或未采纳"})
     with transaction.atomic():
         letter = Letter.objects.restrict(actor, "change").select_for_update().get(pk=letter_id)
-        if not (actor.is_superuser or actor.role == ISSUER_ROLE[letter.kind]):
+        if not actor.can(ISSUE_CAPABILITY[letter.kind]):
             raise PermissionDenied("只有发文机关可以评定采纳情况。")
         if letter.status != Letter.ANSWERED:
             raise ValidationError("乡镇（街道）尚未答复，不能评定")

@@ -13,6 +13,7 @@ from zhifa.cases.actions import _gate as G
 from zhifa.cases.actions._gate import StepRefused
 from zhifa.cases.models import Case, CaseEvent
 from zhifa.cases.services import refresh_findings, to_casefile
+from zhifa.org import roles
 from zhifa.rules import casefile as cf
 from zhifa.rules import procedure as P
 
@@ -152,18 +153,21 @@ def do_open_case(
     return case
 
 
+# The discovery source a reporter's role implies (not a right: who found the matter). A grid
+# worker's report is 网格员上报; a patrol's or an officer's is 巡查发现; anyone else's a public one.
+_SOURCE_BY_ROLE = {
+    roles.GRID_WORKER: "网格员上报",
+    **dict.fromkeys((roles.PATROLLER, roles.OFFICER, roles.SECONDED_OFFICER, roles.AUXILIARY), "巡查发现"),
+}
+
+
 def _report_source(report) -> str:
     """The exchange format's discovery source for a dispatch report."""
     if report.source in cf.DISCOVERY_SOURCES:
         return report.source
     if report.channel == "hotline":
         return "12345热线"
-    role = getattr(report.reported_by, "role", "")
-    if role == "grid_worker":
-        return "网格员上报"
-    if role in ("patroller", "officer", "seconded_officer", "auxiliary"):
-        return "巡查发现"
-    return "群众举报"
+    return _SOURCE_BY_ROLE.get(getattr(report.reported_by, "role", ""), "群众举报")
 
 
 def do_open_case_from_report(

@@ -443,7 +443,7 @@ def whistle(request, pk: int):
 def absent(request):
     """The county's view: departments that did not come when a township blew the whistle."""
     user = request.user
-    if not (user.is_superuser or user.role in roles.COUNTY_ROLES):
+    if not user.can("dispatch.absent"):
         raise PermissionDenied("该页面供县级调度和监督人员查看。")
     errors: list[str] = []
     if request.method == "POST":

@@ -135,11 +135,10 @@ def procuratorate(request):
     from zhifa.cases.models import Case
 
     user = request.user
-    if not (
-        user.role in (roles.PROCURATOR, roles.SUPERVISOR, roles.ADMIN)
-        or user.township_id
-        or user.is_superuser
-    ):
+    # A superuser account sends and answers clues as its own role: the procuratorate's side only
+    # when its role is the procuratorate's.
+    is_procurator = roles.has_capability(user, "supervision.procuratorate_clues", role_only=True)
+    if not (user.can("supervision.procuratorate_page") or user.township_id):
         raise PermissionDenied("您没有访问检察监督页面的权限。")
     errors: list[str] = []
     data = request.POST if request.method == "POST" else {}
@@ -162,9 +161,7 @@ def procuratorate(request):
                 case = _case_by_number(user, data.get("case_number", "")) if data.get("case_number") else None
                 if data.get("case_number") and case is None:
                     raise ValidationError({"case": f"案件编号“{data['case_number']}”不存在。"})
-                direction = (
-                    Clue.FROM_PROCURATORATE if user.role == roles.PROCURATOR else Clue.TO_PROCURATORATE
-                )
+                direction = Clue.FROM_PROCURATORATE if is_procurator else Clue.TO_PROCURATORATE
                 svc.send_clue(
                     user,
                     direction=direction,
@@ -188,7 +185,6 @@ def procuratorate(request):
         .order_by("-created_at")[:300]
     )
     transfers = Case.objects.restrict(user).exclude(transfer=None).select_related("township")[:100]
-    is_procurator = user.role == roles.PROCURATOR
     return render(
         request,
         "web/supervision/procuratorate.html",
@@ -200,6 +196,7 @@ def procuratorate(request):
             "errors": errors,
             "data": data,
             "is_procurator": is_procurator,
-            "can_send": is_procurator or user.role in (roles.TOWNSHIP_ADMIN, roles.DECIDER, roles.SUPERVISOR),
+            "can_send": is_procurator
+            or roles.has_capability(user, "supervision.clue_to_procuratorate", role_only=True),
         },
     )

@@ -40,11 +40,7 @@ def letter_create(request):
     if not request.user.can("supervision.letters"):
         raise PermissionDenied("您没有发出监督文书的权限。")
     townships = Township.objects.restrict(request.user)
-    kinds = [
-        (k, label)
-        for k, label in Letter.KIND_CHOICES
-        if services.ISSUER_ROLE[k] == request.user.role or request.user.is_superuser
-    ]
+    kinds = [(k, label) for k, label in Letter.KIND_CHOICES if request.user.can(services.ISSUE_CAPABILITY[k])]
     errors: list[str] = []
     # GET parameters prefill the form (e.g. from the live findings page).
     data = request.POST if request.method == "POST" else request.GET
@@ -120,7 +116,7 @@ def letter_detail(request, pk: int):
             and user.can("supervision.reply")
             and user.township_id == letter.township_id,
             "can_assess": letter.status == Letter.ANSWERED
-            and (user.is_superuser or user.role == services.ISSUER_ROLE[letter.kind]),
+            and user.can(services.ISSUE_CAPABILITY[letter.kind]),
             "outcomes": [
                 c for c in Letter.STATUS_CHOICES if c[0] in (Letter.ADOPTED, Letter.PARTLY, Letter.REJECTED)
             ],
