@@ -78,11 +78,11 @@ def to_casefile(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
     ]
     out["roles"] = {"handler": case.handler, "legal_reviewer": case.legal_reviewer, "decider": case.decider}
     out["events"] = [event_dict(e) for e in events]
-    out["decision"] = _with_document_no(case)
+    out["decision"] = decision_with_document_no(case)
     return cf.canonical(out)
 
 
-def _with_document_no(case: Case) -> dict[str, Any] | None:
+def decision_with_document_no(case: Case) -> dict[str, Any] | None:
     """The decision with the 文号 it is known by.
 
     A decision numbered from the documents counter already carries its document's number; an

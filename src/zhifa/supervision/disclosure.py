@@ -38,11 +38,11 @@ def _decided_event(case):
 
 def disclosure_content(case) -> dict[str, Any]:
     """The redacted public record of a decided case."""
-    from zhifa.cases.services import _with_document_no
+    from zhifa.cases.services import decision_with_document_no
     from zhifa.catalogue.models import Item
 
     # The number of the generated decision document, when there is one, is the decision's 文号.
-    decision = _with_document_no(case) or {}
+    decision = decision_with_document_no(case) or {}
     party = case.party or {}
     item = Item.objects.filter(county_id=case.township.county_id, code=case.item_code).first()
     penalties = [PENALTY_LABELS.get(p, p) for p in decision.get("penalties") or []]
