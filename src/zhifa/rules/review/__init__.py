@@ -36,7 +36,7 @@ court too early, acting on an item not held, acting alone or with an expired cer
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from zhifa.rules.casefile import parse_date
@@ -162,12 +162,6 @@ def review_cases(cases: Iterable[dict], cal: Any) -> list[Finding]:
         out.extend(review_case(case, cal))
     out.sort(key=lambda f: (f.case_id, f.rule))
     return out
-
-
-def iter_review(cases: Iterable[dict], cal: Any) -> Iterator[Finding]:
-    """Findings case by case in input order (no global sort, constant memory)."""
-    for case in cases:
-        yield from review_case(case, cal)
 
 
 def with_step(case: dict, new_event: dict, decision: dict | None = None) -> dict:
