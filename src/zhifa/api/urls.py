@@ -3,7 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
-DOMAINS = ["org", "catalogue", "grid", "dispatch", "cases", "documents", "supervision"]
+# The domains with an API (supervision has none: its pages are the web ones).
+DOMAINS = ["org", "catalogue", "grid", "dispatch", "cases", "documents"]
 
 # The schema and its docs page describe every operation: they are for logged-in users only
 # (anonymous: the schema answers 403, the page redirects to the login page). The split Swagger
