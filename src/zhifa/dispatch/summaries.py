@@ -14,6 +14,15 @@ worker skips it). The watermark starts `MARGIN` before the last pass, for transa
 committed after it had looked. What no save announces (a report deleted, rows written straight
 into the database such as `zhifa generate-province`, a restore) needs `zhifa rebuild-summaries`.
 
+Every table is written set-based: one `INSERT … SELECT … GROUP BY` per table (the SELECT built
+by the ORM, so the local day and the JSON keys read the same on PostgreSQL and SQLite), after one
+`DELETE` of the buckets it replaces, in the pass's transaction. A rebuild replaces every bucket;
+a pass replaces only the touched (county, day) buckets of each table: the county of each changed
+report with the local day of its report (routing), of its steps' starts (outcomes) and of its
+steps' ends (steps done). A bucket row's other keys (township, department, unit) are within its
+county and day, so a report that changed unit or township within its county is recounted where
+it was and where it is.
+
 Until the first pass (or rebuild) the pages read the rows as before (`state()` is None).
 """
 
@@ -22,9 +31,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
+from django.db import connections, router, transaction
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from zhifa.dispatch.models import Report, RoutingDay, Step, StepEndDay, StepOutcomeDay, SummaryState
@@ -34,6 +44,11 @@ NAME = "dispatch"
 MARGIN = dt.timedelta(minutes=10)
 # The steps a handling unit is answerable for (签收 and 处置, alone or jointly): as the board.
 UNIT_STEPS = (wf.ROUTED, wf.HANDLING, wf.JOINT)
+# Routed reports: every status but these (as the board's routing quality).
+UNROUTED = (wf.RECEIVED, wf.MERGED, wf.SPLIT)
+
+# (county, local day) pairs of touched buckets; None: every bucket.
+Buckets = set[tuple[int, dt.date]] | None
 
 
 def state() -> SummaryState | None:
@@ -44,6 +59,10 @@ def state() -> SummaryState | None:
 
 def _tz():
     return timezone.get_current_timezone()
+
+
+def _local_day(field: str) -> TruncDate:
+    return TruncDate(field, tzinfo=_tz())
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -63,192 +82,220 @@ def _runs(days: set[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
-def _window(field: str, days: set[dt.date] | None) -> Q:
-    """Rows whose `field` falls on one of `days` (local), as instant ranges an index can serve."""
-    if days is None:
+def _by_county(buckets: set[tuple[int, dt.date]]) -> dict[int, set[dt.date]]:
+    out: dict[int, set[dt.date]] = defaultdict(set)
+    for county, day in buckets:
+        out[county].add(day)
+    return out
+
+
+def _rows_in(buckets: Buckets, county: str, instant: str) -> Q:
+    """Rows whose `county` and local day of `instant` form one of the buckets: per county, the
+    days as instant ranges (the county-led and the time indexes serve them)."""
+    if buckets is None:
         return Q()
     q = Q()
-    for first, last in _runs(days):
-        lo, _ = _day_bounds(first)
-        _, hi = _day_bounds(last)
-        q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+    for c, days in sorted(_by_county(buckets).items()):
+        within = Q()
+        for first, last in _runs(days):
+            within |= Q(**{f"{instant}__gte": _day_bounds(first)[0], f"{instant}__lt": _day_bounds(last)[1]})
+        q |= Q(**{county: c}) & within
     return q
 
 
-def _unit(kind: str, township_id: int | None, department_id: int | None) -> tuple[int | None, int | None]:
-    """(unit township, unit department) answerable for a report, as boards._unit; (None, None): none."""
-    if kind in (Report.TOWNSHIP, Report.SERVICE) and township_id:
-        return township_id, None
-    if kind == Report.DEPARTMENT and department_id:
-        return None, department_id
-    return None, None
+def _buckets_in(buckets: Buckets) -> Q:
+    """The bucket rows of a summary table in `buckets` (its (county, day) index serves it)."""
+    if buckets is None:
+        return Q()
+    q = Q()
+    for c, days in sorted(_by_county(buckets).items()):
+        q |= Q(county_id=c, day__in=sorted(days))
+    return q
 
 
-def _outcome_rows(days: set[dt.date] | None, counties=None) -> list[StepOutcomeDay]:
-    acc: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    rows = (
+def _outcome_select(buckets: Buckets) -> QuerySet:
+    """Ended unit steps with a due time, by (county, township, department, day started, unit
+    now answerable), the unit as boards._unit: the handling township for a township or service
+    report, the department for a department report; none (not counted) otherwise."""
+    kind = "report__handler_kind"
+    to_town = Q(**{f"{kind}__in": (Report.TOWNSHIP, Report.SERVICE)})
+    to_dept = Q(**{kind: Report.DEPARTMENT})
+    return (
         Step.objects.filter(
-            _window("started_at", days),
-            _counties("report__county", counties),
+            _rows_in(buckets, "report__county_id", "started_at"),
+            (to_town & Q(report__handler_township__isnull=False))
+            | (to_dept & Q(report__handler_department__isnull=False)),
             state__in=UNIT_STEPS,
             due_at__isnull=False,
             ended_at__isnull=False,
         )
-        .annotate(day=TruncDate("started_at", tzinfo=_tz()))
-        .order_by()
-        .values(
-            "day",
-            "report__county_id",
-            "report__township_id",
-            "report__handler_department_id",
-            "report__handler_kind",
-            "report__handler_township_id",
-        )
         .annotate(
-            on_time=Count("id", filter=Q(ended_at__lte=F("due_at"))),
-            late=Count("id", filter=Q(ended_at__gt=F("due_at"))),
+            b_county=F("report__county_id"),
+            b_township=F("report__township_id"),
+            b_department=F("report__handler_department_id"),
+            b_day=_local_day("started_at"),
+            b_unit_township=Case(When(to_town, then=F("report__handler_township_id")), default=None),
+            b_unit_department=Case(When(to_dept, then=F("report__handler_department_id")), default=None),
+        )
+        .order_by()
+        .values("b_county", "b_township", "b_department", "b_day", "b_unit_township", "b_unit_department")
+        .annotate(
+            b_on_time=Count("id", filter=Q(ended_at__lte=F("due_at"))),
+            b_late=Count("id", filter=Q(ended_at__gt=F("due_at"))),
         )
     )
-    for r in rows:
-        ut, ud = _unit(
-            r["report__handler_kind"], r["report__handler_township_id"], r["report__handler_department_id"]
-        )
-        if ut is None and ud is None:
-            continue
-        key = (
-            r["report__county_id"],
-            r["report__township_id"],
-            r["report__handler_department_id"],
-            r["day"],
-            ut,
-            ud,
-        )
-        acc[key][0] += r["on_time"]
-        acc[key][1] += r["late"]
-    return [
-        StepOutcomeDay(
-            county_id=c,
-            township_id=t,
-            handler_department_id=hd,
-            day=day,
-            unit_township_id=ut,
-            unit_department_id=ud,
-            on_time=n[0],
-            late=n[1],
-        )
-        for (c, t, hd, day, ut, ud), n in acc.items()
-    ]
 
 
-def _end_rows(days: set[dt.date] | None, counties=None) -> list[StepEndDay]:
-    rows = (
+def _end_select(buckets: Buckets) -> QuerySet:
+    """Ended steps of reports with a township, by (county, township, day ended): done and late."""
+    return (
         Step.objects.filter(
-            _window("ended_at", days),
-            _counties("report__county", counties),
+            _rows_in(buckets, "report__county_id", "ended_at"),
             ended_at__isnull=False,
             report__township__isnull=False,
         )
-        .annotate(day=TruncDate("ended_at", tzinfo=_tz()))
+        .annotate(
+            b_county=F("report__county_id"), b_township=F("report__township_id"), b_day=_local_day("ended_at")
+        )
         .order_by()
-        .values("day", "report__county_id", "report__township_id")
-        .annotate(done=Count("id"), late=Count("id", filter=Q(overdue=True)))
+        .values("b_county", "b_township", "b_day")
+        .annotate(b_done=Count("id"), b_late=Count("id", filter=Q(overdue=True)))
     )
-    return [
-        StepEndDay(
-            county_id=r["report__county_id"],
-            township_id=r["report__township_id"],
-            day=r["day"],
-            done=r["done"],
-            late=r["late"],
+
+
+def _routing_select(buckets: Buckets) -> QuerySet:
+    """Routed reports with a suggestion that gave a confidence, by (county, township, department,
+    day reported): sure and unsure, each with how many kept the suggested item. Unsure: the
+    suggestion's needs_review is true (the router writes a boolean); kept: the suggested item,
+    or "" when it has none, equals the report's item."""
+    sure, unsure, right = Q(b_needs_review=0), Q(b_needs_review=1), Q(b_sug_item=F("b_item"))
+    return (
+        Report.objects.filter(
+            _rows_in(buckets, "county_id", "reported_at"),
+            suggestion__has_key="confidence",
         )
-        for r in rows
-    ]
-
-
-def _routing_rows(days: set[dt.date] | None, counties=None) -> list[RoutingDay]:
-    acc: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    rows = (
-        Report.objects.filter(_window("reported_at", days), _counties("county", counties))
-        .exclude(status__in=(wf.RECEIVED, wf.MERGED, wf.SPLIT))
-        .exclude(suggestion={})
+        .exclude(status__in=UNROUTED)
+        .annotate(
+            b_county=F("county_id"),
+            b_township=F("township_id"),
+            b_department=F("handler_department_id"),
+            b_day=_local_day("reported_at"),
+            # No item (the key missing or JSON null) reads "" (SQLite's KT gives a JSON null as 'null').
+            b_sug_item=Case(
+                When(Q(suggestion__item__isnull=True) | Q(suggestion__item=None), then=Value("")),
+                default=KT("suggestion__item"),
+                output_field=CharField(),
+            ),
+            b_item=Coalesce(F("item_code"), Value(""), output_field=CharField()),
+            # 1 or 0, never NULL (a missing key must count as sure, and NOT NULL is NULL).
+            b_needs_review=Case(
+                When(suggestion__needs_review=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
         .order_by()
-        .values_list(
-            "county_id", "township_id", "handler_department_id", "reported_at", "suggestion", "item_code"
+        .values("b_county", "b_township", "b_department", "b_day")
+        .annotate(
+            b_confident=Count("id", filter=sure),
+            b_confident_right=Count("id", filter=sure & right),
+            b_unsure=Count("id", filter=unsure),
+            b_unsure_right=Count("id", filter=unsure & right),
         )
     )
-    for county, town, dept, at, sug, item in rows.iterator(chunk_size=5000):
-        if not isinstance(sug, dict) or "confidence" not in sug:
-            continue  # suggested before the router gave a confidence
-        right = int((sug.get("item") or "") == (item or ""))
-        n = acc[(county, town, dept, timezone.localtime(at, _tz()).date())]
-        if sug.get("needs_review"):
-            n[2] += 1
-            n[3] += right
-        else:
-            n[0] += 1
-            n[1] += right
-    return [
-        RoutingDay(
-            county_id=c,
-            township_id=t,
-            handler_department_id=hd,
-            day=day,
-            confident=n[0],
-            confident_right=n[1],
-            unsure=n[2],
-            unsure_right=n[3],
-        )
-        for (c, t, hd, day), n in acc.items()
-    ]
 
 
-def _counties(path: str, counties) -> Q:
-    return Q() if counties is None else Q(**{f"{path}__in": sorted(counties)})
+# Each table: its SELECT and the columns it fills, in the SELECT's aliases.
+TABLES = (
+    (
+        StepOutcomeDay,
+        _outcome_select,
+        {
+            "county_id": "b_county",
+            "township_id": "b_township",
+            "handler_department_id": "b_department",
+            "day": "b_day",
+            "unit_township_id": "b_unit_township",
+            "unit_department_id": "b_unit_department",
+            "on_time": "b_on_time",
+            "late": "b_late",
+        },
+    ),
+    (
+        StepEndDay,
+        _end_select,
+        {
+            "county_id": "b_county",
+            "township_id": "b_township",
+            "day": "b_day",
+            "done": "b_done",
+            "late": "b_late",
+        },
+    ),
+    (
+        RoutingDay,
+        _routing_select,
+        {
+            "county_id": "b_county",
+            "township_id": "b_township",
+            "handler_department_id": "b_department",
+            "day": "b_day",
+            "confident": "b_confident",
+            "confident_right": "b_confident_right",
+            "unsure": "b_unsure",
+            "unsure_right": "b_unsure_right",
+        },
+    ),
+)
 
 
-def _replace(model, days: set[dt.date] | None, rows: list, counties=None) -> None:
-    # By (county, day): the buckets' index serves the delete.
-    old = model.objects.all() if days is None else model.objects.filter(day__in=sorted(days))
-    old = old.filter(_counties("county", counties))
-    old.delete()
-    model.objects.bulk_create(rows, batch_size=2000)
+def _insert_select(model, select: QuerySet, columns: dict[str, str]) -> int:
+    """INSERT INTO the model's table the rows of `select` (one statement); the rows written."""
+    alias = router.db_for_write(model)
+    conn = connections[alias]
+    sql, params = select.query.get_compiler(using=alias).as_sql()
+    qn = conn.ops.quote_name
+    cols = ", ".join(qn(c) for c in columns)
+    picks = ", ".join(f"s.{qn(a)}" for a in columns.values())
+    with conn.cursor() as cur:
+        cur.execute(f"INSERT INTO {qn(model._meta.db_table)} ({cols}) SELECT {picks} FROM ({sql}) s", params)
+        return cur.rowcount
 
 
-def _recompute(outcome_days, end_days, routing_days, counties=None) -> int:
-    """Replace the buckets of the given days (None: all days) of the given counties (None: all);
-    the number of rows written."""
+def _delete(model, buckets: Buckets) -> None:
+    """DELETE the buckets in one statement. Not QuerySet.delete(): with the audit's post_delete
+    receiver connected for every model, Django would load and delete the rows one batch of ids at a
+    time (minutes at province scale); nothing refers to a bucket row and buckets are not audited."""
+    alias = router.db_for_write(model)
+    model.objects.using(alias).filter(_buckets_in(buckets))._raw_delete(alias)
+
+
+def _recompute(outcome: Buckets, end: Buckets, routing: Buckets) -> int:
+    """Replace the given buckets of each table (None: every bucket); the number of rows written.
+    Call inside a transaction."""
     n = 0
-    if outcome_days is None or outcome_days:
-        rows = _outcome_rows(outcome_days, counties)
-        _replace(StepOutcomeDay, outcome_days, rows, counties)
-        n += len(rows)
-    if end_days is None or end_days:
-        rows = _end_rows(end_days, counties)
-        _replace(StepEndDay, end_days, rows, counties)
-        n += len(rows)
-    if routing_days is None or routing_days:
-        rows = _routing_rows(routing_days, counties)
-        _replace(RoutingDay, routing_days, rows, counties)
-        n += len(rows)
+    for (model, select, columns), buckets in zip(TABLES, (outcome, end, routing), strict=True):
+        if buckets is not None and not buckets:
+            continue
+        _delete(model, buckets)
+        n += _insert_select(model, select(buckets), columns)
     return n
 
 
-def _local_day(at: dt.datetime) -> dt.date:
-    return timezone.localtime(at, _tz()).date()
-
-
-def _dirty_days(since: dt.datetime) -> tuple[set[dt.date], set[dt.date], set[dt.date], set[int]]:
-    outcome, end, routing, counties = set(), set(), set(), set()
-    for county, at in Report.objects.filter(updated_at__gte=since).values_list("county_id", "reported_at"):
-        routing.add(_local_day(at))
-        counties.add(county)
-    for started, ended in Step.objects.filter(report__updated_at__gte=since).values_list(
-        "started_at", "ended_at"
-    ):
-        outcome.add(_local_day(started))
-        if ended is not None:
-            end.add(_local_day(ended))
-    return outcome, end, routing, counties
+def _dirty_buckets(since: dt.datetime) -> tuple[Buckets, Buckets, Buckets]:
+    """The (county, local day) buckets of each table that the reports updated since `since` fall
+    in: their report days (routing), their steps' start days (outcomes) and end days (done)."""
+    changed = Report.objects.filter(updated_at__gte=since)
+    routing = set(changed.annotate(d=_local_day("reported_at")).values_list("county_id", "d").distinct())
+    steps = Step.objects.filter(report__updated_at__gte=since)
+    outcome = set(steps.annotate(d=_local_day("started_at")).values_list("report__county_id", "d").distinct())
+    end = set(
+        steps.filter(ended_at__isnull=False)
+        .annotate(d=_local_day("ended_at"))
+        .values_list("report__county_id", "d")
+        .distinct()
+    )
+    return outcome, end, routing
 
 
 def _locked_state(skip_locked: bool) -> SummaryState | None:
@@ -268,7 +315,7 @@ def fold_summaries() -> int | None:
         if st.folded_to is None:
             n = _recompute(None, None, None)
         else:
-            n = _recompute(*_dirty_days(st.folded_to - MARGIN))
+            n = _recompute(*_dirty_buckets(st.folded_to - MARGIN))
         st.folded_to = st.folded_at = now
         st.save(update_fields=["folded_to", "folded_at"])
     return n
