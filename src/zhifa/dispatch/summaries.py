@@ -94,13 +94,21 @@ def _rows_in(buckets: Buckets, county: str, instant: str) -> Q:
     days as instant ranges (the county-led and the time indexes serve them)."""
     if buckets is None:
         return Q()
-    q = Q()
-    for c, days in sorted(_by_county(buckets).items()):
-        within = Q()
+
+    def span(days: set[dt.date]) -> Q:
+        q = Q()
         for first, last in _runs(days):
-            within |= Q(**{f"{instant}__gte": _day_bounds(first)[0], f"{instant}__lt": _day_bounds(last)[1]})
-        q |= Q(**{county: c}) & within
-    return q
+            q |= Q(**{f"{instant}__gte": _day_bounds(first)[0], f"{instant}__lt": _day_bounds(last)[1]})
+        return q
+
+    by_county = _by_county(buckets)
+    exact = Q()
+    for c, days in sorted(by_county.items()):
+        exact |= Q(**{county: c}) & span(days)
+    # The same rows, also said table by table (all the days, all the counties): PostgreSQL can
+    # then read the steps or reports by their time index before the join instead of joining the
+    # whole tables and filtering the pairs after it.
+    return Q(**{f"{county}__in": sorted(by_county)}) & span({d for _, d in buckets}) & exact
 
 
 def _buckets_in(buckets: Buckets) -> Q:
