@@ -4,11 +4,13 @@ space and time, with steps; the dispatcher's queue on it pages as usual."""
 from __future__ import annotations
 
 import pytest
+from dispatch import summary_reference
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Max, Min
 
 from zhifa.demo.province import Plan, generate
+from zhifa.dispatch import summaries
 from zhifa.dispatch.models import Report, Step
 from zhifa.org.models import County, Township, User
 from zhifa.rules import dispatch_workflow as wf
@@ -31,6 +33,10 @@ def test_a_small_province_is_spread_and_has_steps(client):
     assert (span["b"] - span["a"]).days > 365
     open_ = reports.filter(status__in=wf.OPEN_STATES)
     assert 0 < open_.count() < 100 and not open_.filter(step_due_at__isnull=True).exists()
+    # The summaries are built at the end, from the rows just written: the pages read them.
+    assert summaries.state() is not None
+    built = summary_reference.tables()
+    assert all(built) and built == summary_reference.reference()
 
     # A second run adds reports with new tracking codes instead of failing on the first ones; in
     # bulk mode the indexes are dropped and built again, every one of them.
@@ -46,6 +52,7 @@ def test_a_small_province_is_spread_and_has_steps(client):
     generate(Plan(counties=2, townships_per_county=5, reports=100, bulk=True), log=lambda m: None)
     assert reports.count() == 3100 and Township.objects.filter(code__startswith="P").count() == 10
     assert indexes() == before
+    assert summary_reference.tables() == summary_reference.reference() != built  # the second run's too
 
     county = County.objects.get(code="P000")
     user = User.objects.create_user(username="pd", password="x", role="county_dispatcher", county=county)

@@ -286,6 +286,13 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> dict:
     with connection.cursor() as cur:
         cur.execute("ANALYZE dispatch_report")
         cur.execute("ANALYZE dispatch_step")
+    # The rows went in behind the worker's back: the board's and the metrics page's summaries
+    # are built from them now (as `zhifa rebuild-summaries`), so the pages read them at once.
+    from zhifa.dispatch.summaries import rebuild_summaries
+
+    t = time.perf_counter()
+    summary_rows = rebuild_summaries()
+    log(f"统计表已重算：{summary_rows}行，用时{time.perf_counter() - t:.0f}秒")
     return {
         "counties": plan.counties,
         "townships": len(towns),
