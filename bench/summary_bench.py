@@ -1,16 +1,21 @@
 """The board and the metrics page at province scale, read from the rows and from the summaries
 (issue 11), in one run on one database.
 
-One run: a throw-away PostgreSQL server, `zhifa generate-province --bulk` with N reports, then
-as the first county's dispatcher (board) and a supervisor (metrics page), in process with
-Django's test client, `--runs` timed requests after one warm-up each:
-  1. before: the summaries not built (the pages read the steps and reports, as before issue 11);
-  2. `zhifa rebuild-summaries` (timed), then the same pages read from the summaries;
-  3. one worker pass (`fold_summaries`) after 200 recent reports of the county changed, timed
-     (its watermark set as if the last pass had run after the bulk load, so it sees only those).
+One run: a throw-away PostgreSQL server, `zhifa generate-province --bulk` with N reports (which
+builds the summaries at its end; its time includes that), then as the first county's dispatcher
+(board) and a supervisor (metrics page), in process with Django's test client, `--runs` timed
+requests after one warm-up each:
+  1. before: the summaries marked not built (the pages read the steps and reports, as before
+     issue 11);
+  2. `zhifa rebuild-summaries`, `--rebuilds` times (wall of the command, and of the three plain
+     SELECT … GROUP BY it inserts from, run alone: the baseline), then the pages from the summaries;
+  3. `--passes` worker passes (`fold_summaries`), each after 200 recent reports of the county
+     were saved (its watermark set as if the last pass had run after the bulk load, so it sees
+     those, and the generated reports of the last two hours, whose updated_at lies ahead).
 Prints JSON; writes nothing (the numbers go into BENCHMARKS.md by hand).
 
-Usage: .venv/bin/python bench/summary_bench.py [--reports 1000000 --counties 20 --townships 150 --runs 7]
+Usage: .venv/bin/python bench/summary_bench.py [--reports 1000000 --counties 20 --townships 150 --runs 7
+       --rebuilds 3 --passes 3]
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,12 +103,37 @@ print(json.dumps({"fold_rows": n, "fold_ms": wall, "fold_cpu_ms": cpu}))
 """
 
 
+UNBUILD = r"""
+import json
+import django
+django.setup()
+from zhifa.dispatch.models import SummaryState
+print(json.dumps({"unbuilt": SummaryState.objects.update(folded_to=None, folded_at=None)}))
+"""
+
+SELECTS = r"""
+import json, time
+import django
+django.setup()
+from django.db import connection
+from zhifa.dispatch.summaries import TABLES
+t = time.perf_counter()
+for _model, select, _cols in TABLES:
+    sql, params = select(None).query.get_compiler(using="default").as_sql()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM ({sql}) s", params)
+print(json.dumps({"selects_s": time.perf_counter() - t}))
+"""
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=int, default=1_000_000)
     ap.add_argument("--counties", type=int, default=20)
     ap.add_argument("--townships", type=int, default=150)
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--rebuilds", type=int, default=3)
+    ap.add_argument("--passes", type=int, default=3)
     args = ap.parse_args(argv)
 
     from zhifa.testing.pgserver import temporary_server
@@ -134,15 +165,27 @@ def main(argv: list[str]) -> int:
             out = subprocess.run(py, check=True, env=env, stdout=subprocess.PIPE, text=True).stdout
             return json.loads(out.strip().splitlines()[-1])
 
+        def py(script: str) -> dict:
+            out = subprocess.run(
+                [str(VENV / "python"), "-c", script], check=True, env=env, stdout=subprocess.PIPE, text=True
+            )
+            return json.loads(out.stdout.strip().splitlines()[-1])
+
+        py(UNBUILD)
         result["pages"] = measure("rows (before)")
-        t = time.perf_counter()
-        subprocess.run([zhifa, "rebuild-summaries"], check=True, env=env)
-        result["rebuild_s"] = time.perf_counter() - t
+        rebuilds = []
+        for _ in range(args.rebuilds):
+            t = time.perf_counter()
+            subprocess.run([zhifa, "rebuild-summaries"], check=True, env=env)
+            rebuilds.append(time.perf_counter() - t)
+        result["rebuild_s"] = rebuilds
+        result["rebuild_median_s"] = statistics.median(rebuilds)
+        result["selects_only_s"] = py(SELECTS)["selects_s"]
         result["pages"] += measure("summaries (after)")
-        out = subprocess.run(
-            [str(VENV / "python"), "-c", FOLD], check=True, env=env, stdout=subprocess.PIPE, text=True
-        )
-        result.update(json.loads(out.stdout.strip().splitlines()[-1]))
+        passes = [py(FOLD) for _ in range(args.passes)]
+        result["passes"] = passes
+        result["fold_median_ms"] = statistics.median(p["fold_ms"] for p in passes)
+        result["fold_cpu_median_ms"] = statistics.median(p["fold_cpu_ms"] for p in passes)
     load.append(os.getloadavg())
     result["load_start_end"] = load
     print(json.dumps(result, ensure_ascii=False, indent=1))
