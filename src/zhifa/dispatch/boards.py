@@ -174,15 +174,7 @@ def _on_time_rates_reference(steps: QuerySet[Step], start: dt.date, end: dt.date
     rows = (
         steps.filter(state__in=UNIT_STEPS, started_at__gte=lo, started_at__lt=hi, due_at__isnull=False)
         .select_related("report__handler_township", "report__handler_department")
-        .only(
-            "due_at",
-            "ended_at",
-            "report__handler_kind",
-            "report__handler_township__code",
-            "report__handler_township__name",
-            "report__handler_department__code",
-            "report__handler_department__name",
-        )
+        .only(*_STEP_FIELDS)
     )
     groups: dict[str, dict[str, Rate]] = {"township": {}, "department": {}}
     for st in rows:
