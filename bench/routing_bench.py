@@ -40,6 +40,7 @@ import benchmarks_md  # noqa: E402  (bench/ is on sys.path when a bench script r
 import routing_heldout as ho  # noqa: E402
 
 from zhifa.rules.routing import Example, Router  # noqa: E402
+from zhifa.rules.routing import knowledge as kb  # noqa: E402
 from zhifa.rules.routing.text import words  # noqa: E402
 
 
@@ -506,6 +507,72 @@ def heldout() -> dict:
     }
 
 
+# The first run of the learning curve without shipped knowledge (recorded once, never rewritten).
+FIRST_LEARNING_RUN = ho.DATA / "first_learning_run.json"
+LEARNING_STEPS = (0, 50, 150, 300)
+
+
+def confirmations() -> list[Example]:
+    """The confirmations in the order both curves draw them (as `routing_heldout.learning_curve`)."""
+    import random
+
+    conf = ho.read_jsonl(ho.CONFIRMATIONS)
+    random.Random(20261204).shuffle(conf)
+    return [Example(r["text"], r["expected"]["items"]) for r in conf]
+
+
+def learning_curve_without_knowledge(
+    items: list[dict], rows: list[dict], holdings: Holdings, steps=LEARNING_STEPS
+):
+    """top-1 on the held-out batches after n confirmations for a county whose catalogue the shipped
+    knowledge does not cover: the router built from the catalogue and lexicon alone
+    (`knowledge=kb.Knowledge()`), then `Router.learn` live, and a retraining on the same n."""
+    examples = confirmations()
+    none = kb.Knowledge()
+    out = []
+    for n in steps:
+        live = Router.train(items, knowledge=none)
+        live.learn(examples[:n])
+        retrained = Router.train(items, examples[:n], knowledge=none)
+        out.append(
+            (
+                n,
+                ho.score_rows(ho.router_rank(live), rows, holdings),
+                ho.score_rows(ho.router_rank(retrained), rows, holdings),
+            )
+        )
+    return out
+
+
+def record_first_learning_run(curve) -> dict:
+    """The curve's first run, kept in FIRST_LEARNING_RUN (written only when absent)."""
+    if FIRST_LEARNING_RUN.exists():
+        return json.loads(FIRST_LEARNING_RUN.read_text(encoding="utf-8"))
+    run = {
+        "date": f"{dt.date.today():%Y-%m-%d}",
+        "commit": ho.git_head(),
+        "note": "router without shipped knowledge (catalogue + lexicon), Router.learn as on main",
+        "curve": {
+            str(n): {
+                "live_top1": live.pct(live.top1),
+                "retrained_top1": re_.pct(re_.top1),
+                "live_top3": live.pct(live.top3),
+            }
+            for n, live, re_ in curve
+        },
+    }
+    FIRST_LEARNING_RUN.write_text(json.dumps(run, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return run
+
+
+def print_curve(title: str, curve) -> None:
+    print(title)
+    for n, live, re_ in curve:
+        print(
+            f"  {n:4d}  live top-1 {live.pct(live.top1):5.1f}  retrained {re_.pct(re_.top1):5.1f}  live top-3 {live.pct(live.top3):5.1f}"
+        )
+
+
 def write_section(text: str) -> None:
     benchmarks_md.write_section("Routing", text)
 
@@ -516,12 +583,26 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     ap.add_argument(
+        "--learning-only",
+        action="store_true",
+        help="only the learning curves (with and without shipped knowledge): print them, write nothing",
+    )
+    ap.add_argument(
         "--speed-only",
         action="store_true",
         help="only the speed runs: print the Speed subsection, write nothing",
     )
     args = ap.parse_args(argv)
     items, reports = load()
+    if args.learning_only:
+        rows = [r for b in ho.batches().values() for r in b]
+        holdings = Holdings()
+        print_curve("with shipped knowledge", ho.learning_curve(items, rows, holdings))
+        curve = learning_curve_without_knowledge(items, rows, holdings)
+        print_curve("without shipped knowledge", curve)
+        first = record_first_learning_run(curve)
+        print("first run of the curve without knowledge:", json.dumps(first, ensure_ascii=False))
+        return 0
     if args.speed_only:
         texts = [r["text"] for r in reports] * 10
         router = Router.train(items)
