@@ -442,3 +442,40 @@ def test_the_password_goes_to_pg_dump_through_the_environment(settings, monkeypa
     env = backup._pg_env("-c lock_timeout=30s")
     assert env["PGPASSWORD"] == "s3cret-pw" and env["PGSSLMODE"] == "require"
     assert "lock_timeout=30s" in env["PGOPTIONS"]
+
+
+@pytest.mark.postgres_only
+@committed
+def test_partitioned_steps_are_counted_as_their_table_and_come_back_in_their_months(small, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zhifa.core import partitions
+    from zhifa.dispatch.models import Report, Step
+
+    county = small
+    old = dt.datetime(2024, 3, 5, 9, tzinfo=dt.UTC)  # a month with its own partition
+    gap = dt.datetime(2023, 7, 1, 9, tzinfo=dt.UTC)  # a month without one: the default partition
+    partitions.ensure_month("dispatch_step", old.date())
+    report = Report.objects.create(
+        county=county, township=county.townships.first(), tracking_code="PB00001", text="占道经营",
+        lon=112.8, lat=35.88, wgs_lon=112.8, wgs_lat=35.88, reported_at=timezone.now(),
+    )  # fmt: skip
+    for at in (old, old, gap):
+        Step.objects.create(report=report, state="handling", started_at=at)
+    path = tmp_path / "zhifa.backup"
+    call_command("backup", str(path))
+    manifest = json.loads(backup.manifest_path(path).read_text(encoding="utf-8"))
+    assert manifest["tables"]["dispatch_step"] == 3
+    assert not any(t.startswith("dispatch_step_") and t[-1].isdigit() for t in manifest["tables"])
+    assert backup.verify_backup(path).ok
+    Step.objects.filter(report=report).delete()
+    call_command("restore", str(path), "--yes")
+    assert Step.objects.filter(report=report).count() == 3
+    assert partitions.is_partitioned("dispatch_step")
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM dispatch_step_p202403")
+        assert cur.fetchone()[0] == 2
+        cur.execute("SELECT count(*) FROM dispatch_step_default WHERE started_at < '2024-01-01'")
+        assert cur.fetchone()[0] == 1

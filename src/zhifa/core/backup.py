@@ -7,8 +7,10 @@ and only while no other process has the database open (a file replaced under an 
 would keep receiving that process's writes, which would be lost).
 
 PostgreSQL: `pg_dump --format=custom` of a snapshot exported by a REPEATABLE READ transaction, the
-same snapshot in which the manifest's row counts are read, so the two always agree; a restore runs
-`pg_restore --clean --if-exists --no-owner --single-transaction`: one that fails part-way is rolled
+same snapshot in which the manifest's row counts are read, so the two always agree (partitions are
+dumped through their parent table, `--load-via-partition-root`, and counted as it); a restore pipes
+`pg_restore --file=-` into `psql -v ON_ERROR_STOP=1`, which first drops the tables it replaces, in
+one transaction committed only when both have run to the end: one that fails part-way is rolled
 back and leaves the database as it was. The client programs are looked for beside the server's
 (`pg_ctl`/`postgres` on PATH), then on PATH, then under /usr/lib/postgresql/*/bin (ZHIFA_PG_BINDIR
 overrides), and the one of the server's major version is preferred (`find_pg_tool`).
@@ -108,6 +110,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# The schema's tables as the application sees them: plain tables and partitioned parents, not the
+# partitions (a parent's COUNT(*) holds its partitions' rows; `zhifa.core.partitions`).
+_PG_TABLES = (
+    "SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace"
+    " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+)
+
+
 def read_snapshot(cur, vendor: str) -> Snapshot:
     """Row counts, audit head and migrations through a DB-API cursor (sqlite3, psycopg or Django's)."""
     if vendor == "sqlite":
@@ -116,7 +126,7 @@ def read_snapshot(cur, vendor: str) -> Snapshot:
             " ORDER BY name"
         )
     else:
-        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+        cur.execute(_PG_TABLES + " ORDER BY c.relname")
     names = [r[0] for r in cur.fetchall()]
     tables: dict[str, int] = {}
     for name in names:
@@ -335,17 +345,23 @@ def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> str:
     return proc.stdout.decode("utf-8", "replace")
 
 
-_TOC_DATA = re.compile(r"^\d+;\s+\d+\s+\d+\s+TABLE DATA\s+(\S+)\s+(\S+)\s")
+_TOC_TABLE = re.compile(r"^\d+;\s+\d+\s+\d+\s+(TABLE DATA|TABLE ATTACH|TABLE)\s+(\S+)\s+(\S+)\s")
 
 
 def _pg_toc_tables(path: Path) -> list[str]:
-    """The tables whose data the archive holds, from its table of contents (`pg_restore --list`)."""
+    """The tables the archive holds, from its table of contents (`pg_restore --list`): plain
+    tables and partitioned parents; a partition (a TABLE ATTACH entry) is part of its parent."""
     tool = find_pg_tool("pg_restore")
     try:
         toc = _run([tool, "--list", str(path)], "读取备份目录")
     except BackupError as exc:
         raise BackupError(f"备份文件 {path} 已损坏，无法读出其目录（pg_restore --list）：\n{exc}")
-    return [m.group(2) for line in toc.splitlines() if (m := _TOC_DATA.match(line))]
+    found: dict[str, set[str]] = {"TABLE DATA": set(), "TABLE ATTACH": set(), "TABLE": set()}
+    for line in toc.splitlines():
+        if m := _TOC_TABLE.match(line):
+            found[m.group(1)].add(m.group(3))
+    # A partitioned parent has a TABLE entry and no data of its own; its partitions are attached.
+    return sorted((found["TABLE DATA"] | found["TABLE"]) - found["TABLE ATTACH"])
 
 
 def _copy_unescape(value: bytes) -> str | None:
@@ -385,7 +401,9 @@ def _pg_scan(path: Path, *, only: str | None = None, collect: Iterable[str] = ()
                     n = 0
                 continue
             if line in (b"\\.\n", b"\\.\r\n", b"\\."):
-                counts[table] = n
+                # Partitions are dumped through their parent (--load-via-partition-root): one
+                # COPY block per partition, all naming the parent.
+                counts[table] = counts.get(table, 0) + n
                 table = None
                 continue
             n += 1
@@ -678,7 +696,14 @@ def _backup_postgres(tmp: Path) -> tuple[Snapshot, dict]:
             snap = read_snapshot(cur, "postgresql")
             # pg_dump reads the very snapshot the counts above were read in (kept open until it ends).
             _run(
-                [pg_dump, "--format=custom", "--no-password", f"--snapshot={snapshot_id}", f"--file={tmp}"],
+                [
+                    pg_dump,
+                    "--format=custom",
+                    "--no-password",
+                    "--load-via-partition-root",
+                    f"--snapshot={snapshot_id}",
+                    f"--file={tmp}",
+                ],
                 f"备份数据库 {side.settings_dict['NAME']} ",
                 env=_pg_env(),
             )
@@ -931,7 +956,7 @@ def _restore_postgres(path: Path, dumped: set[str]) -> set[str]:
     conn.ensure_connection()
     server_major = conn.pg_version // 10000
     with conn.cursor() as cur:
-        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        cur.execute(_PG_TABLES)
         live = {r[0] for r in cur.fetchall()}
         cur.execute(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
@@ -939,20 +964,11 @@ def _restore_postgres(path: Path, dumped: set[str]) -> set[str]:
         )
         others = int(cur.fetchone()[0])
     pg_restore = find_pg_tool("pg_restore", server_major)
+    psql = find_pg_tool("psql", server_major)
     name = conn.settings_dict["NAME"]
     connections.close_all()
-    cmd = [
-        pg_restore,
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--single-transaction",
-        "--no-password",
-        f"--dbname={name}",
-        str(path),
-    ]
     try:
-        _run(cmd, "恢复", env=_pg_env(f"-c lock_timeout={PG_LOCK_TIMEOUT}"))
+        _pipe_restore(pg_restore, psql, name, path, sorted(live & dumped))
     except BackupError as exc:
         hints = []
         if others:
@@ -967,3 +983,60 @@ def _restore_postgres(path: Path, dumped: set[str]) -> set[str]:
     with connections[ALIAS].cursor() as cur:
         cur.execute("ANALYZE")  # pg_restore leaves the planner without statistics
     return live - dumped
+
+
+def _pipe_restore(pg_restore: str, psql: str, name: str, path: Path, drop: list[str]) -> None:
+    """`pg_restore` writes the archive as SQL, `psql` runs it after dropping the tables it
+    replaces, all in one transaction that is committed only once both have read and run every
+    statement. Not `pg_restore --clean`: it drops a partitioned table's pieces one by one and
+    fails on the partitions' inherited constraints. A table the archive does not hold is left
+    alone; one that still refers to a dropped table makes the DROP fail, and the whole restore
+    with it (no CASCADE that would silently cut its foreign key)."""
+    env = _pg_env(f"-c lock_timeout={PG_LOCK_TIMEOUT}")
+    preamble = "BEGIN;\n"
+    if drop:
+        preamble += f"DROP TABLE IF EXISTS {', '.join(_quote(t) for t in drop)};\n"
+    write_cmd = [pg_restore, "--no-owner", "--file=-", str(path)]
+    run_cmd = [psql, "--no-psqlrc", "--quiet", "--no-password", "-v", "ON_ERROR_STOP=1", f"--dbname={name}"]
+    with tempfile.TemporaryFile() as err_w, tempfile.TemporaryFile() as err_r:
+        try:
+            writer = subprocess.Popen(write_cmd, stdout=subprocess.PIPE, stderr=err_w, env=env)
+        except OSError as exc:
+            raise BackupError(f"无法运行 {pg_restore}：{exc.strerror or exc}")
+        try:
+            runner = subprocess.Popen(
+                run_cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err_r, env=env
+            )
+        except OSError as exc:
+            writer.kill()
+            writer.wait()
+            raise BackupError(f"无法运行 {psql}：{exc.strerror or exc}")
+        assert writer.stdout is not None and runner.stdin is not None
+        broken = False
+        try:
+            runner.stdin.write(preamble.encode())
+            shutil.copyfileobj(writer.stdout, runner.stdin, 1 << 20)
+        except BrokenPipeError:
+            broken = True  # psql stopped at an error; its message says which
+            writer.kill()
+        written = writer.wait()
+        if written == 0 and not broken:
+            try:
+                runner.stdin.write(b"COMMIT;\n")
+            except BrokenPipeError:
+                broken = True
+        # Closing psql's input without COMMIT ends its session: the server rolls everything back.
+        try:
+            runner.stdin.close()
+        except BrokenPipeError:
+            pass
+        ran = runner.wait()
+        if ran != 0 or broken:
+            err_r.seek(0)
+            raise BackupError(
+                f"恢复失败（psql 退出码{ran}）：\n{_tail(err_r.read().decode('utf-8', 'replace'))}"
+            )
+        if written != 0:
+            err_w.seek(0)
+            detail = _tail(err_w.read().decode("utf-8", "replace"))
+            raise BackupError(f"恢复失败（pg_restore 退出码{written}）：\n{detail}")

@@ -237,7 +237,11 @@ class Step(models.Model):
     class Meta:
         ordering = ["started_at", "id"]
         # The board's on-time rates read the steps started in a period.
-        indexes = [models.Index(fields=["started_at"], name="dispatch_step_started_idx")]
+        indexes = [
+            models.Index(fields=["started_at"], name="dispatch_step_started_idx"),
+            # The worker's summary pass reads the steps ended on the touched days (summaries._end_select).
+            models.Index(fields=["ended_at"], name="dispatch_step_ended_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_state_display()}（{self.unit}）"

@@ -1,7 +1,8 @@
 """The passes of the urging worker (`zhifa urge-overdue`): urge and escalate overdue steps
 (`urge_overdue`, which also runs the others), remind held reports on their review date
 (`remind_held`), compute due times a missing calendar year held back (`fill_missing_dues`) and
-fold the changed reports into the board's and the metrics page's summaries (`fold_summaries`).
+fold the changed reports into the board's and the metrics page's summaries (`fold_summaries`),
+and create the coming months' partitions of the steps and transitions (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from zhifa.core import audit
+from zhifa.core import audit, partitions
 from zhifa.core.calendar import work_calendar
 from zhifa.dispatch.actions.common import _now, due_or_gap, limit_for
 from zhifa.dispatch.actions.suggestions import fill_suggestions
@@ -33,6 +34,7 @@ class UrgeSummary:
     suggested: int = 0
     dues_filled: int = 0
     summary_rows: int | None = None  # bucket rows rewritten; None: another worker held the pass
+    partitions_made: int = 0  # month partitions created ahead (PostgreSQL)
 
 
 def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummary:
@@ -74,6 +76,7 @@ def urge_overdue(now: dt.datetime | None = None, limit: int = 500) -> UrgeSummar
     summary.suggested = fill_suggestions(pending)
     summary.dues_filled = fill_missing_dues(limit)
     summary.summary_rows = fold_summaries()
+    summary.partitions_made = partitions.ensure_ahead(timezone.localdate(now))
     return summary
 
 
