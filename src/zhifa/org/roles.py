@@ -83,6 +83,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "dispatch.discipline": frozenset({COUNTY_DISPATCHER, SUPERVISOR, ADMIN}),
     "dispatch.playbooks": frozenset({COUNTY_DISPATCHER, ADMIN}),
     "dispatch.limits": frozenset({COUNTY_DISPATCHER, ADMIN}),
+    # A department's own staff also see the reports a whistle called their department to.
+    "dispatch.called_department": DEPARTMENT_ROLES,
     # The county's list of departments absent from a whistle call.
     "dispatch.absent": COUNTY_ROLES,
     "cases.handle": frozenset({OFFICER, SECONDED_OFFICER}),

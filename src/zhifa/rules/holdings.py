@@ -2,7 +2,7 @@
 
 Pure: plain dataclasses in, an `Authority` out, nothing from Django. The catalogue loads a
 township's published versions, items and entrustments into `HoldingFacts`
-(`zhifa.catalogue.services.holding_facts`); case opening, the catalogue pages and API, the
+(`zhifa.catalogue.actions.holdings.holding_facts`); case opening, the catalogue pages and API, the
 routing cache and the dispatcher's handler choice all ask `holding` / `held_codes` here.
 
 The rule. On day D, T holds I when

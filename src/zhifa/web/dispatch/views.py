@@ -147,7 +147,9 @@ def queue(request):
 
 def _called_here(user, rows: list[Report]) -> set[int]:
     """Which rows a department staff member sees because a whistle called the department (one query)."""
-    if user.role not in roles.DEPARTMENT_ROLES or not user.department_id or not rows:
+    if not roles.has_capability(user, "dispatch.called_department", role_only=True):
+        return set()
+    if not user.department_id or not rows:
         return set()
     return set(
         WhistleCall.objects.filter(
