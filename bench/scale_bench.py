@@ -12,7 +12,7 @@ One run:
   - baseline in the same run: GET /api/org/me/ (authentication and one query).
 
 Usage: .venv/bin/python bench/scale_bench.py [--reports 1000000 --counties 20 --townships 150]
-       [--runs 5] [--no-write]
+       [--runs 5] [--no-write] [--keep DIR [--generate-only]]
 Writes the "## Province scale" section of BENCHMARKS.md (one row set per --reports value run).
 """
 
@@ -114,6 +114,29 @@ print(json.dumps(out, ensure_ascii=False))
 """
 
 
+def _generate(args, env: dict[str, str]) -> float:
+    subprocess.run([str(VENV / "zhifa"), "migrate", "-v0"], check=True, env=env)
+    t = time.perf_counter()
+    subprocess.run(
+        [
+            str(VENV / "zhifa"),
+            "generate-province",
+            "--reports",
+            str(args.reports),
+            "--counties",
+            str(args.counties),
+            "--townships",
+            str(args.townships),
+            "--bulk",
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    generate_s = time.perf_counter() - t
+    return generate_s
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=int, default=1_000_000)
@@ -121,13 +144,26 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--townships", type=int, default=150)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the PostgreSQL cluster in this directory, and reuse the data set generated there "
+        "by an earlier run with the same sizes (generate once, measure when the machine is quiet)",
+    )
+    ap.add_argument("--generate-only", action="store_true", help="with --keep: generate, measure nothing")
     args = ap.parse_args(argv)
 
     from zhifa.testing.pgserver import temporary_server
 
     var = Path(tempfile.mkdtemp(prefix="zhifa-scale-"))
     conf = {"shared_buffers": "'1GB'", "work_mem": "'32MB'", "max_wal_size": "'4GB'"}
-    with temporary_server(conf) as url:
+    sizes = {"reports": args.reports, "counties": args.counties, "townships": args.townships}
+    stamp = args.keep / "generated.json" if args.keep else None
+    earlier = json.loads(stamp.read_text()) if stamp and stamp.exists() else None
+    if earlier and {k: earlier.get(k) for k in sizes} != sizes:
+        print(f"{args.keep} holds another data set ({earlier}); use another directory", file=sys.stderr)
+        return 2
+    with temporary_server(conf, keep=args.keep) as url:
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -137,25 +173,15 @@ def main(argv: list[str]) -> int:
             "PYTHONPATH": str(ROOT / "src"),
             "ZHIFA_ALLOWED_HOSTS": "testserver",
         }
-        subprocess.run([str(VENV / "zhifa"), "migrate", "-v0"], check=True, env=env)
-        t = time.perf_counter()
-        subprocess.run(
-            [
-                str(VENV / "zhifa"),
-                "generate-province",
-                "--reports",
-                str(args.reports),
-                "--counties",
-                str(args.counties),
-                "--townships",
-                str(args.townships),
-                "--bulk",
-            ],
-            check=True,
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
-        generate_s = time.perf_counter() - t
+        if earlier:
+            generate_s = earlier["generate_s"]
+        else:
+            generate_s = _generate(args, env)
+            if stamp:
+                stamp.write_text(json.dumps({**sizes, "generate_s": generate_s}))
+        if args.generate_only:
+            print(f"generated in {generate_s:.0f} s; kept in {args.keep}")
+            return 0
         size = subprocess.run(
             [
                 str(VENV / "python"),

@@ -47,7 +47,10 @@ def _run_as(user: str | None):
 
 
 @contextmanager
-def temporary_server(extra_conf: dict[str, str] | None = None):
+def temporary_server(extra_conf: dict[str, str] | None = None, keep: Path | None = None):
+    """Start a server for the block and stop it after. `keep`: a directory whose cluster is
+    reused when there is one (made there otherwise) and left in place afterwards, for a
+    benchmark's large data set measured more than once."""
     initdb = find_binary("initdb")
     pg_ctl = find_binary("pg_ctl")
     user = None
@@ -57,9 +60,14 @@ def temporary_server(extra_conf: dict[str, str] | None = None):
             user = "postgres"
         except KeyError as exc:
             raise PostgresUnavailable("以 root 运行时需要 postgres 系统用户") from exc
-    tmp = Path(tempfile.mkdtemp(prefix="zhifa-pg-"))
+    if keep is not None:
+        tmp = Path(keep).absolute()
+        tmp.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="zhifa-pg-"))
     data, sock = tmp / "data", tmp / "sock"
-    sock.mkdir()
+    reuse = (data / "PG_VERSION").exists()
+    sock.mkdir(exist_ok=True)
     if user:
         pw = pwd.getpwnam(user)
         for p in (tmp, sock):
@@ -67,25 +75,8 @@ def temporary_server(extra_conf: dict[str, str] | None = None):
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     pre = _run_as(user)
     try:
-        subprocess.run(
-            [initdb, "-D", str(data), "-U", "zhifa", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            preexec_fn=pre,
-            env=env,
-        )
-        conf = {
-            "listen_addresses": "''",
-            "unix_socket_directories": f"'{sock}'",
-            "fsync": "off",
-            "synchronous_commit": "off",
-            "full_page_writes": "off",
-            "max_connections": "200",
-            **(extra_conf or {}),
-        }
-        with open(data / "postgresql.conf", "a") as fh:
-            for k, v in conf.items():
-                fh.write(f"{k} = {v}\n")
+        if not reuse:
+            _init(initdb, data, sock, extra_conf, pre, env)
         subprocess.run(
             [pg_ctl, "-D", str(data), "-l", str(tmp / "log"), "-w", "start"],
             check=True,
@@ -104,7 +95,30 @@ def temporary_server(extra_conf: dict[str, str] | None = None):
                 preexec_fn=pre,
                 env=env,
             )
-        shutil.rmtree(tmp, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _init(initdb: str, data: Path, sock: Path, extra_conf: dict[str, str] | None, pre, env) -> None:
+    subprocess.run(
+        [initdb, "-D", str(data), "-U", "zhifa", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=pre,
+        env=env,
+    )
+    conf = {
+        "listen_addresses": "''",
+        "unix_socket_directories": f"'{sock}'",
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "max_connections": "200",
+        **(extra_conf or {}),
+    }
+    with open(data / "postgresql.conf", "a") as fh:
+        for k, v in conf.items():
+            fh.write(f"{k} = {v}\n")
 
 
 def main(argv: list[str]) -> int:
