@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
@@ -71,7 +72,12 @@ def _actor_fields() -> tuple[int | None, str]:
     return getattr(actor, "pk", None), getattr(actor, "username", str(actor))
 
 
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN_TYPES:  # most columns: returned as they are, as by the checks below
+        return value
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date | dt.time):
@@ -91,17 +97,43 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_IMAGE_COLUMNS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _image_columns(model: type[models.Model]) -> tuple[tuple[str, bool], ...]:
+    """(attname, digested) for each column an image holds, in the model's field order."""
+    cols = _IMAGE_COLUMNS.get(model)
+    if cols is None:
+        cols = tuple(
+            (f.attname, f.name in DIGEST_FIELDS)
+            for f in model._meta.concrete_fields
+            if f.name not in DERIVED_FIELDS
+        )
+        _IMAGE_COLUMNS[model] = cols
+    return cols
+
+
+def _digest(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def image(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """What `snapshot` gives for a row of `model` whose columns (by attname) hold `values`;
+    for bulk writers that have the values without a model instance."""
+    data: dict[str, Any] = {}
+    for attname, digested in _image_columns(model):
+        value = _jsonable(values[attname])
+        data[attname] = _digest(value) if digested and value is not None else value
+    return data
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """The row as plain JSON: one key per concrete column."""
     data: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if field.name in DERIVED_FIELDS:
-            continue
-        value = _jsonable(getattr(obj, field.attname))
-        if field.name in DIGEST_FIELDS and value is not None:
-            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
-            value = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-        data[field.attname] = value
+    for attname, digested in _image_columns(type(obj)):
+        value = _jsonable(getattr(obj, attname))
+        data[attname] = _digest(value) if digested and value is not None else value
     return data
 
 
@@ -139,6 +171,23 @@ def head_mac(head, keyring: auditkeys.Keyring) -> str:
         separators=(",", ":"),
     ).encode()
     return auditkeys.digest(head.alg, payload, keyring.key(head.key_id))
+
+
+# The columns an entry's hash covers (besides prev_hash and, when keyed, alg), as _hashed_fields reads them.
+_HASHED_COLUMNS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor",
+    "action",
+    "model",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "reason",
+    "county_id",
+)
 
 
 def _hashed_fields(e) -> dict[str, Any]:
@@ -210,42 +259,72 @@ def _actor_county() -> int | None:
     return None
 
 
+# Rows per INSERT (record_many) and per fetch and UPDATE (seal_pending): bounded memory for imports.
+CHUNK = 2000
+
+
 def record_many(changes: Iterable[Change]) -> int:
     """Append entries for `changes` in the caller's transaction; sealed into the chain after commit.
 
     No lock is taken here, so concurrent requests do not queue behind one another on the chain's
     tip; `seal_pending` (run after every commit, by the worker and by `verify`) links them.
+    `changes` may be a generator: it is consumed and written CHUNK entries at a time, so a bulk
+    import need not hold all its entries at once.
     """
     from zhifa.core.models import AuditEntry
 
-    changes = list(changes)
-    if not changes:
+    it = iter(changes)
+    chunk = list(islice(it, CHUNK))
+    if not chunk:
         return 0
     actor_id, actor_name = _actor_fields()
     actor_county = _actor_county()
     now = timezone.now().replace(microsecond=0)
-    rows = [
-        AuditEntry(
-            at=now,
-            actor_id=actor_id,
-            actor=actor_name[:150],
-            action=c.action,
-            model=c.model,
-            object_id=str(c.object_id)[:64],
-            object_repr=str(c.object_repr)[:200],
-            before=_jsonable(c.before),
-            after=_jsonable(c.after),
-            reason=c.reason,
-            county_id=c.county_id if c.county_id is not None else actor_county,
-        )
-        for c in changes
-    ]
-    AuditEntry.objects.bulk_create(rows, batch_size=500)
+    # The values bulk_create would send (each field's get_db_prep_save), computed once for the
+    # columns every entry shares and per entry only for the two JSON images: bulk_create's
+    # per-field, per-row compilation was most of the cost of a large import's entries.
+    meta = AuditEntry._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    shared = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+    shared |= {
+        "at": meta.get_field("at").get_db_prep_save(now, connection),
+        "actor_id": actor_id,
+        "actor": actor_name[:150],
+    }
+    before_db = meta.get_field("before").get_db_prep_save
+    after_db = meta.get_field("after").get_db_prep_save
+    names = [f.attname for f in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+
+    def row(c: Change) -> list:
+        values = {
+            **shared,
+            "action": c.action,
+            "model": c.model,
+            "object_id": str(c.object_id)[:64],
+            "object_repr": str(c.object_repr)[:200],
+            "before": before_db(_jsonable(c.before), connection),
+            "after": after_db(_jsonable(c.after), connection),
+            "reason": c.reason,
+            "county_id": c.county_id if c.county_id is not None else actor_county,
+        }
+        return [values[name] for name in names]
+
+    written = 0
+    with connection.cursor() as cursor:
+        while chunk:
+            cursor.executemany(sql, [row(c) for c in chunk])
+            written += len(chunk)
+            chunk = list(islice(it, CHUNK))
     # Outside a transaction this runs at once; inside, after the outermost commit (never after
     # a rollback, whose entries are gone with it). With ZHIFA_AUDIT_SEAL=worker the worker does it.
     if _seal_mode() == "commit":
         transaction.on_commit(_seal_after_commit)
-    return len(rows)
+    return written
 
 
 def _seal_mode() -> str:
@@ -297,30 +376,42 @@ def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:
             # downgrade it. The entries stay pending (verify reports them) until the key is back.
             logger.error("audit chain is keyed but ZHIFA_AUDIT_KEY is not set: entries left unsealed")
             return 0
-        pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
         key = keyring.key(keyring.key_id) if keyring.keyed else None
         prev, n = head.last_hash, head.count
-        for e in pending:
-            n += 1
-            e.seq = n
-            e.prev_hash = prev
-            e.alg, e.key_id = keyring.alg, keyring.key_id
-            e.hash = entry_hash(_hashed_fields(e), prev, e.alg, key)
-            prev = e.hash
-        # One prepared UPDATE run for many rows: far cheaper than bulk_update's CASE expressions
-        # when an import leaves tens of thousands of entries to seal.
+        first_seq: int | None = None
         table = connection.ops.quote_name(AuditEntry._meta.db_table)
-        with connection.cursor() as cur:
-            cur.executemany(
-                f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s, alg = %s, key_id = %s"
-                " WHERE id = %s",
-                [(e.seq, e.prev_hash, e.hash, e.alg, e.key_id, e.id) for e in pending],
+        # In order of id, CHUNK entries at a time: plain rows (no model instances), then one
+        # prepared UPDATE run per chunk, far cheaper than bulk_update's CASE expressions.
+        last_id = 0
+        while sealed < limit:
+            pending = list(
+                AuditEntry.objects.filter(seq__isnull=True, id__gt=last_id)
+                .order_by("id")
+                .values_list(*_HASHED_COLUMNS, named=True)[: min(CHUNK, limit - sealed)]
             )
+            if not pending:
+                break
+            params = []
+            for e in pending:
+                n += 1
+                h = entry_hash(_hashed_fields(e), prev, keyring.alg, key)
+                params.append((n, prev, h, keyring.alg, keyring.key_id, e.id))
+                prev = h
+            if first_seq is None:
+                first_seq = params[0][0]
+            with connection.cursor() as cur:
+                cur.executemany(
+                    f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s, alg = %s, key_id = %s"
+                    " WHERE id = %s",
+                    params,
+                )
+            sealed += len(pending)
+            last_id = pending[-1].id
         head.seq = head.count = n
         head.last_hash = prev
         if keyring.keyed:
-            if head.first_keyed_seq is None and pending:
-                head.first_keyed_seq = pending[0].seq
+            if head.first_keyed_seq is None and first_seq is not None:
+                head.first_keyed_seq = first_seq
             head.alg, head.key_id = keyring.alg, keyring.key_id
         head.mac = head_mac(head, keyring)
         heads.update(
@@ -332,7 +423,6 @@ def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:
             key_id=head.key_id,
             mac=head.mac,
         )
-        sealed = len(pending)
     return sealed
 
 

@@ -12,6 +12,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import uuid
@@ -57,7 +58,7 @@ class GridImportError(Exception):
         self.errors = errors
 
 
-@dataclass
+@dataclass(slots=True)
 class Feature:
     n: int  # 1-based position in the file, for messages
     code: str
@@ -148,6 +149,124 @@ def parse(data: bytes | str, source: str, errors: list[str]) -> list[Feature]:
     if not isinstance(raw, list) or not raw:
         errors.append(f"{source}：features为空")
         return []
+
+    def drained():
+        for n in range(len(raw)):
+            f, raw[n] = raw[n], None  # the coordinate lists as Python objects are most of the memory
+            yield f
+
+    return _features(drained(), source, errors)
+
+
+def parse_file(path: Path, source: str, errors: list[str]) -> list[Feature]:
+    """`parse` of a file, reading its features one at a time: a large map is never held as
+    one tree of Python objects. A file of any other shape (or not valid JSON) is read whole by
+    `parse`, which gives the same features and the same messages."""
+    found: list[str] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            features = _features(_stream_features(f), source, found)
+    except (_Irregular, UnicodeDecodeError):
+        return parse(path.read_bytes(), source, errors)
+    errors.extend(found)
+    return features
+
+
+class _Irregular(Exception):
+    """Not the plain shape the streaming reader takes: the file is read whole instead."""
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\n\r"
+_BLOCK = 1 << 20
+
+
+class _Stream:
+    """A JSON text read a block at a time; values are decoded from the buffer with the C scanner."""
+
+    def __init__(self, f):
+        self.f, self.buf, self.pos, self.eof = f, "", 0, False
+
+    def more(self) -> bool:
+        # At least as much again as is left unread, so a value larger than a block costs
+        # a bounded number of retries rather than one per block.
+        data = self.f.read(max(_BLOCK, len(self.buf) - self.pos))
+        if not data:
+            self.eof = True
+            return False
+        self.buf, self.pos = self.buf[self.pos :] + data, 0
+        return True
+
+    def peek(self) -> str:
+        while True:
+            buf, pos = self.buf, self.pos
+            while pos < len(buf) and buf[pos] in _SPACE:
+                pos += 1
+            self.pos = pos
+            if pos < len(buf):
+                return buf[pos]
+            if not self.more():
+                return ""
+
+    def take(self, char: str) -> None:
+        if self.peek() != char:
+            raise _Irregular
+        self.pos += 1
+
+    def value(self) -> Any:
+        self.peek()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except ValueError:
+                if self.more():
+                    continue  # cut by the block's end (or broken: then it fails again at the end)
+                raise _Irregular from None
+            if end == len(self.buf) and not self.eof and not isinstance(value, dict | list | str):
+                if self.more():
+                    continue  # a number or literal may go on in the next block
+            self.pos = end
+            return value
+
+
+def _stream_features(f) -> Any:
+    """The features of a FeatureCollection `{"type": ..., "features": [...], ...}`, one at a time;
+    _Irregular (possibly after some features) for anything else, duplicate keys included."""
+    r = _Stream(f)
+    r.take("{")
+    keys: set[str] = set()
+    kind = None
+    while True:
+        key = r.value()
+        if not isinstance(key, str) or key in keys:
+            raise _Irregular
+        keys.add(key)
+        r.take(":")
+        if key == "features":
+            r.take("[")
+            if r.peek() == "]":
+                raise _Irregular  # empty: `parse` says so
+            while True:
+                yield r.value()
+                if r.peek() == ",":
+                    r.pos += 1
+                    continue
+                r.take("]")
+                break
+        else:
+            value = r.value()
+            if key == "type":
+                kind = value
+        if r.peek() == ",":
+            r.pos += 1
+            continue
+        r.take("}")
+        break
+    if r.peek() != "" or kind != "FeatureCollection" or "features" not in keys:
+        raise _Irregular
+
+
+def _features(raw, source: str, errors: list[str]) -> list[Feature]:
     features: list[Feature] = []
     seen: dict[str, int] = {}
     for n, f in enumerate(raw, start=1):
@@ -182,7 +301,6 @@ def parse(data: bytes | str, source: str, errors: list[str]) -> list[Feature]:
         if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
             errors.append(f"{where}：几何类型应为Polygon或MultiPolygon")
             continue
-        raw[n - 1] = None  # the coordinate lists as Python objects are most of the memory of a large map
         features.append(
             Feature(
                 n=n,
@@ -515,52 +633,24 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
     result.not_in_file = sum(1 for code in existing if code not in in_file)
     ids = {code: u.id for code, u in existing.items()}
     changes: list[audit.Change] = []
+    created: list[tuple[Feature, str]] = []  # (feature, digest of its WKB) for the entries
     for level in LEVELS:  # parents first, so their ids are known
         new, changed = [], []
         for f in (x for x in features if x.level == level):
             township = towns[checker.township_of(f) or ""]
-            minx, miny, maxx, maxy = f.geom.bounds
             name = f.name or (township.name if level == TOWNSHIP else "")
-            values = {
-                "township_id": township.id,
-                "level": level,
-                "name": name,
-                "parent_id": ids[f.parent] if f.parent else None,
-                "kind": f.kind if level == DEDICATED else "",
-                "geometry": f.geometry_text,
-                "geometry_wkb": shapely.to_wkb(f.geom),
-                "minx": minx,
-                "miny": miny,
-                "maxx": maxx,
-                "maxy": maxy,
-                **{k: (f.base[k] if level == MICRO else None) for k in BASE_FIELDS},
-            }
             unit = existing.get(f.code)
             if unit is None:
-                new.append(GridUnit(county=county, code=f.code, **values))
+                new.append((f, township.id, name))
                 continue
+            values = _values(f, level, township.id, name, ids, shapely.to_wkb(f.geom))
             if any(getattr(unit, k) != v for k, v in values.items()):
                 before = audit.snapshot(unit)
                 for k, v in values.items():
                     setattr(unit, k, v)
                 changed.append((unit, before))
         if new:
-            _insert(new)
-            fresh = dict(GridUnit.objects.filter(county=county, level=level).values_list("code", "id"))
-            for u in new:
-                u.id = fresh[u.code]
-                ids[u.code] = u.id
-                changes.append(
-                    audit.Change(
-                        "create",
-                        "grid.GridUnit",
-                        str(u.id),
-                        str(u),
-                        None,
-                        audit.snapshot(u),
-                        county_id=u.county_id,
-                    )
-                )
+            created.extend(_insert(county, level, new, ids))
         if changed:
             GridUnit.objects.bulk_update([u for u, _ in changed], list(_UPDATE_FIELDS), batch_size=1000)
             for u, before in changed:
@@ -577,7 +667,77 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
                 )
         result.created += len(new)
         result.updated += len(changed)
+    # The created rows' entries are built one at a time as they are written (an image each, the
+    # same `audit.snapshot` gives for the row), so they are never all in memory at once.
+    audit.record_many(_created_entries(created, county, towns, checker, ids))
     audit.record_many(changes)
+
+
+def _values(f: Feature, level: str, township_id: int, name: str, ids: dict[str, int], wkb) -> dict:
+    minx, miny, maxx, maxy = f.geom.bounds
+    return {
+        "township_id": township_id,
+        "level": level,
+        "name": name,
+        "parent_id": ids[f.parent] if f.parent else None,
+        "kind": f.kind if level == DEDICATED else "",
+        "geometry": f.geometry_text,
+        "geometry_wkb": wkb,
+        "minx": minx,
+        "miny": miny,
+        "maxx": maxx,
+        "maxy": maxy,
+        **{k: (f.base[k] if level == MICRO else None) for k in BASE_FIELDS},
+    }
+
+
+_INSERT_CHUNK = 900  # under SQLite's 999 parameters for the `code IN (...)` that reads the ids back
+
+
+def _insert(county: County, level: str, new: list[tuple[Feature, int, str]], ids: dict[str, int]):
+    """Insert new units as plain values, one executemany per chunk (bulk_create's per-field work
+    and model instances were most of a large import), and note their ids in `ids`.
+    Returns (feature, WKB digest) per unit, for the audit entries."""
+    fields = [f for f in GridUnit._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(GridUnit._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    names = [f.attname for f in fields]
+    out: list[tuple[Feature, str]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(new), _INSERT_CHUNK):
+            part = new[start : start + _INSERT_CHUNK]
+            wkbs = shapely.to_wkb([f.geom for f, _, _ in part])
+            rows = []
+            for (f, township_id, name), wkb in zip(part, wkbs, strict=True):
+                # The values are already what the columns hold (str, int, float, bytes or None).
+                values = _values(f, level, township_id, name, ids, wkb)
+                values |= {"county_id": county.id, "code": f.code}
+                rows.append([values[n] for n in names])
+                out.append((f, "sha256:" + hashlib.sha256(wkb).hexdigest()))
+            cursor.executemany(sql, rows)
+            codes = [f.code for f, _, _ in part]
+            ids.update(GridUnit.objects.filter(county=county, code__in=codes).values_list("code", "id"))
+    return out
+
+
+def _created_entries(created, county: County, towns, checker: _Checker, ids: dict[str, int]):
+    for f, wkb_digest in created:
+        township = towns[checker.township_of(f) or ""]
+        name = f.name or (township.name if f.level == TOWNSHIP else "")
+        values = _values(f, f.level, township.id, name, ids, wkb_digest)  # the digest stands for it
+        values |= {"id": ids[f.code], "county_id": county.id, "code": f.code}
+        yield audit.Change(
+            "create",
+            "grid.GridUnit",
+            str(values["id"]),
+            f"{name}（{f.code}）" if name else f.code,  # str(GridUnit)
+            None,
+            audit.image(GridUnit, values),
+            county_id=county.id,
+        )
 
 
 def _relink_elements(county: County, result: ImportResult) -> None:
@@ -624,21 +784,6 @@ def _prune(county: County, in_file: set[str], result: ImportResult, source: str)
     result.not_in_file = 0
 
 
-def _insert(units: list[GridUnit]) -> None:
-    """One executemany of plain values: bulk_create's per-field work was most of a large import."""
-    fields = [f for f in GridUnit._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(GridUnit._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    # The values are already what the columns hold (str, int, float, bytes or None).
-    rows = [[getattr(u, f.attname) for f in fields] for u in units]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
-
-
 _UPDATE_FIELDS = (
     "township",
     "level",
@@ -659,13 +804,11 @@ def import_file(path: str | Path, **kwargs) -> ImportResult:
     path = Path(path)
     errors: list[str] = []
     try:
-        data = path.read_bytes()
+        features = parse_file(path, path.name, errors)
     except FileNotFoundError:
         raise GridImportError([f"{path}：文件不存在"])
     except OSError as exc:
         raise GridImportError([f"{path}：无法读取文件（{exc.strerror}）"])
-    features = parse(data, path.name, errors)
-    del data  # the file's bytes are not needed once parsed (a large map is tens of megabytes)
     if not features and errors:
         raise GridImportError(errors)
     return import_features(features, source=path.name, parse_errors=errors, **kwargs)
