@@ -110,3 +110,40 @@ def test_each_imported_unit_has_its_image_as_create_entry(tmp_path, county, coun
         assert e.after == audit.snapshot(unit)
         assert (e.object_repr, e.actor, e.county_id) == (str(unit), "导入测试", county.id)
     assert audit.verify().ok  # the chain and the live rows against their images
+
+
+@pytest.mark.parametrize("tolerance", [0.0, 50.0, 400.0, 5000.0])
+def test_skipping_the_union_for_small_gaps_finds_what_the_union_finds(county_doc, monkeypatch, tolerance):
+    """Children shrunk a little (gaps), one grown (an overlap and a part outside its parent):
+    the same messages with and without the area bound that skips the union."""
+    from shapely.geometry import mapping, shape
+
+    doc = {
+        "type": "FeatureCollection",
+        "features": [f for f in county_doc["features"] if f["properties"]["township"] == "T01"],
+    }
+    doc = json.loads(json.dumps(doc))
+    micro = [f for f in doc["features"] if f["properties"]["level"] == "micro"]
+    for f, d in zip(micro[:6], (-0.00002, -0.00005, -0.0001, 0.00003, -0.00001, -0.0002), strict=True):
+        f["geometry"] = mapping(shape(f["geometry"]).buffer(d, join_style="mitre"))
+
+    calls = []
+    gaps = importer._Checker._gaps
+    monkeypatch.setattr(importer._Checker, "_gaps", lambda self, *a: calls.append(1) or gaps(self, *a))
+
+    def errors():
+        found: list[str] = []
+        features = parse(json.dumps(doc), "map.geojson", found)
+        checker = importer._Checker(features, tolerance, "map.geojson")
+        checker.run()
+        return checker.errors, len(calls)
+
+    bounded, bounded_calls = errors()
+    calls.clear()
+    monkeypatch.setattr(importer._Checker, "_no_gap_over_tolerance", lambda *args: False)
+    unbounded, unbounded_calls = errors()
+    assert bounded == unbounded
+    assert any("空隙" in e for e in bounded)
+    assert any("重叠" in e for e in bounded) or tolerance > 50.0
+    if tolerance > 0:
+        assert bounded_calls < unbounded_calls  # the bound did skip the union somewhere
