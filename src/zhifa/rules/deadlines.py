@@ -157,7 +157,14 @@ def allowed_surcharge(fine, due: dt.date, on: dt.date):
 # Upcoming deadlines of a live case
 
 
-def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, dt.date | None, str]]:
+# One upcoming deadline: (rule code, Chinese label, due date or None past the calendar, article).
+Deadline = tuple[str, str, dt.date | None, str]
+# `add(code, label, due, article)`: the due date is a thunk, so that a CalendarGapError raised
+# while computing it is caught in one place (`_Upcoming.add`) instead of around every rule.
+_Add = Callable[[str, str, Callable[[], dt.date], str], None]
+
+
+def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[Deadline]:
     """Deadlines of a live case that have not passed on `as_of`, soonest first.
 
     Each item is (rule code, Chinese label, due date, article). The due date is the last day on
@@ -165,56 +172,105 @@ def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, 
     the act would be unlawful. A deadline that reaches into a year without holiday data has
     due date None (it lies after the last published year), listed last.
     """
-    from zhifa.rules.casefile import parse_date
+    # The groups run in the order of the procedure; ties in the final sort keep this order.
+    events = case.get("events") or []
+    first, last = _first_and_last(events)
+    upcoming = _Upcoming(as_of)
+    _authority_deadlines(case, first, upcoming.add)
+    _pre_decision_deadlines(case, first, last, cal, upcoming.add)
+    _decision_deadlines(case, first, cal, upcoming.add)
+    _post_service_deadlines(case, first, cal, upcoming.add)
+    _coercion_deadlines(events, first, cal, upcoming.add)
+    return upcoming.soonest_first()
 
-    evs = case.get("events") or []
-    first: dict[str, dict] = {}
-    last: dict[str, dict] = {}
-    for e in evs:
-        first.setdefault(e["type"], e)
-        last[e["type"]] = e
-    proc = case.get("procedure")
-    decision = case.get("decision") or {}
-    out: list[tuple[str, str, dt.date | None, str]] = []
 
-    def add(code: str, label: str, due: Callable[[], dt.date], article: str) -> None:
+class _Upcoming:
+    """Collects the deadlines still open on `as_of`; one past the calendar's data is kept as None."""
+
+    def __init__(self, as_of: dt.date) -> None:
+        self.as_of = as_of
+        self.items: list[Deadline] = []
+
+    def add(self, code: str, label: str, due: Callable[[], dt.date], article: str) -> None:
         try:
             d = due()
         except CalendarGapError:
-            out.append((code, label, None, article))
+            self.items.append((code, label, None, article))
             return
-        if d >= as_of:
-            out.append((code, label, d, article))
+        if d >= self.as_of:
+            self.items.append((code, label, d, article))
 
-    def D(e: dict, key: str = "date") -> dt.date:
-        return parse_date(e[key])
+    def soonest_first(self) -> list[Deadline]:
+        """Dated items by date then code, undated (past the published years) last; stable."""
+        self.items.sort(key=lambda t: (t[2] is None, t[2] or dt.date.max, t[0]))
+        return self.items
 
-    decided = first.get("decided")
-    served = first.get("served")
+
+def _first_and_last(events: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The first and the last event of each type: most periods run from the first (decided,
+    served, reminder...), the statement period from the last prior notice."""
+    first: dict[str, dict] = {}
+    last: dict[str, dict] = {}
+    for e in events:
+        first.setdefault(e["type"], e)
+        last[e["type"]] = e
+    return first, last
+
+
+def _parse_date(value) -> dt.date:
+    """A case-file date (ISO string) as a date, by the exchange format's own parser."""
+    # Imported on use, as `upcoming_deadlines` always did: importing this module does not load
+    # the case-file reader.
+    from zhifa.rules.casefile import parse_date
+
+    return parse_date(value)
+
+
+def _date(e: dict, key: str = "date") -> dt.date:
+    """`e[key]` of an event (or other case-file object) as a date."""
+    return _parse_date(e[key])
+
+
+def _authority_deadlines(case: dict, first: dict[str, dict], add: _Add) -> None:
+    """Until the case is closed: the entrustment's term and the listed holding's end."""
     auth = case.get("authority") or {}
     ent = auth.get("entrustment")
     if ent and "closed" not in first:
-        add("AUTH-ENTRUST-EXPIRED", "委托期限届满", lambda: D(ent, "valid_to"), "《行政处罚法》第二十条")
+        add("AUTH-ENTRUST-EXPIRED", "委托期限届满", lambda: _date(ent, "valid_to"), "《行政处罚法》第二十条")
     if auth.get("held_until") and "closed" not in first:
-        add("AUTH-NOT-HELD", "清单持有期间届满", lambda: D(auth, "held_until"), "《行政处罚法》第二十四条")
+        add(
+            "AUTH-NOT-HELD",
+            "清单持有期间届满",
+            lambda: _date(auth, "held_until"),
+            "《行政处罚法》第二十四条",
+        )
+
+
+def _pre_decision_deadlines(
+    case: dict, first: dict[str, dict], last: dict[str, dict], cal, add: _Add
+) -> None:
+    """Before the decision: limitation (until discovered), the 90-day limit of a general
+    procedure, and the statement / hearing-request periods of the last prior notice."""
+    proc = case.get("procedure")
+    decided = first.get("decided")
     viol = case.get("violation") or {}
     if viol.get("ended") and "discovered" not in first and decided is None:
         add(
             "PEN-LIMITATION",
             "追责时效届满",
-            lambda: limitation_end(D(viol, "ended"), bool(viol.get("grave_harm"))),
+            lambda: limitation_end(_date(viol, "ended"), bool(viol.get("grave_harm"))),
             "《行政处罚法》第三十六条",
         )
     if proc == "general" and "filed" in first and decided is None and "closed" not in first:
         add(
             "PEN-DECISION-90D",
             "作出处理决定期限（立案之日起九十日）",
-            lambda: decision_limit(D(first["filed"])),
+            lambda: decision_limit(_date(first["filed"])),
             "《行政处罚法》第六十条",
         )
     notice = last.get("notice_served")
     if proc == "general" and notice is not None and decided is None:
-        n_date = D(notice)
+        n_date = _date(notice)
         add(
             "PEN-STATEMENT-PERIOD",
             "陈述申辩（听证申请）期限届满，最早次日作出处罚决定",
@@ -230,81 +286,107 @@ def upcoming_deadlines(case: dict, as_of: dt.date, cal) -> list[tuple[str, str, 
                 lambda: hearing_request_end(n_date, cal),
                 "《行政处罚法》第六十四条",
             )
-    if decided is not None:
-        d_date = D(decided)
-        kind = decision.get("kind")
-        if proc == "general" and kind in ("penalty", "no_penalty") and served is None:
-            if decided.get("party_present"):
-                add("PEN-SERVICE-7WD", "当场交付处罚决定书", lambda: d_date, "《行政处罚法》第六十一条")
-            else:
-                add(
-                    "PEN-SERVICE-7WD",
-                    "处罚决定书送达期限（七个工作日）",
-                    lambda: service_deadline(d_date, cal),
-                    "《行政处罚法》第六十一条、第八十五条",
-                )
-        if proc == "general" and kind == "penalty" and "disclosed" not in first:
+
+
+def _decision_deadlines(case: dict, first: dict[str, dict], cal, add: _Add) -> None:
+    """After the decision of a general procedure: its service (on the spot when the party was
+    present) until served, and the publication of a penalty until disclosed."""
+    decided = first.get("decided")
+    if decided is None:
+        return
+    proc = case.get("procedure")
+    d_date = _date(decided)
+    kind = (case.get("decision") or {}).get("kind")
+    if proc == "general" and kind in ("penalty", "no_penalty") and first.get("served") is None:
+        if decided.get("party_present"):
+            add("PEN-SERVICE-7WD", "当场交付处罚决定书", lambda: d_date, "《行政处罚法》第六十一条")
+        else:
             add(
-                "PEN-DISCLOSE-7WD",
-                "处罚决定公示期限（七个工作日）",
-                lambda: disclosure_deadline(d_date, cal),
-                "国办发〔2018〕118号",
+                "PEN-SERVICE-7WD",
+                "处罚决定书送达期限（七个工作日）",
+                lambda: service_deadline(d_date, cal),
+                "《行政处罚法》第六十一条、第八十五条",
             )
-    if served is not None and decision:
-        s_date = D(served)
-        complete = remedy_notice_complete(decision.get("remedy_notice"))
-        if (decision.get("fine") or 0) > 0 and "paid" not in first:
-            add("PEN-SURCHARGE", "罚款缴纳期限", lambda: payment_due(s_date, cal), "《行政处罚法》第六十七条")
-        if decision.get("kind") == "demolition_order" and "demolition_executed" not in first:
-            add(
-                "COE-DEMOLITION-REMEDY",
-                "复议、诉讼期限届满，最早次日可强制拆除",
-                lambda: litigation_end(s_date, complete, cal),
-                "《行政强制法》第四十四条",
-            )
-        if decision.get("kind") == "penalty" and "paid" not in first and "court_application" not in first:
-            add(
-                "COE-COURT-WINDOW",
-                "起诉期限届满，最早次日可申请法院强制执行",
-                lambda: litigation_end(s_date, complete, cal),
-                "《行政强制法》第五十三条",
-            )
-            add(
-                "COE-COURT-WINDOW",
-                "申请法院强制执行的期限届满",
-                lambda: court_window(s_date, complete, cal)[1],
-                "最高人民法院行政诉讼法解释第一百五十六条",
-            )
+    if proc == "general" and kind == "penalty" and "disclosed" not in first:
+        add(
+            "PEN-DISCLOSE-7WD",
+            "处罚决定公示期限（七个工作日）",
+            lambda: disclosure_deadline(d_date, cal),
+            "国办发〔2018〕118号",
+        )
+
+
+def _post_service_deadlines(case: dict, first: dict[str, dict], cal, add: _Add) -> None:
+    """Once the decision is served: payment of a fine, and the remedy periods that must pass
+    before a demolition or a court application (plus the end of the court-application window)."""
+    served = first.get("served")
+    decision = case.get("decision") or {}
+    if served is None or not decision:
+        return
+    s_date = _date(served)
+    complete = remedy_notice_complete(decision.get("remedy_notice"))
+    if (decision.get("fine") or 0) > 0 and "paid" not in first:
+        add("PEN-SURCHARGE", "罚款缴纳期限", lambda: payment_due(s_date, cal), "《行政处罚法》第六十七条")
+    if decision.get("kind") == "demolition_order" and "demolition_executed" not in first:
+        add(
+            "COE-DEMOLITION-REMEDY",
+            "复议、诉讼期限届满，最早次日可强制拆除",
+            lambda: litigation_end(s_date, complete, cal),
+            "《行政强制法》第四十四条",
+        )
+    if decision.get("kind") == "penalty" and "paid" not in first and "court_application" not in first:
+        add(
+            "COE-COURT-WINDOW",
+            "起诉期限届满，最早次日可申请法院强制执行",
+            lambda: litigation_end(s_date, complete, cal),
+            "《行政强制法》第五十三条",
+        )
+        add(
+            "COE-COURT-WINDOW",
+            "申请法院强制执行的期限届满",
+            lambda: court_window(s_date, complete, cal)[1],
+            "最高人民法院行政诉讼法解释第一百五十六条",
+        )
+
+
+def _coercion_deadlines(events: list[dict], first: dict[str, dict], cal, add: _Add) -> None:
+    """Coercion steps: the reminder before a court application, the demolition announcement's
+    deadline, and the term of a seizure (`_seizure_days` for its extension)."""
     # any earlier reminder (and any notice whose deadline passed) allows the step: the earliest counts
     reminder = first.get("reminder_served")
     if reminder is not None and "court_application" not in first:
         add(
             "COE-COURT-REMINDER",
             "催告期满（十个工作日），最早次日可申请法院强制执行",
-            lambda: reminder_end(D(reminder), cal),
+            lambda: reminder_end(_date(reminder), cal),
             "《行政强制法》第五十四条、第六十九条",
         )
-    notice_deadlines = [e["deadline"] for e in evs if e["type"] == "demolition_notice" and e.get("deadline")]
+    notice_deadlines = [
+        e["deadline"] for e in events if e["type"] == "demolition_notice" and e.get("deadline")
+    ]
     if notice_deadlines and "demolition_executed" not in first:
         add(
             "COE-DEMOLITION-NOTICE",
             "公告限期自行拆除届满，最早次日可强制拆除",
-            lambda: parse_date(min(notice_deadlines)),
+            lambda: _parse_date(min(notice_deadlines)),
             "《行政强制法》第四十四条",
         )
     seizure = first.get("seizure_started")
     if seizure is not None and "seizure_ended" not in first:
-        ext = first.get("seizure_extended")
-        start = D(seizure)
-        days = 0
-        if ext and ext.get("approved_by") and D(ext) <= start + dt.timedelta(days=P.SEIZURE_DAYS):
-            ext_days = ext.get("days") or 0
-            days = int(ext_days) if ext_days <= P.SEIZURE_EXTENSION_MAX_DAYS else 0
+        start = _date(seizure)
+        days = _seizure_days(first.get("seizure_extended"), start)
         add(
             "COE-SEIZURE-30D",
             "查封、扣押期限届满",
             lambda: seizure_allowed_end(start, days),
             "《行政强制法》第二十五条",
         )
-    out.sort(key=lambda t: (t[2] is None, t[2] or dt.date.max, t[0]))
-    return out
+
+
+def _seizure_days(ext: dict | None, start: dt.date) -> int:
+    """Extension days that count: approved, decided within the first 30 days, and not over the
+    30-day maximum (an over-long extension counts as none, 强制法 第25条)."""
+    if ext and ext.get("approved_by") and _date(ext) <= start + dt.timedelta(days=P.SEIZURE_DAYS):
+        ext_days = ext.get("days") or 0
+        return int(ext_days) if ext_days <= P.SEIZURE_EXTENSION_MAX_DAYS else 0
+    return 0
