@@ -393,7 +393,25 @@ def context_from_casefile(case: dict, extra: dict | None = None, cal=None) -> di
     `party`, which is merged field by field. With a working-day calendar `cal` (zhifa.rules.workdays),
     the payment due date of a fine and the surcharge accrued by the reminder are computed too.
     """
+    # The steps fill one dict in a fixed order; the order of its keys is part of the output.
     extra = dict(extra or {})
+    ctx = _case_fields(case)
+    officers = {o["id"]: o for o in case.get("officers") or []}
+    _role_fields(ctx, case.get("roles") or {}, officers)
+    field_actors: list[str] = []
+    for ev in case.get("events") or []:
+        _event_fields(ctx, ev)
+        if not field_actors and ev.get("type") in _FIELD_EVENTS:
+            field_actors = [a for a in ev.get("actors") or [] if a in officers]
+    ctx["officers"] = _document_officers(field_actors, officers)
+    remedy = _decision_fields(ctx, case.get("decision"))
+    if cal is not None:
+        _payment(ctx, cal)
+    return _with_extra(ctx, extra, remedy)
+
+
+def _case_fields(case: dict) -> dict:
+    """The case's own identity: id, item, procedure, summary (also the default facts), party."""
     ctx: dict = {
         "case_id": case.get("case_id", ""),
         "item_code": case.get("item", ""),
@@ -403,83 +421,91 @@ def context_from_casefile(case: dict, extra: dict | None = None, cal=None) -> di
     if case.get("summary"):
         ctx["summary"] = case["summary"]
         ctx["facts"] = case["summary"]
+    # Empty party fields are dropped so that `extra` or a blank line fills them, not "None".
     ctx["party"] = {k: v for k, v in (case.get("party") or {}).items() if v not in (None, "")}
+    return ctx
 
-    officers = {o["id"]: o for o in case.get("officers") or []}
 
-    def names(ids) -> list[str]:
-        return [officers[i]["name"] for i in ids or [] if i in officers]
-
-    def officer(i) -> Officer:
-        o = officers[i]
-        return {"id": o["id"], "name": o["name"], "cert_no": o.get("cert_no")}
-
-    roles = case.get("roles") or {}
+def _role_fields(ctx: dict, roles: dict, officers: dict[str, dict]) -> None:
+    """The names of the handler, legal reviewer and decider, where the file names known officers."""
     for role in ("handler", "legal_reviewer", "decider"):
         if roles.get(role) in officers:
             ctx[role] = officers[roles[role]]["name"]
 
-    field_actors: list[str] = []
-    for ev in case.get("events") or []:
-        t, d = ev.get("type"), ev.get("date")
-        if t == "discovered":
-            ctx["discovered_date"] = d
-            if ev.get("source"):
-                ctx["source"] = ev["source"]
-        elif t == "filed":
-            ctx["filed_date"] = d
-        elif t in ("investigated", "inspected"):
-            ctx.setdefault("inspection_date", d)
-            if not field_actors:
-                field_actors = [a for a in ev.get("actors") or [] if a in officers]
-        elif t == "rectification_ordered":
-            ctx["rectify_date"] = d
-            ctx["rectify_deadline"] = ev.get("deadline")
-        elif t == "notice_served":
-            ctx["notice_date"] = d
-            for key in ("proposed_fine", "statement_days", "hearing_right"):
-                if ev.get(key) is not None:
-                    ctx[key] = ev[key]
-        elif t == "hearing_requested":
-            ctx["hearing_requested_date"] = d
-        elif t == "hearing_held":
-            ctx["hearing_date"] = d
-        elif t == "legal_review" and ev.get("passed"):
-            ctx["legal_review_date"] = d
-        elif t == "collective_discussion":
-            ctx["collective_discussion"] = True
-        elif t == "decided":
-            ctx["decision_date"] = d
-        elif t == "served":
-            ctx["service_date"] = d
-            ctx["service_method"] = SERVICE_METHODS.get(ev.get("method"), ev.get("method") or "")
-        elif t == "seizure_started":
-            ctx["seizure_date"] = d
-            ctx["measure"] = ev.get("measure") or "seizure"
-            if ev.get("term_days"):
-                ctx["term_days"] = ev["term_days"]
-            if ev.get("items"):
-                ctx["seized_items"] = [{"name": ev["items"]}]
-            if not field_actors:
-                field_actors = [a for a in ev.get("actors") or [] if a in officers]
-        elif t == "demolition_notice":
-            ctx["announcement_date"] = d
-            if ev.get("deadline"):
-                ctx["demolition_deadline"] = ev["deadline"]
-        elif t == "reminder_served":
-            ctx["reminder_date"] = d
-        elif t == "paid":
-            ctx["paid_date"] = d
-            ctx["paid_amount"] = ev.get("amount")
-            ctx["paid_surcharge"] = ev.get("surcharge") or 0
-        elif t == "closed":
-            ctx["closing_date"] = d
-    if field_actors:
-        ctx["officers"] = [officer(i) for i in field_actors]
-    else:
-        ctx["officers"] = [officer(i) for i in officers if officers[i].get("cert_no")][:2]
 
-    decision = case.get("decision")
+# Events on site: their actors are the officers the field records (inspection, seizure) name.
+_FIELD_EVENTS = ("investigated", "inspected", "seizure_started")
+
+
+def _event_fields(ctx: dict, ev: dict) -> None:
+    """The dates and details one event gives the documents; a later event of a type overrides an
+    earlier one, except the inspection date, which is the first investigation or inspection."""
+    t, d = ev.get("type"), ev.get("date")
+    if t == "discovered":
+        ctx["discovered_date"] = d
+        if ev.get("source"):
+            ctx["source"] = ev["source"]
+    elif t == "filed":
+        ctx["filed_date"] = d
+    elif t in ("investigated", "inspected"):
+        ctx.setdefault("inspection_date", d)
+    elif t == "rectification_ordered":
+        ctx["rectify_date"] = d
+        ctx["rectify_deadline"] = ev.get("deadline")
+    elif t == "notice_served":
+        ctx["notice_date"] = d
+        for key in ("proposed_fine", "statement_days", "hearing_right"):
+            if ev.get(key) is not None:
+                ctx[key] = ev[key]
+    elif t == "hearing_requested":
+        ctx["hearing_requested_date"] = d
+    elif t == "hearing_held":
+        ctx["hearing_date"] = d
+    elif t == "legal_review" and ev.get("passed"):
+        ctx["legal_review_date"] = d
+    elif t == "collective_discussion":
+        ctx["collective_discussion"] = True
+    elif t == "decided":
+        ctx["decision_date"] = d
+    elif t == "served":
+        ctx["service_date"] = d
+        ctx["service_method"] = SERVICE_METHODS.get(ev.get("method"), ev.get("method") or "")
+    elif t == "seizure_started":
+        ctx["seizure_date"] = d
+        ctx["measure"] = ev.get("measure") or "seizure"
+        if ev.get("term_days"):
+            ctx["term_days"] = ev["term_days"]
+        if ev.get("items"):
+            ctx["seized_items"] = [{"name": ev["items"]}]
+    elif t == "demolition_notice":
+        ctx["announcement_date"] = d
+        if ev.get("deadline"):
+            ctx["demolition_deadline"] = ev["deadline"]
+    elif t == "reminder_served":
+        ctx["reminder_date"] = d
+    elif t == "paid":
+        ctx["paid_date"] = d
+        ctx["paid_amount"] = ev.get("amount")
+        ctx["paid_surcharge"] = ev.get("surcharge") or 0
+    elif t == "closed":
+        ctx["closing_date"] = d
+
+
+def _officer(o: dict) -> Officer:
+    return {"id": o["id"], "name": o["name"], "cert_no": o.get("cert_no")}
+
+
+def _document_officers(field_actors: list[str], officers: dict[str, dict]) -> list[Officer]:
+    """The officers a record names: those who acted on site, else the first two with a
+    certificate (处罚法 第42条: at least two certified officers)."""
+    if field_actors:
+        return [_officer(officers[i]) for i in field_actors]
+    return [_officer(officers[i]) for i in officers if officers[i].get("cert_no")][:2]
+
+
+def _decision_fields(ctx: dict, decision: dict | None) -> dict:
+    """The decision's kind, number, penalties and reasoning; returns its remedy notice (or {}),
+    whose bodies `_with_extra` uses as a last resort."""
     if decision:
         ctx["decision_kind"] = decision.get("kind")
         if decision.get("doc_no"):
@@ -498,12 +524,14 @@ def context_from_casefile(case: dict, extra: dict | None = None, cal=None) -> di
             ctx["no_penalty_basis"] = "《中华人民共和国行政处罚法》第三十三条第一款"
     else:
         remedy = {}
+    # The prior notice states the fine proposed; without one in the file, the decided fine stands.
     if ctx.get("fine") and not ctx.get("proposed_fine"):
         ctx["proposed_fine"] = ctx["fine"]
+    return remedy
 
-    if cal is not None:
-        _payment(ctx, cal)
 
+def _with_extra(ctx: dict, extra: dict, remedy: dict) -> dict:
+    """`extra` over the derived context (`party` merged field by field), then the defaults."""
     party_extra = extra.pop("party", None) or {}
     ctx.update(extra)
     ctx["party"] = {**ctx["party"], **party_extra}
