@@ -12,7 +12,6 @@ changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import uuid
@@ -70,6 +69,7 @@ class Feature:
     base: dict[str, int | None]
     geometry_text: str
     geom: Any = None  # shapely geometry once valid
+    bounds: tuple[float, float, float, float] | None = None  # of `geom`
 
 
 @dataclass
@@ -354,21 +354,26 @@ class _Checker:
     def geometries(self) -> None:
         geoms = shapely.from_geojson([f.geometry_text for f in self.features], on_invalid="ignore")
         reasons = shapely.is_valid_reason(geoms)
-        for f, g, why in zip(self.features, geoms, reasons, strict=True):
-            if g is None or g.is_empty:
+        missing = (shapely.is_missing(geoms) | shapely.is_empty(geoms)).tolist()
+        boxes = shapely.bounds(geoms).tolist()
+        areas = shapely.area(geoms).tolist()
+        for f, g, why, gone, box, area in zip(
+            self.features, geoms, reasons, missing, boxes, areas, strict=True
+        ):
+            if gone:
                 self.err(f, "几何坐标无法解析或为空")
                 continue
-            minx, miny, maxx, maxy = g.bounds
+            minx, miny, maxx, maxy = box
             if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
                 self.err(f, "坐标超出经纬度范围（应为WGS-84经度、纬度，经度在前）")
                 continue
             if why != "Valid Geometry":
                 self.err(f, f"多边形无效：{_validity_zh(why)}")
                 continue
-            if g.area <= 0:
+            if area <= 0:
                 self.err(f, "多边形面积为零")
                 continue
-            f.geom = g
+            f.geom, f.bounds = g, tuple(box)
 
     def tree(self) -> None:
         start = len(self.errors)
@@ -676,7 +681,6 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
     result.not_in_file = sum(1 for code in existing if code not in in_file)
     ids = {code: u.id for code, u in existing.items()}
     changes: list[audit.Change] = []
-    created: list[tuple[Feature, str]] = []  # (feature, digest of its WKB) for the entries
     for level in LEVELS:  # parents first, so their ids are known
         new, changed = [], []
         for f in (x for x in features if x.level == level):
@@ -693,7 +697,7 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
                     setattr(unit, k, v)
                 changed.append((unit, before))
         if new:
-            created.extend(_insert(county, level, new, ids))
+            _insert(county, level, new, ids)
         if changed:
             GridUnit.objects.bulk_update([u for u, _ in changed], list(_UPDATE_FIELDS), batch_size=1000)
             for u, before in changed:
@@ -710,14 +714,11 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
                 )
         result.created += len(new)
         result.updated += len(changed)
-    # The created rows' entries are built one at a time as they are written (an image each, the
-    # same `audit.snapshot` gives for the row), so they are never all in memory at once.
-    audit.record_many(_created_entries(created, county, towns, checker, ids))
     audit.record_many(changes)
 
 
 def _values(f: Feature, level: str, township_id: int, name: str, ids: dict[str, int], wkb) -> dict:
-    minx, miny, maxx, maxy = f.geom.bounds
+    minx, miny, maxx, maxy = f.bounds
     return {
         "township_id": township_id,
         "level": level,
@@ -737,10 +738,11 @@ def _values(f: Feature, level: str, township_id: int, name: str, ids: dict[str, 
 _INSERT_CHUNK = 900  # under SQLite's 999 parameters for the `code IN (...)` that reads the ids back
 
 
-def _insert(county: County, level: str, new: list[tuple[Feature, int, str]], ids: dict[str, int]):
+def _insert(county: County, level: str, new: list[tuple[Feature, int, str]], ids: dict[str, int]) -> None:
     """Insert new units as plain values, one executemany per chunk (bulk_create's per-field work
-    and model instances were most of a large import), and note their ids in `ids`.
-    Returns (feature, WKB digest) per unit, for the audit entries."""
+    and model instances were most of a large import), note their ids in `ids`, and append each
+    chunk's audit entries (an image each, what `audit.snapshot` gives for the row) right after it,
+    so neither rows nor entries are ever all in memory at once."""
     fields = [f for f in GridUnit._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     sql = (
@@ -748,39 +750,31 @@ def _insert(county: County, level: str, new: list[tuple[Feature, int, str]], ids
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     names = [f.attname for f in fields]
-    out: list[tuple[Feature, str]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(new), _INSERT_CHUNK):
             part = new[start : start + _INSERT_CHUNK]
             wkbs = shapely.to_wkb([f.geom for f, _, _ in part])
-            rows = []
+            images = []
             for (f, township_id, name), wkb in zip(part, wkbs, strict=True):
                 # The values are already what the columns hold (str, int, float, bytes or None).
                 values = _values(f, level, township_id, name, ids, wkb)
                 values |= {"county_id": county.id, "code": f.code}
-                rows.append([values[n] for n in names])
-                out.append((f, "sha256:" + hashlib.sha256(wkb).hexdigest()))
-            cursor.executemany(sql, rows)
+                images.append((f, name, values))
+            cursor.executemany(sql, [[values[n] for n in names] for _, _, values in images])
             codes = [f.code for f, _, _ in part]
             ids.update(GridUnit.objects.filter(county=county, code__in=codes).values_list("code", "id"))
-    return out
-
-
-def _created_entries(created, county: County, towns, checker: _Checker, ids: dict[str, int]):
-    for f, wkb_digest in created:
-        township = towns[checker.township_of(f) or ""]
-        name = f.name or (township.name if f.level == TOWNSHIP else "")
-        values = _values(f, f.level, township.id, name, ids, wkb_digest)  # the digest stands for it
-        values |= {"id": ids[f.code], "county_id": county.id, "code": f.code}
-        yield audit.Change(
-            "create",
-            "grid.GridUnit",
-            str(values["id"]),
-            f"{name}（{f.code}）" if name else f.code,  # str(GridUnit)
-            None,
-            audit.image(GridUnit, values),
-            county_id=county.id,
-        )
+            audit.record_many(
+                audit.Change(
+                    "create",
+                    "grid.GridUnit",
+                    str(ids[f.code]),
+                    f"{name}（{f.code}）" if name else f.code,  # str(GridUnit)
+                    None,
+                    audit.image(GridUnit, {**values, "id": ids[f.code]}),
+                    county_id=county.id,
+                )
+                for f, name, values in images
+            )
 
 
 def _relink_elements(county: County, result: ImportResult) -> None:
