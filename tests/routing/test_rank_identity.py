@@ -114,3 +114,51 @@ def test_learning_keeps_the_fast_features_in_step(router, texts):
         assert [keys[j] for j in ids] == [k for k in f if k in live.idf]
     # The first learned report is now remembered and routes to its item.
     assert live.rank(texts[0]).item == codes[0]
+
+
+def plain_learned(router, text: str) -> dict[str, float]:
+    """The learned profiles' bonus as defined: each label's confirmed grams (sublinear counts) times
+    log((L + 1) / (l + 1)) over the model's L labels, l of which have confirmations that hold the
+    gram, L2-normalised; the report's grams weighted alike; their cosine × LEARNED_WEIGHT ×
+    min(1, confirmations / LEARNED_SUPPORT)."""
+    from zhifa.rules.routing.model import LEARNED_SUPPORT, LEARNED_WEIGHT, learned_grams
+
+    n_labels = max(len(router._labels), len(router.learned))
+    df = Counter(g for _, grams in router.learned.values() for g in grams)
+    idf = {g: math.log((n_labels + 1) / (c + 1)) for g, c in df.items()}
+
+    def unit(vec: dict[str, float]) -> dict[str, float]:
+        norm = math.sqrt(sum(v * v for v in vec.values()))
+        return {k: v / norm for k, v in vec.items()} if norm else {}
+
+    def tf(v: float) -> float:
+        return 1.0 + math.log(v) if v >= 1 else v
+
+    q = unit({g: tf(v) * idf[g] for g, v in learned_grams(text).items() if idf.get(g)})
+    out = {}
+    for label, (n, grams) in router.learned.items():
+        p = unit({g: tf(v) * idf[g] for g, v in grams.items()})
+        cos = sum(v * p.get(g, 0.0) for g, v in q.items())
+        out[label] = LEARNED_WEIGHT * min(1.0, n / LEARNED_SUPPORT) * cos
+    return out
+
+
+def test_learned_profiles_equal_the_definition(router, texts):
+    live = Router.from_json(router.to_json())
+    codes = sorted(d.label for d in live.docs if d.label)
+    live.learn([Example(t, [codes[i % 7]] if i % 5 else []) for i, t in enumerate(texts[:40])])
+    assert live.learned
+    checked = 0
+    for text in texts[40:140]:
+        want = plain_learned(live, text)
+        got = live._learned_scores(text)
+        if got is None:
+            assert not any(want.values()), text
+            continue
+        checked += 1
+        rows, bonus = got
+        by_label = {live._labels[j]: b for j, b in zip(rows.tolist(), bonus.tolist(), strict=True)}
+        assert set(by_label) == set(want)
+        for label, b in want.items():
+            assert math.isclose(by_label[label], b, abs_tol=1e-12), (text, label)
+    assert checked >= 50

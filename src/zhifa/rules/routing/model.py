@@ -35,6 +35,7 @@ from zhifa.rules.routing.text import (
     normalise,
     parse_lexicon,
     segment,
+    strip_places,
 )
 
 NONE = ""  # the class of matters that are not enforcement (service queue)
@@ -131,7 +132,7 @@ class _Doc:
     weight: float
     vec: dict[str, float]  # L2-normalised tf-idf
     # The length of the profile before normalising (catalogue document, shipped situations and
-    # examples, each weighted): what lets one more example be added without retraining.
+    # examples, each weighted), kept with the stored model.
     mass: float = 1.0
 
 
@@ -150,6 +151,10 @@ class Router:
     # Confirmed reports as they were (label, tf-idf vector): a new report very like one of them
     # goes where that one went (nearest neighbours), before and after any retraining.
     memory: list[tuple[str, dict[str, float]]] = field(default_factory=list)
+    # What dispatchers confirmed, per label: how many reports and their character 2–3-grams summed
+    # (see `learned_grams`): a profile of the county's own wording for the item, scored beside the
+    # catalogue's (LEARNED_WEIGHT), so that look-alikes of confirmed reports follow them.
+    learned: dict[str, tuple[int, dict[str, float]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lexicon = parse_lexicon("\n".join(self.lexicon_lines))
@@ -227,6 +232,41 @@ class Router:
         self._lin_identity = classes == self._labels
         self._none_pos = pos.get(NONE, -1)
         self._asked_cache: dict[frozenset[str], tuple[object, object]] = {}
+        self._index_learned()
+
+    def _index_learned(self) -> None:
+        """The learned profiles as a sparse matrix by gram (rows: labels with confirmations), each
+        gram weighted by how few of the model's labels have confirmations that hold it, each row
+        L2-normalised and scaled by its support (min(1, n / LEARNED_SUPPORT)): see
+        `_learned_scores`."""
+        learned = [(label, n, grams) for label, (n, grams) in sorted(self.learned.items()) if grams]
+        self._learned_idf = learned_idf([grams for _, _, grams in learned], len(self._labels))
+        self._learned_gid = {g: j for j, g in enumerate(self._learned_idf)}
+        rows = []
+        for _, _, grams in learned:
+            rows.append(_normalise({g: _tf(v) * self._learned_idf[g] for g, v in grams.items()}))
+        self._learned_csr = _Sparse.build(self._learned_gid, rows)
+        pos = self._label_pos
+        self._learned_rows = np.array([pos.get(label, -1) for label, _, _ in learned], dtype=np.int64)
+        self._learned_scale = np.array(
+            [LEARNED_WEIGHT * min(1.0, n / LEARNED_SUPPORT) for _, n, _ in learned], dtype=np.float64
+        )
+
+    def _learned_scores(self, text: str):
+        """(label positions, bonus) of the learned profiles for a report: LEARNED_WEIGHT × support ×
+        the cosine of the report's grams (weighted as the profiles' are) with each profile."""
+        q = {}
+        for g, v in learned_grams(text).items():
+            w = self._learned_idf.get(g)
+            if w:
+                q[g] = _tf(v) * w
+        q = _normalise(q)
+        if not q:
+            return None
+        ids = np.array([self._learned_gid[g] for g in q], dtype=np.int64)
+        vals = np.array(list(q.values()), dtype=np.float64)
+        sims = self._learned_csr.dot(ids, vals, len(self._learned_rows))
+        return self._learned_rows, sims * self._learned_scale
 
     def _neighbours(self, ids, vals) -> dict[str, float]:
         """label → similarity of the closest remembered report, where it is close enough."""
@@ -243,15 +283,15 @@ class Router:
     # ---- learning without retraining -------------------------------------------------------------
 
     def learn(self, examples: Iterable[Example], known: Collection[str] | None = None) -> int:
-        """Add confirmed routings to the profiles in place (what retraining would give for them,
-        since the idf comes from the catalogue alone); returns how many were used.
+        """Fold confirmed routings into the running model (no retraining); returns how many were
+        used. `known`: the county's item codes (others are skipped).
 
-        Each example moves its item's profile by EXAMPLE_WEIGHT of a catalogue document, so one
-        wrong correction shifts an item by a few per cent while a run of look-alike confirmations
-        does move it. `known`: the county's item codes (others are skipped)."""
-        by_label = {d.label: d for d in self.docs}
+        Each confirmation joins its first item's learned profile (`learned`: the county's own
+        wording for the item, which counts fully from LEARNED_SUPPORT confirmations on) and is
+        remembered for its near-duplicates (`memory`). The catalogue profiles stay as trained:
+        folding a confirmation into them (as retraining does) let one bad correction move dozens
+        of the item's look-alike reports to the wrong item (tests/routing/test_learning.py)."""
         known = set(known) if known is not None else {d.label for d in self.docs if d.label}
-        changed: dict[str, dict[str, float]] = {}
         used = 0
         for ex in examples:
             codes = [c for c in ex.items if c in known]
@@ -259,27 +299,13 @@ class Router:
                 continue
             f, _ = features(ex.text, self.lexicon, vocabulary=self.vocabulary)
             vec = _normalise({k: _tf(v) * self.idf[k] for k, v in f.items() if k in self.idf})
-            if not vec:
+            first = codes[0] if codes else NONE
+            # A report in words the model has never seen still teaches the learned profile.
+            if not _add_learned(self.learned, first, ex.text) and not vec:
                 continue
             used += 1
-            self.memory.append((codes[0] if codes else NONE, vec))
-            for rank, code in enumerate(codes or [NONE]):
-                weight = EXAMPLE_WEIGHT if rank == 0 else SECONDARY_EXAMPLE_WEIGHT
-                if code == NONE:
-                    weight = NONE_EXAMPLE_WEIGHT
-                if code not in changed:
-                    d = by_label.get(code)
-                    changed[code] = {k: v * d.mass for k, v in d.vec.items()} if d else {}
-                p = changed[code]
-                for k, v in vec.items():
-                    p[k] = p.get(k, 0.0) + weight * v
-        for code, p in changed.items():
-            d = by_label.get(code)
-            if d is None:
-                d = _Doc(code, 1.0, {}, 0.0)
-                self.docs.append(d)
-                by_label[code] = d
-            d.vec, d.mass = _normalise(p), _norm(p)
+            if vec:
+                self.memory.append((first, vec))
         if used:
             self._reindex()
         self.n_examples += used
@@ -366,6 +392,7 @@ class Router:
                     raw.append((code, PHRASE_WEIGHT, f, False))
         n_examples = 0
         example_feats: list[tuple[str, dict[str, float]]] = []
+        learned: dict[str, tuple[int, dict[str, float]]] = {}
         for ex in examples:
             codes = [c for c in ex.items if c in known]
             if ex.items and not codes:
@@ -375,6 +402,7 @@ class Router:
                 continue
             n_examples += 1
             example_feats.append((codes[0] if codes else NONE, f))
+            _add_learned(learned, codes[0] if codes else NONE, ex.text)
             for rank, code in enumerate(codes or [NONE]):
                 weight = EXAMPLE_WEIGHT if rank == 0 else SECONDARY_EXAMPLE_WEIGHT
                 if code == NONE:
@@ -442,7 +470,7 @@ class Router:
             (label, _normalise({k: _tf(v) * idf[k] for k, v in f.items() if k in idf}))
             for label, f in example_feats
         ]
-        return cls(list(lines), idf, docs, priors, n_examples, measures, linear, memory)
+        return cls(list(lines), idf, docs, priors, n_examples, measures, linear, memory, learned)
 
     # ---- scoring --------------------------------------------------------------------------------
 
@@ -528,7 +556,13 @@ class Router:
         cos_col = query.sums
         present = cos_col > 0.0
         s_col = cos_col * factor
-        if self._doc_unique and self._lin_identity and self.linear is not None and not self.memory:
+        if (
+            self._doc_unique
+            and self._lin_identity
+            and self.linear is not None
+            and not self.memory
+            and not self.learned
+        ):
             # As below, where every label is a voter class with at most one profile: each label's
             # document is its own, and nothing is −inf. Where no cosine can be negative, one that
             # is not positive is 0, and so is its score: no mask needed.
@@ -573,6 +607,16 @@ class Router:
                 if best[j] == -np.inf:
                     best[j], doc_of[j] = 0.0, -1
                 best[j] += NEIGHBOUR_WEIGHT * sim
+        if self.learned:
+            got = self._learned_scores(text)
+            if got is not None:
+                rows, bonus = got
+                for j, b in zip(rows.tolist(), bonus.tolist(), strict=True):
+                    if j < 0 or b <= 0.0:
+                        continue
+                    if best[j] == -np.inf:
+                        best[j], doc_of[j] = 0.0, -1
+                    best[j] += b
         return best, doc_of.tolist(), query
 
     def _top(self, best, k: int) -> list[tuple[int, float]]:
@@ -703,6 +747,7 @@ class Router:
                 "measures": self.measures,
                 "linear": self.linear.to_dict() if self.linear is not None else None,
                 "memory": [[label, {k: round(v, 5) for k, v in vec.items()}] for label, vec in self.memory],
+                "learned": {label: [n, grams] for label, (n, grams) in self.learned.items()},
                 "docs": [[d.label, d.weight, d.vec, round(d.mass, 6)] for d in self.docs],
             },
             ensure_ascii=False,
@@ -729,6 +774,10 @@ class Router:
             obj.get("measures", {}),
             LinearModel.from_dict(obj["linear"]) if obj.get("linear") else None,
             [(label, {k: float(v) for k, v in vec.items()}) for label, vec in obj.get("memory", [])],
+            {
+                label: (int(n), {g: float(v) for g, v in grams.items()})
+                for label, (n, grams) in obj.get("learned", {}).items()
+            },
         )
 
 
@@ -812,6 +861,58 @@ LINEAR_MIN_COVERAGE = 0.5  # share of the county's items with shipped knowledge
 # weight times the similarity: look-alikes follow at once, one stray example moves nothing else.
 NEIGHBOUR_MIN = 0.8
 NEIGHBOUR_WEIGHT = 1.0  # a county's confirmed report weighs more than one shipped situation
+# Learned profiles (`Router.learned`): a label's confirmed reports as one profile of character
+# 2–3-grams, each gram weighted by how few of the model's labels have confirmations that hold it
+# (wording the confirmations of many items share, "有人", "反映", weighs little); its cosine with a
+# report, times this weight, is added to the label's score. A profile counts fully from
+# LEARNED_SUPPORT confirmations on and proportionally below: one correction alone, right or wrong,
+# adds at most LEARNED_WEIGHT / LEARNED_SUPPORT (to a report that repeats it word for word), well
+# under what the catalogue's own text gives a report that reads like it (about 0.3–0.6), so one bad
+# correction cannot take an item's reports elsewhere. Chosen by cross-validation within
+# bench/data/routing/confirmations.jsonl, not on the held-out batches.
+LEARNED_WEIGHT = 0.3
+LEARNED_SUPPORT = 2
+LEARNED_GRAMS = (2, 3)
+_CJK_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _add_learned(learned: dict[str, tuple[int, dict[str, float]]], label: str, text: str) -> bool:
+    """One more confirmed report of `label` in the learned profiles; whether it had any gram."""
+    new = learned_grams(text)
+    if not new:
+        return False
+    n, grams = learned.get(label, (0, {}))
+    for g, v in new.items():
+        grams[g] = grams.get(g, 0.0) + v
+    learned[label] = (n + 1, grams)
+    return True
+
+
+def learned_grams(text: str) -> dict[str, float]:
+    """A report's character 2–3-grams (counts) as the learned profiles hold them: within runs of
+    Chinese characters, place names left out (they say where, not what)."""
+    out: dict[str, float] = {}
+    lo, hi = LEARNED_GRAMS
+    for run in _CJK_RUNS.findall(strip_places(normalise(text))):
+        for k in range(lo, hi + 1):
+            for i in range(len(run) - k + 1):
+                g = run[i : i + k]
+                out[g] = out.get(g, 0.0) + 1.0
+    return out
+
+
+def learned_idf(profiles: Sequence[Collection[str]], n_labels: int) -> dict[str, float]:
+    """gram → log((L + 1) / (l + 1)) for the model's L labels, l of which have confirmations that
+    hold the gram (`profiles`: each label's grams): wording the confirmations of many items share
+    weighs little, a gram of one item's confirmations much."""
+    df: dict[str, int] = {}
+    for grams in profiles:
+        for g in grams:
+            df[g] = df.get(g, 0) + 1
+    n = max(n_labels, len(profiles))
+    return {g: math.log((n + 1) / (c + 1)) for g, c in df.items()}
+
+
 REQUESTED_MEASURE_BONUS = 0.15
 # Service matters are many and unlike each other: the class needs a head start to be chosen where
 # nothing in the report names an enforcement matter (fitted on the first held-out batches).
