@@ -13,7 +13,12 @@
    model load, grid lookups, holdings) and in-process `route_many`; baseline in the same run:
    the keyword-overlap router's rate on the same texts.
 
-Usage: .venv/bin/python bench/routing_bench.py [--copies 100] [--runs 3] [--no-write]
+3. Learning from dispatchers on the held-out batches: top-1 after 0, 50, 150, 300 confirmations
+   (bench/data/routing/confirmations.jsonl), live (`Router.learn`) and retrained, with the shipped
+   knowledge and without it (a county whose catalogue the knowledge does not cover); the first run
+   of the curve without it is kept in bench/data/routing/first_learning_run.json.
+
+Usage: .venv/bin/python bench/routing_bench.py [--copies 100] [--runs 3] [--no-write] [--learning-only]
 Writes the "## Routing" section of BENCHMARKS.md.
 """
 
@@ -392,19 +397,7 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int,
     lines += [
         f"| zhifa router (catalogue + shipped knowledge + lexicon) | {t.pct(t.top1)}% | {t.pct(t.top3)}% |",
         "",
-        "### Learning from dispatchers (held-out batches)",
-        "",
-        "Confirmations drawn from `bench/data/routing/confirmations.jsonl` (320 reports written apart from the "
-        "batches, shuffled with a fixed seed). “Live”: each confirmation is folded into the running model as "
-        "the platform does when a dispatcher routes (`Router.learn`, no retraining); “retrained”: "
-        "`zhifa train-router` on the same confirmations.",
-        "",
-        "| confirmations | top-1 live | top-1 retrained | top-3 live |",
-        "|---|---|---|---|",
-    ]
-    for k, live, re_ in h["curve"]:
-        lines.append(f"| {k} | {live.pct(live.top1)}% | {re_.pct(re_.top1)}% | {live.pct(live.top3)}% |")
-    lines += [
+        *learning_lines(h["curve"], h["curve_plain"]),
         "",
         "### Confidence (held-out batches)",
         "",
@@ -503,6 +496,7 @@ def heldout() -> dict:
         "total": total,
         "baselines": scored,
         "curve": ho.learning_curve(items, rows, holdings),
+        "curve_plain": learning_curve_without_knowledge(items, rows, holdings),
         "also": also,
     }
 
@@ -563,6 +557,45 @@ def record_first_learning_run(curve) -> dict:
     }
     FIRST_LEARNING_RUN.write_text(json.dumps(run, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return run
+
+
+def learning_lines(curve, plain) -> list[str]:
+    """The "Learning from dispatchers" subsection: the curve without shipped knowledge (its first run
+    first), then the one with it."""
+    first = json.loads(FIRST_LEARNING_RUN.read_text(encoding="utf-8")) if FIRST_LEARNING_RUN.exists() else {}
+    fc = first.get("curve", {})
+    lines = [
+        "### Learning from dispatchers (held-out batches)",
+        "",
+        "Confirmations drawn from `bench/data/routing/confirmations.jsonl` (320 reports written apart from the "
+        "batches, shuffled with a fixed seed). “Live”: each confirmation is folded into the running model as "
+        "the platform does when a dispatcher routes (`Router.learn`, no retraining); “retrained”: "
+        "`zhifa train-router` on the same confirmations.",
+        "",
+        "A county whose catalogue the shipped knowledge does not cover (the router from the catalogue and the "
+        "lexicon alone); first run of this curve kept in `bench/data/routing/first_learning_run.json` "
+        f"(commit {first.get('commit', '—')}):",
+        "",
+        "| confirmations | **first run top-1 live** | first run top-1 retrained | first run top-3 live "
+        "| now top-1 live | now top-1 retrained | now top-3 live |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for k, live, re_ in plain:
+        f = fc.get(str(k), {})
+        lines.append(
+            f"| {k} | **{f.get('live_top1', '—')}%** | {f.get('retrained_top1', '—')}% | {f.get('live_top3', '—')}% "
+            f"| {live.pct(live.top1)}% | {re_.pct(re_.top1)}% | {live.pct(live.top3)}% |"
+        )
+    lines += [
+        "",
+        "With the shipped knowledge:",
+        "",
+        "| confirmations | top-1 live | top-1 retrained | top-3 live |",
+        "|---|---|---|---|",
+    ]
+    for k, live, re_ in curve:
+        lines.append(f"| {k} | {live.pct(live.top1)}% | {re_.pct(re_.top1)}% | {live.pct(live.top3)}% |")
+    return lines
 
 
 def print_curve(title: str, curve) -> None:
