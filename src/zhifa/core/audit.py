@@ -78,6 +78,8 @@ _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 def _jsonable(value: Any) -> Any:
     if type(value) in _PLAIN_TYPES:  # most columns: returned as they are, as by the checks below
         return value
+    if type(value) is dict:  # an image: the same as the dict case below, with its plain values inline
+        return {str(k): v if type(v) in _PLAIN_TYPES else _jsonable(v) for k, v in value.items()}
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date | dt.time):
@@ -191,22 +193,58 @@ _HASHED_COLUMNS = (
 
 
 def _hashed_fields(e) -> dict[str, Any]:
-    fields = {
-        "id": e.id,
-        "at": e.at.isoformat() if isinstance(e.at, dt.datetime) else e.at,
-        "actor_id": e.actor_id,
-        "actor": e.actor,
-        "action": e.action,
-        "model": e.model,
-        "object_id": e.object_id,
-        "object_repr": e.object_repr,
-        "before": e.before,
-        "after": e.after,
-        "reason": e.reason,
-    }
-    if e.county_id is not None:
-        fields["county_id"] = e.county_id
+    return _hashed_row(tuple(getattr(e, name) for name in _HASHED_COLUMNS))
+
+
+def _hashed_row(row: tuple) -> dict[str, Any]:
+    """The fields an entry's hash covers, from its _HASHED_COLUMNS values as the ORM reads them."""
+    fields = dict(zip(_HASHED_COLUMNS, row, strict=True))
+    at = fields["at"]
+    if isinstance(at, dt.datetime):
+        fields["at"] = at.isoformat()
+    if fields["county_id"] is None:
+        del fields["county_id"]
     return fields
+
+
+def _pending_rows(last_id: int, n: int) -> list[tuple]:
+    """Up to `n` unsealed entries after id `last_id`, in id order, as _HASHED_COLUMNS tuples with
+    the values the ORM would give (each column through the backend's and the field's converters,
+    as the query compiler applies them); a plain cursor, and the time column converted once per
+    distinct value (the entries of one write share it)."""
+    from zhifa.core.models import AuditEntry
+
+    meta = AuditEntry._meta
+    fields = [meta.get_field(name) for name in _HASHED_COLUMNS]
+    cols = [f.get_col(meta.db_table) for f in fields]
+    converters = [connection.ops.get_db_converters(c) + c.get_db_converters(connection) for c in cols]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)}"
+        f" WHERE {quote('seq')} IS NULL AND {quote('id')} > %s ORDER BY {quote('id')} LIMIT %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [last_id, n])
+        raw = cur.fetchall()
+    at = _HASHED_COLUMNS.index("at")
+    times: dict[Any, Any] = {}
+    out = []
+    for r in raw:
+        row = list(r)
+        for i, (convs, col) in enumerate(zip(converters, cols, strict=True)):
+            if not convs:
+                continue
+            value = row[i]
+            if i == at and value in times:
+                row[i] = times[value]
+                continue
+            for conv in convs:
+                value = conv(value, col, connection)
+            if i == at:
+                times[r[i]] = value
+            row[i] = value
+        out.append(tuple(row))
+    return out
 
 
 @dataclass
@@ -384,18 +422,14 @@ def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:
         # prepared UPDATE run per chunk, far cheaper than bulk_update's CASE expressions.
         last_id = 0
         while sealed < limit:
-            pending = list(
-                AuditEntry.objects.filter(seq__isnull=True, id__gt=last_id)
-                .order_by("id")
-                .values_list(*_HASHED_COLUMNS, named=True)[: min(CHUNK, limit - sealed)]
-            )
+            pending = _pending_rows(last_id, min(CHUNK, limit - sealed))
             if not pending:
                 break
             params = []
-            for e in pending:
+            for row in pending:
                 n += 1
-                h = entry_hash(_hashed_fields(e), prev, keyring.alg, key)
-                params.append((n, prev, h, keyring.alg, keyring.key_id, e.id))
+                h = entry_hash(_hashed_row(row), prev, keyring.alg, key)
+                params.append((n, prev, h, keyring.alg, keyring.key_id, row[0]))
                 prev = h
             if first_seq is None:
                 first_seq = params[0][0]
@@ -406,7 +440,7 @@ def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:
                     params,
                 )
             sealed += len(pending)
-            last_id = pending[-1].id
+            last_id = pending[-1][0]
         head.seq = head.count = n
         head.last_hash = prev
         if keyring.keyed:

@@ -337,6 +337,7 @@ class _Checker:
         self.source = source
         self.errors: list[str] = []
         self.outside: dict[str, float] = {}  # code → area outside its parent (deg²), where > 0
+        self._township: dict[str, str | None] = {}  # code → its township's code (township_of)
 
     def err(self, f: Feature | None, reason: str) -> None:
         where = f"{self.source}:第{f.n}个要素（{f.code}）" if f is not None else self.source
@@ -411,6 +412,11 @@ class _Checker:
                 self.err(f, f"township为“{f.township}”，但按上级网格应属于“{top}”")
 
     def township_of(self, f: Feature) -> str | None:
+        if f.code not in self._township:
+            self._township[f.code] = self._walk_to_township(f)
+        return self._township[f.code]
+
+    def _walk_to_township(self, f: Feature) -> str | None:
         seen = set()
         cur: Feature | None = f
         while cur is not None and cur.level != TOWNSHIP:
