@@ -138,6 +138,17 @@ def validate_intake(
     return errors, lon_f, lat_f, crs_n
 
 
+# The free-text fields besides the description, in the order their errors are listed: each is
+# refused when over-long or holding control characters, and stored stripped.
+_TEXT_FIELDS = (
+    ("address", "地址"),
+    ("reporter_name", "举报人"),
+    ("reporter_phone", "联系电话"),
+    ("source", "来源"),
+    ("external_id", "外部编号"),
+)
+
+
 def do_intake(
     actor,
     *,
@@ -161,46 +172,112 @@ def do_intake(
     route_suggestion: bool = True,
 ) -> IntakeResult:
     """一口受理: store a report once (a resent `client_id` returns the stored one), locate it,
-    ask the router for a suggestion and flag a likely duplicate."""
+    ask the router for a suggestion and flag a likely duplicate.
+
+    Phases, in this order: the resent check; every input check, all errors raised together; the
+    unsaved report located and decided on in memory (`_new_report`, `_decide`); one transaction
+    that stores it (`_store`).
+    """
     now = _now(now)
     client_id = (client_id or "").strip() or None
     if client_id:
-        if len(client_id) > 80:
-            raise ValidationError({"client_id": "客户端编号不能超过80个字符"})
-        existing = _existing(client_id)
+        existing = _resent(client_id)
         if existing is not None:
             return IntakeResult(existing, created=False)
+    texts = {
+        "address": address,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+        "source": source,
+        "external_id": external_id,
+    }
     errors, lon_f, lat_f, crs_n = validate_intake(
         text=text, lon=lon, lat=lat, crs=crs, channel=channel, priority=priority, phone=reporter_phone
     )
-    # Over-long fields are refused, never cut: what the reporter wrote is what is stored.
-    for name, value, label in (
-        ("address", address, "地址"),
-        ("reporter_name", reporter_name, "举报人"),
-        ("reporter_phone", reporter_phone, "联系电话"),
-        ("source", source, "来源"),
-        ("external_id", external_id, "外部编号"),
-    ):
+    _text_field_errors(errors, texts)
+    _reported_at_error(errors, reported_at, now)
+    photos = list(photos)
+    _photo_errors(errors, photos)
+    if errors:
+        raise ValidationError(errors)
+    report, loc = _new_report(
+        actor,
+        county,
+        client_id=client_id,
+        channel=channel,
+        text=text,
+        point=(lon_f, lat_f, crs_n),
+        texts=texts,
+        anonymous=anonymous,
+        reported_at=reported_at or now,
+        priority=priority,
+    )
+    warnings, limit, gap = _decide(report, loc, now, route_suggestion)
+    try:
+        _store(report, actor, channel=channel, limit=limit, gap=gap, now=now, photos=photos)
+    except IntegrityError:
+        # Two sends of the same client id at once: the loser returns the winner's report.
+        winner = _race_winner(client_id)
+        if winner is None:
+            raise
+        return IntakeResult(winner, created=False)
+    return IntakeResult(report, created=True, warnings=warnings)
+
+
+def _resent(client_id: str) -> Report | None:
+    """The report already stored under `client_id` (a resend), after checking the id's length."""
+    if len(client_id) > 80:
+        raise ValidationError({"client_id": "客户端编号不能超过80个字符"})
+    # Looked up through `_existing`, which a test replaces to stage two simultaneous sends.
+    return _existing(client_id)
+
+
+def _text_field_errors(errors: dict[str, str], texts: dict[str, str]) -> None:
+    """Over-long fields are refused, never cut: what the reporter wrote is what is stored."""
+    for name, label in _TEXT_FIELDS:
+        value = texts[name]
         limit = Report._meta.get_field(name).max_length
         if len((value or "").strip()) > limit:
             errors[name] = f"{label}不能超过{limit}个字符（现为{len(value.strip())}个）"
         elif (bad := plaintext.control_char_message(value or "")) is not None:
             errors[name] = f"{label}{bad}"
-    if reported_at is not None:
-        # Not before the platform's era, not ahead of the server's clock beyond a phone's skew.
-        if reported_at < EARLIEST_REPORTED_AT:
-            errors["reported_at"] = "上报时间早于2000年1月1日，请检查日期"
-        elif reported_at > now + CLOCK_SKEW:
-            shown = f"{timezone.localtime(reported_at):%Y-%m-%d %H:%M}"
-            errors["reported_at"] = f"上报时间{shown}晚于当前时间，请检查手机或终端的日期时间设置"
-    photos = list(photos)
+
+
+def _reported_at_error(errors: dict[str, str], reported_at: dt.datetime | None, now: dt.datetime) -> None:
+    """Not before the platform's era, not ahead of the server's clock beyond a phone's skew."""
+    if reported_at is None:
+        return
+    if reported_at < EARLIEST_REPORTED_AT:
+        errors["reported_at"] = "上报时间早于2000年1月1日，请检查日期"
+    elif reported_at > now + CLOCK_SKEW:
+        shown = f"{timezone.localtime(reported_at):%Y-%m-%d %H:%M}"
+        errors["reported_at"] = f"上报时间{shown}晚于当前时间，请检查手机或终端的日期时间设置"
+
+
+def _photo_errors(errors: dict[str, str], photos: list[PhotoIn]) -> None:
+    """Each photo at most 10 MB and an image; errors name it by its place (第i张), from 1."""
     for i, p in enumerate(photos, 1):
         if len(p.content) > MAX_PHOTO_BYTES:
             errors[f"photos[{i}]"] = f"第{i}张照片超过10MB"
         elif not (p.content_type or "").startswith("image/"):
             errors[f"photos[{i}]"] = f"第{i}张文件“{p.name}”不是图片"
-    if errors:
-        raise ValidationError(errors)
+
+
+def _new_report(
+    actor,
+    county: County,
+    *,
+    client_id: str | None,
+    channel: str,
+    text: str,
+    point: tuple[float | None, float | None, str],
+    texts: dict[str, str],
+    anonymous: bool,
+    reported_at: dt.datetime,
+    priority: str,
+) -> tuple[Report, Any]:
+    """The unsaved report, with its point converted to WGS-84, and where the grid places it."""
+    lon_f, lat_f, crs_n = point
     wgs_lon, wgs_lat = _to_wgs84(lon_f, lat_f, crs_n)
     loc = geocoding.locate(wgs_lon, wgs_lat)
     report = Report(
@@ -208,22 +285,32 @@ def do_intake(
         tracking_code=new_tracking_code(),
         client_id=client_id,
         channel=channel,
-        source=source.strip(),
-        external_id=external_id.strip(),
+        source=texts["source"].strip(),
+        external_id=texts["external_id"].strip(),
         text=text.strip(),
-        address=address.strip(),
+        address=texts["address"].strip(),
         lon=lon_f,
         lat=lat_f,
         crs=crs_n,
         wgs_lon=wgs_lon,
         wgs_lat=wgs_lat,
-        reporter_name=reporter_name.strip(),
-        reporter_phone=reporter_phone.strip(),
+        reporter_name=texts["reporter_name"].strip(),
+        reporter_phone=texts["reporter_phone"].strip(),
         anonymous=bool(anonymous),
         reported_by=None if actor is None or isinstance(actor, str) else actor,
-        reported_at=reported_at or now,
+        reported_at=reported_at,
         priority=priority,
     )
+    return report, loc
+
+
+def _decide(
+    report: Report, loc, now: dt.datetime, route_suggestion: bool
+) -> tuple[list[str], wf.Limit | None, str]:
+    """Everything about the report decided before the one INSERT (each save is an audit entry,
+    and intake is the busiest path of the platform): its township and grid cells, the router's
+    suggestion, a likely duplicate, and the received step's limit and due time.
+    Returns (warnings for the reporter, the limit, why the due time is missing or "")."""
     warnings: list[str] = []
     if loc is not None and loc.township_id:
         report.township = org_services.township(loc.township_id) or Township.objects.get(pk=loc.township_id)
@@ -234,8 +321,6 @@ def do_intake(
         warnings.append("该位置不在本县网格范围内，由县指挥中心分拨")
     if route_suggestion:
         suggestions._set_suggestion(report, suggestions.suggest(report))
-    # Everything is decided before the one INSERT: each save is an audit entry, and intake is
-    # the busiest path of the platform.
     dup = find_duplicate(report)
     if dup is not None:
         report.duplicate_of = dup
@@ -245,45 +330,58 @@ def do_intake(
     report.step_due_at, gap = due_or_gap(now, limit)
     if gap:
         warnings.append(gap)
-    try:
-        with transaction.atomic():
-            # The three rows go into the audit chain as one batch: one turn of the chain's lock
-            # per report instead of three (all writers queue on that lock).
-            with audit.suppressed():
-                report.save(force_insert=True)
-                step = Step.objects.create(
-                    report=report,
-                    state=wf.RECEIVED,
-                    unit=_unit_label(report, wf.RECEIVED),
-                    limit_label=_limit_label(limit, gap),
-                    started_at=now,
-                    due_at=report.step_due_at,
-                )
-                log_row = _log(report, actor, "intake", "", wf.RECEIVED, now, data={"channel": channel})
-            audit.record_many(
-                [
-                    audit.Change(
-                        "create",
-                        o._meta.label,
-                        str(o.pk),
-                        str(o)[:200],
-                        None,
-                        audit.snapshot(o),
-                        county_id=report.county_id,
-                    )
-                    for o in (report, step, log_row)
-                ]
+    return warnings, limit, gap
+
+
+def _store(
+    report: Report,
+    actor,
+    *,
+    channel: str,
+    limit: wf.Limit | None,
+    gap: str,
+    now: dt.datetime,
+    photos: list[PhotoIn],
+) -> None:
+    """One transaction: the report, its received step, its intake log, their audit entries and
+    the photos. A second send of the same client id raises IntegrityError here."""
+    with transaction.atomic():
+        # The three rows go into the audit chain as one batch: one turn of the chain's lock
+        # per report instead of three (all writers queue on that lock).
+        with audit.suppressed():
+            report.save(force_insert=True)
+            step = Step.objects.create(
+                report=report,
+                state=wf.RECEIVED,
+                unit=_unit_label(report, wf.RECEIVED),
+                limit_label=_limit_label(limit, gap),
+                started_at=now,
+                due_at=report.step_due_at,
             )
-            for p in photos:
-                _add_photo(report, p)
-    except IntegrityError:
-        # Two sends of the same client id at once: the loser returns the winner's report.
-        if client_id:
-            existing = Report.objects.filter(client_id=client_id).first()
-            if existing is not None:
-                return IntakeResult(existing, created=False)
-        raise
-    return IntakeResult(report, created=True, warnings=warnings)
+            log_row = _log(report, actor, "intake", "", wf.RECEIVED, now, data={"channel": channel})
+        audit.record_many(
+            [
+                audit.Change(
+                    "create",
+                    o._meta.label,
+                    str(o.pk),
+                    str(o)[:200],
+                    None,
+                    audit.snapshot(o),
+                    county_id=report.county_id,
+                )
+                for o in (report, step, log_row)
+            ]
+        )
+        for p in photos:
+            _add_photo(report, p)
+
+
+def _race_winner(client_id: str | None) -> Report | None:
+    """After an IntegrityError: the report a simultaneous send of the same client id stored."""
+    if client_id:
+        return Report.objects.filter(client_id=client_id).first()
+    return None
 
 
 def _existing(client_id: str) -> Report | None:
