@@ -17,9 +17,10 @@ import json
 import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter, mul
+from operator import add, itemgetter, mul
 
 import numpy as np
 
@@ -239,32 +240,41 @@ class Router:
         gram weighted by how few of the model's labels have confirmations that hold it, each row
         L2-normalised and scaled by its support (min(1, n / LEARNED_SUPPORT)): see
         `_learned_scores`."""
-        learned = [(label, n, grams) for label, (n, grams) in sorted(self.learned.items()) if grams]
+        pos = self._label_pos
+        learned = [
+            (label, n, grams) for label, (n, grams) in sorted(self.learned.items()) if grams and label in pos
+        ]
         self._learned_idf = learned_idf([grams for _, _, grams in learned], len(self._labels))
         self._learned_gid = {g: j for j, g in enumerate(self._learned_idf)}
+        self._learned_idf_of = np.array(list(self._learned_idf.values()), dtype=np.float64)
+        # A report's grams are looked up among those of weight (a gram every label holds has none).
+        self._learned_query_id = {g: j for g, j in self._learned_gid.items() if self._learned_idf[g] > 0}
         rows = []
         for _, _, grams in learned:
             rows.append(_normalise({g: _tf(v) * self._learned_idf[g] for g, v in grams.items()}))
         self._learned_csr = _Sparse.build(self._learned_gid, rows)
-        pos = self._label_pos
-        self._learned_rows = np.array([pos.get(label, -1) for label, _, _ in learned], dtype=np.int64)
+        self._learned_rows = np.array([pos[label] for label, _, _ in learned], dtype=np.int64)
         self._learned_scale = np.array(
             [LEARNED_WEIGHT * min(1.0, n / LEARNED_SUPPORT) for _, n, _ in learned], dtype=np.float64
         )
 
     def _learned_scores(self, text: str):
         """(label positions, bonus) of the learned profiles for a report: LEARNED_WEIGHT × support ×
-        the cosine of the report's grams (weighted as the profiles' are) with each profile."""
-        q = {}
-        for g, v in learned_grams(text).items():
-            w = self._learned_idf.get(g)
-            if w:
-                q[g] = _tf(v) * w
-        q = _normalise(q)
-        if not q:
+        the cosine of the report's grams (weighted as the profiles' are) with each profile; None
+        where the report has no gram of weight. As `learned_grams` and `learned_idf` define it,
+        with the grams looked up as ids and the cosines gathered by numpy."""
+        grams: list[str] = []
+        for run in _CJK_RUNS.findall(strip_places(normalise(text))):
+            two = list(map(add, run, run[1:]))
+            grams += two
+            grams += map(add, two, run[2:])
+        counts = Counter(j for j in map(self._learned_query_id.get, grams) if j is not None)
+        if not counts:
             return None
-        ids = np.array([self._learned_gid[g] for g in q], dtype=np.int64)
-        vals = np.array(list(q.values()), dtype=np.float64)
+        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        vals = np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0
+        vals *= self._learned_idf_of[ids]
+        vals /= math.sqrt(float(vals @ vals))
         sims = self._learned_csr.dot(ids, vals, len(self._learned_rows))
         return self._learned_rows, sims * self._learned_scale
 
@@ -610,13 +620,11 @@ class Router:
         if self.learned:
             got = self._learned_scores(text)
             if got is not None:
+                # A label nothing else spoke for (−inf, and no document: −1 already) gets the bonus
+                # alone where it has one.
                 rows, bonus = got
-                for j, b in zip(rows.tolist(), bonus.tolist(), strict=True):
-                    if j < 0 or b <= 0.0:
-                        continue
-                    if best[j] == -np.inf:
-                        best[j], doc_of[j] = 0.0, -1
-                    best[j] += b
+                cur = best[rows]
+                best[rows] = np.where(cur == -np.inf, np.where(bonus > 0.0, bonus, -np.inf), cur + bonus)
         return best, doc_of.tolist(), query
 
     def _top(self, best, k: int) -> list[tuple[int, float]]:
@@ -872,7 +880,6 @@ NEIGHBOUR_WEIGHT = 1.0  # a county's confirmed report weighs more than one shipp
 # bench/data/routing/confirmations.jsonl, not on the held-out batches.
 LEARNED_WEIGHT = 0.3
 LEARNED_SUPPORT = 2
-LEARNED_GRAMS = (2, 3)
 _CJK_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -889,12 +896,11 @@ def _add_learned(learned: dict[str, tuple[int, dict[str, float]]], label: str, t
 
 
 def learned_grams(text: str) -> dict[str, float]:
-    """A report's character 2–3-grams (counts) as the learned profiles hold them: within runs of
-    Chinese characters, place names left out (they say where, not what)."""
+    """A report's character 2- and 3-grams (counts) as the learned profiles hold them: within runs
+    of Chinese characters, place names left out (they say where, not what)."""
     out: dict[str, float] = {}
-    lo, hi = LEARNED_GRAMS
     for run in _CJK_RUNS.findall(strip_places(normalise(text))):
-        for k in range(lo, hi + 1):
+        for k in (2, 3):
             for i in range(len(run) - k + 1):
                 g = run[i : i + k]
                 out[g] = out.get(g, 0.0) + 1.0
