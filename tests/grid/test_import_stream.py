@@ -147,3 +147,37 @@ def test_skipping_the_union_for_small_gaps_finds_what_the_union_finds(county_doc
     assert any("重叠" in e for e in bounded) or tolerance > 50.0
     if tolerance > 0:
         assert bounded_calls < unbounded_calls  # the bound did skip the union somewhere
+
+
+def test_a_reimport_updates_changed_units_chunk_by_chunk_with_their_images(county, county_doc, monkeypatch):
+    from zhifa.core import audit
+    from zhifa.core.models import AuditEntry
+    from zhifa.grid.importer import import_features
+
+    monkeypatch.setattr(importer, "_INSERT_CHUNK", 7)
+    doc = {
+        "type": "FeatureCollection",
+        "features": [f for f in county_doc["features"] if f["properties"]["township"] == "T01"],
+    }
+    doc = json.loads(json.dumps(doc))
+    first = import_features(parse(json.dumps(doc), "map.geojson", []), source="map.geojson", county=county)
+    assert first.created == len(doc["features"])
+    before = {u.code: audit.snapshot(u) for u in GridUnit.objects.all()}
+    micro = [f for f in doc["features"] if f["properties"]["level"] == "micro"]
+    for i, f in enumerate(micro[:30]):
+        f["properties"]["households"] = 1000 + i
+    entries = AuditEntry.objects.count()
+    result = import_features(parse(json.dumps(doc), "map.geojson", []), source="map.geojson", county=county)
+    assert (result.created, result.updated) == (0, 30)
+    updates = list(AuditEntry.objects.filter(action="update", model="grid.GridUnit").order_by("id"))
+    assert len(updates) == 30 and AuditEntry.objects.count() == entries + 30
+    for e in updates:
+        unit = GridUnit.objects.get(id=int(e.object_id))
+        assert e.before == before[unit.code] and e.after == audit.snapshot(unit)
+        assert unit.households == 1000 + next(
+            i for i, f in enumerate(micro) if f["properties"]["code"] == unit.code
+        )
+    again = import_features(parse(json.dumps(doc), "map.geojson", []), source="map.geojson", county=county)
+    assert (again.created, again.updated, again.changed) == (0, 0, False)
+    assert AuditEntry.objects.count() == entries + 30
+    assert audit.verify().ok

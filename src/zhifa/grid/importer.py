@@ -682,45 +682,58 @@ def _write(features: list[Feature], checker: _Checker, county: County, result: I
             c.township, c.name = township, f.name or c.name
             c.save()
             result.communities_updated += 1
-    existing = {u.code: u for u in GridUnit.objects.filter(county=county)}
+    ids = dict(GridUnit.objects.filter(county=county).values_list("code", "id"))
     in_file = {f.code for f in features}
-    result.not_in_file = sum(1 for code in existing if code not in in_file)
-    ids = {code: u.id for code, u in existing.items()}
-    changes: list[audit.Change] = []
+    result.not_in_file = sum(1 for code in ids if code not in in_file)
+    existing = set(ids)
     for level in LEVELS:  # parents first, so their ids are known
-        new, changed = [], []
+        new, old = [], []
         for f in (x for x in features if x.level == level):
             township = towns[checker.township_of(f) or ""]
             name = f.name or (township.name if level == TOWNSHIP else "")
-            unit = existing.get(f.code)
-            if unit is None:
-                new.append((f, township.id, name))
-                continue
-            values = _values(f, level, township.id, name, ids, shapely.to_wkb(f.geom))
+            (old if f.code in existing else new).append((f, township.id, name))
+        if new:
+            _insert(county, level, new, ids)
+        result.created += len(new)
+        result.updated += _update(county, level, old, ids)
+
+
+def _update(county: County, level: str, old: list[tuple[Feature, int, str]], ids: dict[str, int]) -> int:
+    """Update the units already in the database whose values differ from the file's, a chunk
+    at a time (only a chunk's rows are held, not the whole map's), each chunk's entries after it.
+    Returns how many were changed."""
+    updated = 0
+    for start in range(0, len(old), _INSERT_CHUNK):
+        part = old[start : start + _INSERT_CHUNK]
+        units = {
+            u.code: u for u in GridUnit.objects.filter(county=county, code__in=[f.code for f, _, _ in part])
+        }
+        wkbs = shapely.to_wkb([f.geom for f, _, _ in part])
+        changed = []
+        for (f, township_id, name), wkb in zip(part, wkbs, strict=True):
+            unit = units[f.code]
+            values = _values(f, level, township_id, name, ids, wkb)
             if any(getattr(unit, k) != v for k, v in values.items()):
                 before = audit.snapshot(unit)
                 for k, v in values.items():
                     setattr(unit, k, v)
                 changed.append((unit, before))
-        if new:
-            _insert(county, level, new, ids)
         if changed:
             GridUnit.objects.bulk_update([u for u, _ in changed], list(_UPDATE_FIELDS), batch_size=1000)
-            for u, before in changed:
-                changes.append(
-                    audit.Change(
-                        "update",
-                        "grid.GridUnit",
-                        str(u.id),
-                        str(u),
-                        before,
-                        audit.snapshot(u),
-                        county_id=u.county_id,
-                    )
+            audit.record_many(
+                audit.Change(
+                    "update",
+                    "grid.GridUnit",
+                    str(u.id),
+                    str(u),
+                    before,
+                    audit.snapshot(u),
+                    county_id=u.county_id,
                 )
-        result.created += len(new)
-        result.updated += len(changed)
-    audit.record_many(changes)
+                for u, before in changed
+            )
+        updated += len(changed)
+    return updated
 
 
 def _values(f: Feature, level: str, township_id: int, name: str, ids: dict[str, int], wkb) -> dict:
