@@ -165,8 +165,9 @@ def rate(fn, texts: list[str], runs: int) -> float:
     return len(texts) / statistics.median(times)
 
 
-def command_speed(reports: list[dict], copies: int, runs: int) -> dict:
-    """`zhifa route` end to end and `route_many` in process, in a fresh SQLite database."""
+def command_speed(reports: list[dict], copies: int, runs: int, confirmations: Path | None = None) -> dict:
+    """`zhifa route` end to end and `route_many` in process, in a fresh SQLite database.
+    `confirmations`: the stored model is trained on them too (a county with learned profiles)."""
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as var:
         env = dict(os.environ, ZHIFA_VAR_DIR=var, DJANGO_SETTINGS_MODULE="zhifa.settings")
@@ -190,7 +191,7 @@ def command_speed(reports: list[dict], copies: int, runs: int) -> dict:
         n = copies * len(reports)
         out = Path(var) / "out.jsonl"
         # Start-up: one line, with the model stored by `zhifa train-router` (no training at start).
-        run("train-router")
+        run("train-router", *([str(confirmations)] if confirmations else []))
         one = Path(var) / "one.jsonl"
         with big.open(encoding="utf-8") as src:
             one.write_text(src.readline(), encoding="utf-8")
@@ -625,6 +626,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="only the speed runs: print the Speed subsection, write nothing",
     )
+    ap.add_argument(
+        "--with-confirmations",
+        action="store_true",
+        help="with --speed-only: the stored model is trained on bench/data/routing/confirmations.jsonl",
+    )
     args = ap.parse_args(argv)
     items, reports = load()
     if args.learning_only:
@@ -641,7 +647,8 @@ def main(argv: list[str]) -> int:
         router = Router.train(items)
         rank_rate = rate(router.rank, texts, args.runs)
         base_rate = rate(KeywordBaseline(items).rank, texts, args.runs)
-        speed = command_speed(reports, args.copies, args.runs)
+        conf = ho.CONFIRMATIONS if args.with_confirmations else None
+        speed = command_speed(reports, args.copies, args.runs, conf)
         print("\n".join(speed_lines(speed, rank_rate, base_rate, args.runs)))
         return 0
     q = quality(items, reports)

@@ -473,3 +473,20 @@ def test_sql_rebuild_equals_the_python_rebuild(odd_reports):
     kept = _tables()
     summaries.rebuild_summaries()
     assert _tables() == kept
+
+
+@pytest.mark.django_db
+def test_the_dirty_bucket_queries_are_distinct_per_bucket_not_per_row():
+    """A model's default ordering must not join the DISTINCT (one row per step at province scale)."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhifa.dispatch import summaries
+
+    with CaptureQueriesContext(connection) as ctx:
+        summaries._dirty_buckets(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    distinct = [q["sql"] for q in ctx.captured_queries if "DISTINCT" in q["sql"]]
+    assert len(distinct) == 3
+    assert not any("ORDER BY" in sql or '"started_at", "dispatch_step"."id"' in sql for sql in distinct)

@@ -169,7 +169,8 @@ def _report_sql(plan: Plan, n_towns: int, first: int, last: int, now: dt.datetim
         f"+ floor((round({lon}::numeric, 6)::float8 + 180.0) / {cell!r}::float8)::bigint",
         "reported_at": "g.at",
         "created_at": "g.at + interval '1 minute'",
-        "updated_at": "g.at + interval '2 hours'",
+        # Never ahead of the load: a report "changed later" would be folded by every worker pass.
+        "updated_at": "LEAST(g.at + interval '2 hours', now())",
         "status": "g.status",
         "item_code": f"CASE WHEN g.status = '{wf.RECEIVED}' THEN '' ELSE g.item END",
         "handler_kind": (

@@ -293,9 +293,11 @@ def _recompute(outcome: Buckets, end: Buckets, routing: Buckets) -> int:
 def _dirty_buckets(since: dt.datetime) -> tuple[Buckets, Buckets, Buckets]:
     """The (county, local day) buckets of each table that the reports updated since `since` fall
     in: their report days (routing), their steps' start days (outcomes) and end days (done)."""
-    changed = Report.objects.filter(updated_at__gte=since)
+    # order_by(): a model's default ordering would join the DISTINCT (Django selects the ordering
+    # columns too), making it one row per step instead of one per bucket.
+    changed = Report.objects.filter(updated_at__gte=since).order_by()
     routing = set(changed.annotate(d=_local_day("reported_at")).values_list("county_id", "d").distinct())
-    steps = Step.objects.filter(report__updated_at__gte=since)
+    steps = Step.objects.filter(report__updated_at__gte=since).order_by()
     outcome = set(steps.annotate(d=_local_day("started_at")).values_list("report__county_id", "d").distinct())
     end = set(
         steps.filter(ended_at__isnull=False)
