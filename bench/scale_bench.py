@@ -133,8 +133,7 @@ def _generate(args, env: dict[str, str]) -> float:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    generate_s = time.perf_counter() - t
-    return generate_s
+    return time.perf_counter() - t
 
 
 def main(argv: list[str]) -> int:

@@ -208,43 +208,12 @@ def _hashed_row(row: tuple) -> dict[str, Any]:
 
 
 def _pending_rows(last_id: int, n: int) -> list[tuple]:
-    """Up to `n` unsealed entries after id `last_id`, in id order, as _HASHED_COLUMNS tuples with
-    the values the ORM would give (each column through the backend's and the field's converters,
-    as the query compiler applies them); a plain cursor, and the time column converted once per
-    distinct value (the entries of one write share it)."""
+    """Up to `n` unsealed entries after id `last_id`, in id order, as _HASHED_COLUMNS tuples
+    (plain rows through the ORM's converters, no model instances)."""
     from zhifa.core.models import AuditEntry
 
-    meta = AuditEntry._meta
-    fields = [meta.get_field(name) for name in _HASHED_COLUMNS]
-    cols = [f.get_col(meta.db_table) for f in fields]
-    converters = [connection.ops.get_db_converters(c) + c.get_db_converters(connection) for c in cols]
-    quote = connection.ops.quote_name
-    sql = (
-        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)}"
-        f" WHERE {quote('seq')} IS NULL AND {quote('id')} > %s ORDER BY {quote('id')} LIMIT %s"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [last_id, n])
-        raw = cur.fetchall()
-    at = _HASHED_COLUMNS.index("at")
-    times: dict[Any, Any] = {}
-    out = []
-    for r in raw:
-        row = list(r)
-        for i, (convs, col) in enumerate(zip(converters, cols, strict=True)):
-            if not convs:
-                continue
-            value = row[i]
-            if i == at and value in times:
-                row[i] = times[value]
-                continue
-            for conv in convs:
-                value = conv(value, col, connection)
-            if i == at:
-                times[r[i]] = value
-            row[i] = value
-        out.append(tuple(row))
-    return out
+    qs = AuditEntry.objects.filter(seq__isnull=True, id__gt=last_id).order_by("id")
+    return list(qs.values_list(*_HASHED_COLUMNS)[:n])
 
 
 @dataclass

@@ -198,9 +198,12 @@ def ensure_months(start: dt.date, end: dt.date, conn=connection) -> int:
         return 0
     made = 0
     for table in PARTITIONED:
+        # One look at the table's months: a worker pass that finds them all there costs two queries.
+        have = set(months(table, conn))
         m = _month(start)
         while m <= _month(end):
-            made += ensure_month(table, m, conn)
+            if m not in have:
+                made += ensure_month(table, m, conn)
             m = _next(m)
     return made
 
