@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from zhifa.core import audit
 from zhifa.grid import coords, services
-from zhifa.grid.importer import DEFAULT_TOLERANCE_M2, GridImportError, import_features, parse
+from zhifa.grid.importer import DEFAULT_TOLERANCE_M2, GridImportError, import_features, parse_file
 from zhifa.grid.models import LEVEL_CHOICES, MICRO, Element, EnforcementGrid, GridStaff, GridUnit
 from zhifa.org import roles
 from zhifa.org.models import Township, User
@@ -146,6 +150,20 @@ def unit_detail(request, pk: int):
 MAX_UPLOAD = 200 * 1024 * 1024
 
 
+def _parse_upload(upload, errors: list[str]):
+    """The upload's features through the importer's streaming reader (as `zhifa import-grids`),
+    so a large map is never one tree of Python objects. A large upload is already on disk
+    (TemporaryUploadedFile); a small one in memory is written to a temporary file first."""
+    on_disk = getattr(upload, "temporary_file_path", None)
+    if on_disk is not None:
+        return parse_file(Path(on_disk()), upload.name, errors)
+    with tempfile.NamedTemporaryFile(suffix=".geojson", dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        return parse_file(Path(tmp.name), upload.name, errors)
+
+
 @login_required
 def import_map(request):
     """Upload a GeoJSON grid map for the user's county: the same checks as `zhifa import-grids`."""
@@ -172,7 +190,7 @@ def import_map(request):
             errors.append("您的账号不属于任何区县，无法导入")
         if not errors:
             parse_errors: list[str] = []
-            features = parse(upload.read(), upload.name, parse_errors)
+            features = _parse_upload(upload, parse_errors)
             try:
                 with audit.acting_as(request.user):
                     result = import_features(
