@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def _to_casefile(case, *args, **kwargs):
+    # zhifa.cases.services is imported by the first document, not at every process start.
+    from zhifa.cases.services import to_casefile
+
+    return to_casefile(case, *args, **kwargs)
+
+
 class CasesConfig(AppConfig):
     name = "zhifa.cases"
     verbose_name = "执法办案"
@@ -8,10 +15,10 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Documents builds its contexts from a case file; cases gives it the builder, so that
         # documents needs no import of cases (cases calls documents, not the other way round).
-        from zhifa.cases.services import to_casefile
+        # documents.services is light (its renderer imports the DOCX/PDF writers on first use).
         from zhifa.documents.services import register_casefile_builder
 
-        register_casefile_builder(to_casefile)
+        register_casefile_builder(_to_casefile)
 
         from zhifa.core import integrity
 

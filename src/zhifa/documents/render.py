@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from zhifa.documents import kinds, layouts
 from zhifa.documents.context import ContextError
-from zhifa.documents.writer_docx import write_docx
-from zhifa.documents.writer_pdf import write_pdf
+
+# The writers (python-docx, reportlab and the CJK font) are imported by the first render, not here:
+# this module is imported at every process start (the cases app registers its case-file builder
+# with documents.services, which imports it), and they cost about 0.2 s that a process that
+# renders nothing (`zhifa route`) should not pay.
 
 FORMATS = ("docx", "pdf")
 CONTENT_TYPES = {
@@ -29,11 +32,20 @@ def render(kind: str, ctx: dict, fmt: str = "pdf") -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"不支持的文书格式“{fmt}”，可用：docx、pdf")
     doc = layouts.build(kind, ctx)
-    return write_docx(doc) if fmt == "docx" else write_pdf(doc)
+    if fmt == "docx":
+        from zhifa.documents.writer_docx import write_docx
+
+        return write_docx(doc)
+    from zhifa.documents.writer_pdf import write_pdf
+
+    return write_pdf(doc)
 
 
 def render_both(kind: str, ctx: dict) -> tuple[bytes, bytes]:
     """(DOCX, PDF) of one document, built from one structured content."""
+    from zhifa.documents.writer_docx import write_docx
+    from zhifa.documents.writer_pdf import write_pdf
+
     doc = layouts.build(kind, ctx)
     return write_docx(doc), write_pdf(doc)
 
