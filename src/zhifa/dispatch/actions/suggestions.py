@@ -117,8 +117,18 @@ def preview_suggestions(reports: Iterable[Report]) -> int:
     """The routing suggestion of reports that have none yet, computed for display only: set on
     the objects in memory, never saved and never audited. A page (a GET) shows it; storing it
     is the dispatch worker's `fill_suggestions` or the routing action's, so reading a page
-    writes nothing."""
+    writes nothing.
+
+    Why the page does not store it (it did, with `fill_suggestions`, until 0ed1991): that would
+    be safe against the worker (only rows still without a suggestion are written, SKIP LOCKED),
+    but a stored suggestion is an audited change, and in a request `AuditActorMiddleware` makes
+    the viewer its actor (the worker's entries say 系统) and the commit seals the audit chain
+    from inside a page view. tests/dispatch/test_web_api.py holds the pages to no writes and no
+    audit entries. The cost: one `suggest_many` batch per view for the rows the worker has not
+    reached, no query per row (tests/dispatch/test_queue_preview.py)."""
     todo = [r for r in reports if not r.suggestion]
+    if not todo:
+        return 0
     for r, sug in zip(todo, suggest_many(todo), strict=True):
         _set_suggestion(r, sug)
     return len(todo)
