@@ -1,4 +1,5 @@
-"""Builders for dispatch tests: catalogue items with T01 holding one, a fake location, users."""
+"""Builders for dispatch tests: catalogue items with T01 holding one, a fake location, users,
+reports written straight into the table (the summary tests)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,25 @@ T02_POINT = (112.90, 35.70)
 
 def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=CST)
+
+
+def make_report(county, tracking_code: str, reported_at: dt.datetime, *, text: str = "测试事件", **fields):
+    """A web report written straight into the table (no intake, no routing, no steps), at one
+    fixed point; `fields` are the other columns (status, township, suggestion, handler, ...)."""
+    from zhifa.dispatch.models import Report
+
+    return Report.objects.create(
+        county=county,
+        tracking_code=tracking_code,
+        channel=Report.WEB,
+        text=text,
+        lon=112.8,
+        lat=35.8,
+        wgs_lon=112.8,
+        wgs_lat=35.8,
+        reported_at=reported_at,
+        **fields,
+    )
 
 
 def make_items(county, admin):

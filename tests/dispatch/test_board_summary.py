@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dispatch import summary_reference
-from dispatch.helpers import at
+from dispatch.helpers import at, make_report
 from zhifa.dispatch import boards, summaries
 from zhifa.dispatch.models import Report, RoutingDay, Step, StepEndDay, StepOutcomeDay, SummaryState
 from zhifa.org.models import County, Department, Township
@@ -64,17 +64,11 @@ def province(county):
             ]
         )
         status = rnd.choice(STATUSES)
-        r = Report.objects.create(
-            county=c,
-            tracking_code=f"S{i:05d}",
-            channel=Report.WEB,
-            text="测试事件",
-            lon=112.8,
-            lat=35.8,
-            wgs_lon=112.8,
-            wgs_lat=35.8,
+        r = make_report(
+            c,
+            f"S{i:05d}",
+            reported,
             township=town if i % 11 else None,
-            reported_at=reported,
             status=status,
             suggestion=sug,
             needs_review=bool(sug.get("needs_review")) and status == wf.RECEIVED,
@@ -267,17 +261,12 @@ def test_board_page_queries_constant_and_freshness_shown(province, client, make_
     c01 = County.objects.get(code="C01")
     t1 = Township.objects.get(code="T01")
     for i in range(60):
-        rep = Report.objects.create(
-            county=c01,
-            tracking_code=f"M{i:05d}",
-            channel=Report.WEB,
+        rep = make_report(
+            c01,
+            f"M{i:05d}",
+            at("2026-08-01T10:00") + dt.timedelta(days=i),
             text="再来一件",
-            lon=112.8,
-            lat=35.8,
-            wgs_lon=112.8,
-            wgs_lat=35.8,
             township=t1,
-            reported_at=at("2026-08-01T10:00") + dt.timedelta(days=i),
             status=wf.CLOSED,
             handler_kind=Report.TOWNSHIP,
             handler_township=Township.objects.get(code="T02"),
@@ -375,17 +364,12 @@ def odd_reports(province):
         (bare, None, wf.CLOSED, {"item": "Z001", "confidence": 0.9}, "Z001", Report.DEPARTMENT, None, None),
     ]
     for i, (c, town, status, sug, item, kind, ht, hd) in enumerate(cases):
-        r = Report.objects.create(
-            county=c,
-            tracking_code=f"E{i:05d}",
-            channel=Report.WEB,
+        r = make_report(
+            c,
+            f"E{i:05d}",
+            midnight - dt.timedelta(seconds=i % 2),  # 23:59:59 the day before, or 00:00
             text="边界事件",
-            lon=112.8,
-            lat=35.8,
-            wgs_lon=112.8,
-            wgs_lat=35.8,
             township=town,
-            reported_at=midnight - dt.timedelta(seconds=i % 2),  # 23:59:59 the day before, or 00:00
             status=status,
             suggestion=sug,
             item_code=item,

@@ -7,13 +7,14 @@ import random
 
 import pytest
 from cases.fixtures import build_team
+from dispatch.helpers import make_report
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from zhifa.cases import actions as A
 from zhifa.dispatch import summaries
-from zhifa.dispatch.models import Report, Step
+from zhifa.dispatch.models import Step
 from zhifa.org import roles
 from zhifa.org.models import County, Township
 from zhifa.rules import dispatch_workflow as wf
@@ -34,17 +35,11 @@ def _steps(county, n: int, seed: int, code_prefix: str) -> None:
     edges += [dt.datetime(2027, 1, 1, 0, 10, tzinfo=CST), dt.datetime(2026, 1, 1, 7, 59, tzinfo=CST)]
     for i in range(n):
         reported = dt.datetime(2025, 11, 1, 9, tzinfo=CST) + dt.timedelta(hours=rnd.randrange(24 * 450))
-        r = Report.objects.create(
-            county=county,
-            tracking_code=f"{code_prefix}{i:05d}",
-            channel=Report.WEB,
-            text="测试事件",
-            lon=112.8,
-            lat=35.8,
-            wgs_lon=112.8,
-            wgs_lat=35.8,
+        r = make_report(
+            county,
+            f"{code_prefix}{i:05d}",
+            reported,
             township=rnd.choice(towns) if i % 9 else None,
-            reported_at=reported,
             status=wf.CLOSED,
         )
         for k in range(rnd.randrange(1, 4)):
