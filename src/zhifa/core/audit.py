@@ -268,6 +268,7 @@ def _actor_county() -> int | None:
 
 # Rows per INSERT (record_many) and per fetch and UPDATE (seal_pending): bounded memory for imports.
 CHUNK = 2000
+SMALL_BATCH = 20  # at most 20 x 14 parameters: under every backend's limit
 
 
 def record_many(changes: Iterable[Change]) -> int:
@@ -302,10 +303,8 @@ def record_many(changes: Iterable[Change]) -> int:
     after_db = meta.get_field("after").get_db_prep_save
     names = [f.attname for f in fields]
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    sql_values = f"({', '.join(['%s'] * len(fields))})"
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
 
     def row(c: Change) -> list:
         values = {
@@ -323,8 +322,15 @@ def record_many(changes: Iterable[Change]) -> int:
 
     written = 0
     with connection.cursor() as cursor:
+        if len(chunk) < min(CHUNK, SMALL_BATCH + 1):
+            # A request's few entries (intake: three) as one multi-row INSERT: psycopg's
+            # executemany sets up a pipeline, which costs more than the statement at this size.
+            # (A chunk shorter than CHUNK is the whole of `changes`.)
+            cursor.execute(head + ", ".join([sql_values] * len(chunk)), [v for c in chunk for v in row(c)])
+            written = len(chunk)
+            chunk = []
         while chunk:
-            cursor.executemany(sql, [row(c) for c in chunk])
+            cursor.executemany(head + sql_values, [row(c) for c in chunk])
             written += len(chunk)
             chunk = list(islice(it, CHUNK))
     # Outside a transaction this runs at once; inside, after the outermost commit (never after

@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from zhifa.api.base import ScopedViewSetMixin
+from zhifa.api.base import ScopedViewSetMixin, represent
 from zhifa.api.dispatch import serializers as ser
 from zhifa.api.pagination import KeysetPagination
 from zhifa.api.parsers import StrictJSONParser
@@ -135,8 +135,8 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        out = ser.ReportSerializer(result.report, context={"request": request}).data
-        out = {**out, "created": result.created, "warnings": result.warnings}
+        out = represent(ser.ReportSerializer, result.report, {"request": request})
+        out |= {"created": result.created, "warnings": result.warnings}
         return Response(out, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
     @extend_schema(
