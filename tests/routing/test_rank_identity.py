@@ -162,3 +162,41 @@ def test_learned_profiles_equal_the_definition(router, texts):
         for label, b in want.items():
             assert math.isclose(by_label[label], b, abs_tol=1e-12), (text, label)
     assert checked >= 50
+
+
+def test_remembered_and_learned_from_one_gather_equal_the_definitions(router, texts):
+    """`_side_scores` (the remembered reports and the learned profiles in one matrix) against the
+    plain definitions: each remembered report's cosine with the report summed in the report's
+    order, the closest of each label at NEIGHBOUR_MIN or more; the learned bonus as
+    `_learned_scores` gives it."""
+    from zhifa.rules.routing.model import NEIGHBOUR_MIN
+
+    live = Router.from_json(router.to_json())
+    codes = sorted(d.label for d in live.docs if d.label)
+    live.learn([Example(t, [codes[i % 9]] if i % 6 else []) for i, t in enumerate(texts[:60])])
+    assert live.memory and live.learned
+    near_seen = learned_seen = 0
+    # The learned texts themselves (their own neighbours), others, and variants with odd characters.
+    for text in texts[:30] + texts[60:160]:
+        q, _ = live.query_vector(text)
+        want_near: dict[str, float] = {}
+        for label, vec in live.memory:
+            sim = 0.0
+            for k, v in q.items():
+                sim += v * vec.get(k, 0.0)
+            if sim >= NEIGHBOUR_MIN:
+                want_near[label] = max(want_near.get(label, 0.0), sim)
+        near, learned = live._side_scores(text, live._query(text))
+        got_near = {live._labels[j]: sim for j, sim in near}
+        assert set(got_near) == set(want_near), text
+        for label, sim in want_near.items():
+            assert math.isclose(got_near[label], sim, abs_tol=1e-12), (text, label)
+        near_seen += bool(near)
+        want_learned = live._learned_scores(text)
+        if want_learned is None:
+            assert learned is None, text
+            continue
+        learned_seen += 1
+        assert np.array_equal(learned[0], want_learned[0]), text
+        assert np.array_equal(learned[1], want_learned[1]), text
+    assert near_seen >= 20 and learned_seen >= 100

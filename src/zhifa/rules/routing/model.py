@@ -179,7 +179,6 @@ class Router:
         for d in self.docs:
             for k in d.vec:
                 self._fid.setdefault(k, len(self._fid))
-        self._memory_csr = _Sparse.build(self._fid, [vec for _, vec in self.memory])
         self._memory_labels = [label for label, _ in self.memory]
         # Labels in sorted order: ties in score are broken by label, as a sort by (−score, label).
         classes = self.linear.classes if self.linear is not None else []
@@ -257,38 +256,77 @@ class Router:
         self._learned_scale = np.array(
             [LEARNED_WEIGHT * min(1.0, n / LEARNED_SUPPORT) for _, n, _ in learned], dtype=np.float64
         )
+        # The remembered reports (by feature id) and the learned profiles (by gram id, after the
+        # features) as one matrix, so that a report's similarity to both is one gather: each row
+        # sums only its own kind's values, in the same order as the two products apart.
+        n_fid = len(self._fid)
+        n_memory = len(self.memory)
+        side = [(self._fid[k], r, v) for r, (_, vec) in enumerate(self.memory) for k, v in vec.items()]
+        gid = self._learned_gid
+        side += [(n_fid + gid[g], n_memory + r, v) for r, row in enumerate(rows) for g, v in row.items()]
+        self._side = _Sparse.from_entries(n_fid + len(gid), side)
+        self._side_offset = n_fid
+        self._side_rows = n_memory + len(rows)
 
     def _learned_scores(self, text: str):
         """(label positions, bonus) of the learned profiles for a report: LEARNED_WEIGHT × support ×
         the cosine of the report's grams (weighted as the profiles' are) with each profile; None
         where the report has no gram of weight. As `learned_grams` and `learned_idf` define it,
         with the grams looked up as ids and the cosines gathered by numpy."""
+        got = self._learned_query(text)
+        if got is None:
+            return None
+        ids, vals = got
+        sims = self._learned_csr.dot(ids, vals, len(self._learned_rows))
+        return self._learned_rows, sims * self._learned_scale
+
+    def _learned_query(self, text: str):
+        """The report's grams of weight as (gram ids in order of first occurrence, their values:
+        sublinear count × weight, L2-normalised); None where it has none."""
         grams: list[str] = []
         for run in _CJK_RUNS.findall(strip_places(normalise(text))):
             two = list(map(add, run, run[1:]))
             grams += two
             grams += map(add, two, run[2:])
-        counts = Counter(j for j in map(self._learned_query_id.get, grams) if j is not None)
+        # Counted in C; the grams without weight (None) dropped after, which keeps the others' order.
+        counts = Counter(map(self._learned_query_id.get, grams))
+        counts.pop(None, None)
         if not counts:
             return None
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         vals = np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0
         vals *= self._learned_idf_of[ids]
         vals /= math.sqrt(float(vals @ vals))
-        sims = self._learned_csr.dot(ids, vals, len(self._learned_rows))
-        return self._learned_rows, sims * self._learned_scale
+        return ids, vals
 
-    def _neighbours(self, ids, vals) -> dict[str, float]:
-        """label → similarity of the closest remembered report, where it is close enough."""
-        if not self.memory:
-            return {}
-        sims = self._memory_csr.dot(ids, vals, len(self.memory))
-        out: dict[str, float] = {}
-        for i in np.flatnonzero(sims >= NEIGHBOUR_MIN).tolist():
-            label = self._memory_labels[i]
-            sim = float(sims[i])
-            out[label] = max(out.get(label, 0.0), sim)
-        return out
+    def _side_scores(self, text: str, query: _Query):
+        """The remembered reports and the learned profiles for a report, from one gather of
+        `self._side`: [(label position, similarity)] of the closest remembered report of each
+        label at NEIGHBOUR_MIN or closer (by label, in order of its first such report), and
+        (label positions, bonus) of the learned profiles or None (as `_learned_scores`)."""
+        got = self._learned_query(text) if self.learned else None
+        ids = np.array(query.fids, dtype=np.int64)
+        vals = np.array(query.vals, dtype=np.float64)
+        if got is not None:
+            ids = np.concatenate((ids, got[0] + self._side_offset))
+            vals = np.concatenate((vals, got[1]))
+        sims = self._side.dot(ids, vals, self._side_rows)
+        near: list[tuple[int, float]] = []
+        n_memory = len(self.memory)
+        if n_memory:
+            out: dict[str, float] = {}
+            for i in np.flatnonzero(sims[:n_memory] >= NEIGHBOUR_MIN).tolist():
+                label = self._memory_labels[i]
+                sim = float(sims[i])
+                out[label] = max(out.get(label, 0.0), sim)
+            for label, sim in out.items():
+                j = self._label_pos.get(label)
+                if j is not None:
+                    near.append((j, sim))
+        learned = None
+        if got is not None:
+            learned = self._learned_rows, sims[n_memory:] * self._learned_scale
+        return near, learned
 
     # ---- learning without retraining -------------------------------------------------------------
 
@@ -566,13 +604,7 @@ class Router:
         cos_col = query.sums
         present = cos_col > 0.0
         s_col = cos_col * factor
-        if (
-            self._doc_unique
-            and self._lin_identity
-            and self.linear is not None
-            and not self.memory
-            and not self.learned
-        ):
+        if self._doc_unique and self._lin_identity and self.linear is not None:
             # As below, where every label is a voter class with at most one profile: each label's
             # document is its own, and nothing is −inf. Where no cosine can be negative, one that
             # is not positive is 0, and so is its score: no mask needed.
@@ -582,6 +614,15 @@ class Router:
             best = self.linear.shifted_scores(text, LINEAR_SHIFT)  # LINEAR_SHIFT + decision values
             best += base
             best += bonus
+            if self.memory or self.learned:
+                # Every label has a score here: the remembered reports and the learned profiles
+                # only add to it (below, the same sums in the same order).
+                near, learned = self._side_scores(text, query)
+                for j, sim in near:
+                    best[j] += NEIGHBOUR_WEIGHT * sim
+                if learned is not None:
+                    rows, extra = learned
+                    best[rows] += extra
             return best, self._label_doc_list, query
         if self._doc_unique:  # columns are labels
             cos = np.where(present, s_col, -np.inf)
@@ -607,24 +648,18 @@ class Router:
             doc_of = np.where(found | ~self._in_linear, doc_of, self._label_doc)
         else:
             best = cos
-        if self.memory:
-            ids = np.array(query.fids, dtype=np.int64)
-            vals = np.array(query.vals, dtype=np.float64)
-            for label, sim in self._neighbours(ids, vals).items():
-                j = self._label_pos.get(label)
-                if j is None:
-                    continue
+        if self.memory or self.learned:
+            near, learned = self._side_scores(text, query)
+            for j, sim in near:
                 if best[j] == -np.inf:
                     best[j], doc_of[j] = 0.0, -1
                 best[j] += NEIGHBOUR_WEIGHT * sim
-        if self.learned:
-            got = self._learned_scores(text)
-            if got is not None:
+            if learned is not None:
                 # A label nothing else spoke for (−inf, and no document: −1 already) gets the bonus
                 # alone where it has one.
-                rows, bonus = got
+                rows, extra = learned
                 cur = best[rows]
-                best[rows] = np.where(cur == -np.inf, np.where(bonus > 0.0, bonus, -np.inf), cur + bonus)
+                best[rows] = np.where(cur == -np.inf, np.where(extra > 0.0, extra, -np.inf), cur + extra)
         return best, doc_of.tolist(), query
 
     def _top(self, best, k: int) -> list[tuple[int, float]]:
@@ -1046,20 +1081,22 @@ class _Sparse:
 
     def __init__(self, indptr, rows, data) -> None:
         self.indptr, self.rows, self.data = indptr, rows, data
+        self.lens = np.diff(indptr)  # each feature's number of rows
 
     @classmethod
     def build(cls, fid: dict[str, int], vecs: list[dict[str, float]]) -> _Sparse:
-        cols: list[int] = []
-        rows: list[int] = []
-        data: list[float] = []
-        for r, vec in enumerate(vecs):
-            for k, v in vec.items():
-                cols.append(fid[k])
-                rows.append(r)
-                data.append(v)
+        entries = [(fid[k], r, v) for r, vec in enumerate(vecs) for k, v in vec.items()]
+        return cls.from_entries(len(fid), entries)
+
+    @classmethod
+    def from_entries(cls, n_features: int, entries: list[tuple[int, int, float]]) -> _Sparse:
+        """From (feature id, row, value) entries."""
+        cols = [c for c, _, _ in entries]
+        rows = [r for _, r, _ in entries]
+        data = [v for _, _, v in entries]
         c = np.asarray(cols, dtype=np.int64)
         order = np.argsort(c, kind="stable")
-        indptr = np.zeros(len(fid) + 1, dtype=np.int64)
+        indptr = np.zeros(n_features + 1, dtype=np.int64)
         np.add.at(indptr, c + 1, 1)
         return cls(
             np.cumsum(indptr),
@@ -1069,13 +1106,13 @@ class _Sparse:
 
     def dot(self, ids, vals, n_rows: int):
         """Every row's dot product with the query (feature ids and values)."""
-        start = self.indptr[ids]
-        lens = self.indptr[ids + 1] - start
-        total = int(lens.sum())
+        lens = self.lens[ids]
+        ends = np.cumsum(lens)
+        total = int(ends[-1]) if len(ends) else 0
         if total == 0:
             return np.zeros(n_rows)
         # positions start[i], start[i]+1, …, start[i]+lens[i]-1 for every query feature i
-        offsets = np.repeat(start - np.cumsum(lens) + lens, lens) + np.arange(total)
+        offsets = np.repeat(self.indptr[ids] - ends + lens, lens) + np.arange(total)
         weights = np.repeat(vals, lens) * self.data[offsets]
         return np.bincount(self.rows[offsets], weights=weights, minlength=n_rows)
 
