@@ -84,17 +84,16 @@ distance_m = wf.distance_m
 # compiled each of them again per request, about 0.3-0.6 ms of CPU apiece against 0.1 ms for
 # the statement itself, on the busiest path of the platform. Both run on SQLite and PostgreSQL.
 #
-# The candidates come from the (dup_cell, reported_at) index, and the query is written so that
-# no other index can serve it, whatever the planner believes of the data:
-#  - the county is compared as `county_id + 0`, which no index can serve. Written as
-#    `county_id = %s`, the planner took an index led by the county instead (the board's
-#    (county, reported_at) above all) whenever its statistics held few reports of the county,
-#    as for a county that began taking reports after the table's last ANALYZE (at 10 million
-#    rows autovacuum re-analyses only after another million): it then read every report of the
-#    county in the window, a cost growing with the county's intake, not a handful of cells;
-#  - each cell's window is a row comparison on (dup_cell, reported_at), the index's own
-#    columns in its order: a bare `reported_at` range let the planner scan the board's index
-#    for the window when it thought the window nearly empty (statistics older than the window).
+# The candidates come from the (dup_cell, reported_at) index, and the county is compared as
+# `county_id + 0`, which no index can serve. Written as `county_id = %s`, the planner took an
+# index led by the county instead (the board's (county, reported_at) above all) whenever its
+# statistics held few reports of the county, as for a county that began taking reports after
+# the table's last ANALYZE (at 10 million rows autovacuum re-analyses only after another
+# million): it then read every report of the county in the window, a cost growing with the
+# county's intake instead of a handful of cells. (Each cell's window written as a row
+# comparison on the index's columns would also keep the board's index out, but PostgreSQL
+# estimates such comparisons so coarsely, thousands of rows for a few dozen, that at 10 million
+# reports it planned a parallel scan, whose workers cost more than the query.)
 # In the model's field order, as `Model.from_db` takes a subset of the columns.
 _DUP_COLUMNS = [
     f.attname
@@ -103,10 +102,9 @@ _DUP_COLUMNS = [
 ]
 _DUP_SQL = (
     "SELECT " + ", ".join(f'"{c}"' for c in _DUP_COLUMNS) + ' FROM "{table}" '
-    'WHERE ({cells}) AND "county_id" + 0 = %s '
+    'WHERE "dup_cell" IN ({cells}) AND "reported_at" >= %s AND "reported_at" <= %s AND "county_id" + 0 = %s '
     'AND "status" NOT IN (%s, %s){not_self} ORDER BY "created_at" DESC, "id" DESC LIMIT 50'
 )
-_DUP_CELL_SQL = '("dup_cell", "reported_at") >= (%s, %s) AND ("dup_cell", "reported_at") <= (%s, %s)'
 _CLIENT_ID_SQL = 'SELECT "id" FROM "{table}" WHERE "client_id" = %s LIMIT 1'
 
 
@@ -114,16 +112,20 @@ def candidates_query(report: Report) -> tuple[str, list[Any]]:
     """The SQL and parameters reading `report`'s duplicate candidates (a test explains it)."""
     cells = wf.duplicate_cells_near(report.wgs_lon, report.wgs_lat, DUPLICATE_RADIUS_M)
     adapt = connection.ops.adapt_datetimefield_value
-    start = adapt(report.reported_at - DUPLICATE_WINDOW)
-    end = adapt(report.reported_at + DUPLICATE_WINDOW)
-    params: list[Any] = [v for cell in cells for v in (cell, start, cell, end)]
-    params += [report.county_id, wf.MERGED, wf.ARCHIVED]
+    params: list[Any] = [
+        *cells,
+        adapt(report.reported_at - DUPLICATE_WINDOW),
+        adapt(report.reported_at + DUPLICATE_WINDOW),
+        report.county_id,
+        wf.MERGED,
+        wf.ARCHIVED,
+    ]
     not_self = ""
     if report.pk is not None:
         not_self = ' AND "id" <> %s'
         params.append(report.pk)
-    where = " OR ".join([f"({_DUP_CELL_SQL})"] * len(cells))
-    return _DUP_SQL.format(table=Report._meta.db_table, cells=where, not_self=not_self), params
+    marks = ", ".join(["%s"] * len(cells))
+    return _DUP_SQL.format(table=Report._meta.db_table, cells=marks, not_self=not_self), params
 
 
 def _candidates(report: Report) -> list[Report]:
