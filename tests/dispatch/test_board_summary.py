@@ -460,17 +460,26 @@ def test_sql_rebuild_equals_the_python_rebuild(odd_reports):
 
 
 @pytest.mark.django_db
-def test_the_dirty_bucket_queries_are_distinct_per_bucket_not_per_row():
-    """A model's default ordering must not join the DISTINCT (one row per step at province scale)."""
-    import datetime as dt
-
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from zhifa.dispatch import summaries
-
+def test_the_dirty_buckets_are_read_in_bounded_chunks_and_are_those_of_the_plain_join(province, monkeypatch):
+    """The changed reports' steps are read in chunks, each from its reports' earliest possible
+    step start (partition pruning at scale), and give exactly the buckets of the plain join of
+    changed reports and their steps."""
+    monkeypatch.setattr(summaries, "CHANGED_CHUNK", 50)
+    since = timezone.now() - dt.timedelta(minutes=5)
+    picked = list(Report.objects.order_by("?").values_list("id", flat=True)[:130])
+    Report.objects.filter(id__in=picked).update(updated_at=timezone.now())
+    Report.objects.exclude(id__in=picked).update(updated_at=since - dt.timedelta(days=1))
     with CaptureQueriesContext(connection) as ctx:
-        summaries._dirty_buckets(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    distinct = [q["sql"] for q in ctx.captured_queries if "DISTINCT" in q["sql"]]
-    assert len(distinct) == 3
-    assert not any("ORDER BY" in sql or '"started_at", "dispatch_step"."id"' in sql for sql in distinct)
+        outcome, end, routing = summaries._dirty_buckets(since)
+    step_reads = [q["sql"] for q in ctx.captured_queries if "dispatch_step" in q["sql"]]
+    assert len(step_reads) == 3  # 130 reports in chunks of 50
+    assert all('"dispatch_step"."started_at" >=' in sql and "JOIN" not in sql for sql in step_reads)
+
+    tz = timezone.get_current_timezone()
+    day = lambda t: t.astimezone(tz).date()  # noqa: E731
+    steps = Step.objects.filter(report_id__in=picked).select_related("report")
+    assert outcome == {(st.report.county_id, day(st.started_at)) for st in steps}
+    assert end == {(st.report.county_id, day(st.ended_at)) for st in steps if st.ended_at}
+    reports = Report.objects.filter(id__in=picked)
+    assert routing == {(r.county_id, day(r.reported_at)) for r in reports}
+    assert outcome and end and routing

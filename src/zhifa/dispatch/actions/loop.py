@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhifa.core.calendar import work_calendar
-from zhifa.dispatch.actions.common import _apply, _locked, _now, actor_kinds
+from zhifa.dispatch.actions.common import _apply, _locked, _now, actor_kinds, running_steps
 from zhifa.dispatch.actions.route import HandlerChoice, _set_handler, handler_ref
 from zhifa.dispatch.models import Report
 from zhifa.rules import dispatch_workflow as wf
@@ -237,7 +237,7 @@ def do_approve_extension(
             raise ValidationError(f"{exc}，请先在“节假日安排”中录入后再批准延期") from None
         report.step_due_at = new_due
         report.extension_requested_days = 0
-        step = report.steps.filter(ended_at__isnull=True).last()
+        step = running_steps(report).last()
         if step is not None:
             step.due_at = new_due
             step.limit_label = f"{step.limit_label}（延期{days}个工作日）"

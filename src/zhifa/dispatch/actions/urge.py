@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from zhifa.dispatch.actions.common import _apply, _locked, _now
+from zhifa.dispatch.actions.common import _apply, _locked, _now, running_steps
 from zhifa.dispatch.models import Report
 from zhifa.rules import dispatch_workflow as wf
 
@@ -32,7 +32,7 @@ def do_urge(
 
 def _urge(actor, report: Report, reason: str, now: dt.datetime) -> None:
     report.urge_count += 1
-    step = report.steps.filter(ended_at__isnull=True).last()
+    step = running_steps(report).last()
     if step is not None:
         step.urged += 1
         step.save()
