@@ -332,9 +332,18 @@ def duplicate_cells_near(lon: float, lat: float, radius_m: float = DUPLICATE_RAD
     return [centre + dr * _CELL_COLUMNS + dc for dr in spans[0] for dc in spans[1]]
 
 
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
+    """The character bigrams `text_similarity` compares (letters and digits only)."""
     t = "".join(ch for ch in text if ch.isalnum())
     return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
+
+
+def bigram_overlap(x: set[str], y: set[str]) -> float:
+    """`text_similarity` of two texts given their `bigrams` (a report compared with many
+    candidates computes its own once)."""
+    if not x or not y:
+        return 0.0
+    return len(x & y) / min(len(x), len(y))
 
 
 def text_similarity(a: str, b: str) -> float:
@@ -343,10 +352,7 @@ def text_similarity(a: str, b: str) -> float:
     The overlap, not Jaccard, because one reporter writes a sentence and the next a paragraph
     about the same stall; Chinese needs no word segmentation for this.
     """
-    x, y = _bigrams(a), _bigrams(b)
-    if not x or not y:
-        return 0.0
-    return len(x & y) / min(len(x), len(y))
+    return bigram_overlap(bigrams(a), bigrams(b))
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
