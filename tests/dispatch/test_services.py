@@ -478,3 +478,28 @@ def test_duplicate_search_keeps_to_the_cells_for_a_county_new_since_the_last_ana
     if connection.vendor == "sqlite":
         assert "dispatch_report_cell_idx" in plan, plan
     assert s.find_duplicate(probe) == a
+
+
+def test_the_running_step_is_read_from_the_reports_step_start_on(people, county):
+    """Steps are partitioned by month of start: the running step's read is bounded below by the
+    report's step_started_at (a few partitions), and still finds the step of a report without one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhifa.dispatch.actions.urge import do_urge
+
+    r = intake(people, county).report
+    with CaptureQueriesContext(connection) as ctx:
+        do_urge(people["cd"], r.pk, reason="请尽快分拨", now=at("2026-09-29T10:00"))
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "dispatch_step"' in q["sql"]
+    ]
+    # The running step from the report's step start on; the audit's before-image by its month.
+    bounded = ('"dispatch_step"."started_at" >=', '"dispatch_step"."started_at" =')
+    assert len(reads) == 2 and all(any(b in sql for b in bounded) for sql in reads), reads
+    assert r.steps.get().urged == 1
+    Report.objects.filter(pk=r.pk).update(step_started_at=None)  # a report from before the column
+    do_urge(people["cd"], r.pk, reason="再次督办", now=at("2026-09-29T11:00"))
+    assert r.steps.get().urged == 2

@@ -27,6 +27,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from zhifa.core import auditkeys
+from zhifa.core.partitions import PARTITIONED
 
 GENESIS = "0" * 64
 logger = logging.getLogger(__name__)
@@ -503,7 +504,17 @@ def _pre_save(sender, instance, raw=False, **kwargs):
         return
     instance._audit_before = None
     if instance.pk is not None:
-        old = sender._default_manager.filter(pk=instance.pk).first()
+        old = None
+        month_key = PARTITIONED.get(sender._meta.db_table)
+        if month_key is not None and getattr(instance, month_key, None) is not None:
+            # A partitioned table (steps, transitions: by month of a column that never changes
+            # once written): read through the partition column, so PostgreSQL plans and reads
+            # one month instead of every month of the history; by key alone if it moved.
+            old = sender._default_manager.filter(
+                pk=instance.pk, **{month_key: getattr(instance, month_key)}
+            ).first()
+        if old is None:
+            old = sender._default_manager.filter(pk=instance.pk).first()
         if old is not None:
             instance._audit_before = snapshot(old)
 
