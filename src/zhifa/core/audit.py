@@ -13,6 +13,8 @@ import decimal
 import hashlib
 import json
 import logging
+import math
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,7 +28,7 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
-from zhifa.core import auditkeys
+from zhifa.core import auditkeys, partitions
 from zhifa.core.partitions import PARTITIONED
 
 GENESIS = "0" * 64
@@ -208,12 +210,19 @@ def _hashed_row(row: tuple) -> dict[str, Any]:
     return fields
 
 
-def _pending_rows(last_id: int, n: int) -> list[tuple]:
-    """Up to `n` unsealed entries after id `last_id`, in id order, as _HASHED_COLUMNS tuples
-    (plain rows through the ORM's converters, no model instances)."""
+def _pending(since: dt.datetime | None = None):
+    """The unsealed entries (written at `since` or later, when given)."""
     from zhifa.core.models import AuditEntry
 
-    qs = AuditEntry.objects.filter(seq__isnull=True, id__gt=last_id).order_by("id")
+    qs = AuditEntry.objects.filter(seq__isnull=True)
+    return qs if since is None else qs.filter(at__gte=since)
+
+
+def _pending_rows(last_id: int, n: int, since: dt.datetime | None = None) -> list[tuple]:
+    """Up to `n` unsealed entries after id `last_id` (written at `since` or later, when given),
+    in id order, as _HASHED_COLUMNS tuples (plain rows through the ORM's converters, no model
+    instances)."""
+    qs = _pending(since).filter(id__gt=last_id).order_by("id")
     return list(qs.values_list(*_HASHED_COLUMNS)[:n])
 
 
@@ -356,15 +365,42 @@ def _seal_after_commit() -> None:
         logger.warning("audit entries left unsealed for now: %s", exc)
 
 
+# The sealer's statement, one run per entry; `at` bounds it to the entry's month partition.
+SEAL_SQL = (
+    "UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s, alg = %s, key_id = %s WHERE id = %s AND at = %s"
+)
+
+
+# What a sealer looks for: the entries written within SEAL_WINDOW of now. The bound on `at` lets
+# the after-commit and half-second sealers plan and read, on the log partitioned by month
+# (zhifa.core.partitions), this month's partition, the months ahead and the default one, not
+# every month's index (at 76 months a look over all of them costs 4-7 ms of planning). Older
+# pending entries (a transaction open longer than that, a sealer stopped for want of the audit
+# key, a clock set back) are found by a full look, which each process makes on its first call
+# and then at least every FULL_LOOK_EVERY seconds, and which `wait=True` (verify, backup,
+# `zhifa audit seal`) always makes.
+SEAL_WINDOW = dt.timedelta(hours=1)
+FULL_LOOK_EVERY = 60.0
+_last_full_look = -math.inf  # time.monotonic() when this process last sealed all that was pending
+
+
 def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:
     """Give unsealed entries, in the order they were written, their chain position and hash.
 
     Returns how many were sealed. Without `wait`, a sealer that finds another one at work leaves
     its entries to it (or to the next commit, the worker, or `verify`) instead of queueing.
+    Within one call entries are sealed in id order; an entry left out of a windowed look (see
+    SEAL_WINDOW) is sealed after newer ones, as one committed late by a long transaction is.
     """
+    global _last_full_look
     from zhifa.core.models import AuditEntry, AuditHead
 
-    if not AuditEntry.objects.filter(seq__isnull=True).exists():
+    full = wait or time.monotonic() - _last_full_look >= FULL_LOOK_EVERY
+    since = None if full else timezone.now() - SEAL_WINDOW
+    looked = time.monotonic()
+    if not _pending(since).exists():
+        if full:
+            _last_full_look = looked
         return 0
     sealed = 0
     with transaction.atomic():
@@ -394,27 +430,33 @@ def seal_pending(*, wait: bool = False, limit: int = 20000) -> int:
         prev, n = head.last_hash, head.count
         first_seq: int | None = None
         table = connection.ops.quote_name(AuditEntry._meta.db_table)
+        at_db = AuditEntry._meta.get_field("at").get_db_prep_value
         # In order of id, CHUNK entries at a time: plain rows (no model instances), then one
-        # prepared UPDATE run per chunk, far cheaper than bulk_update's CASE expressions.
+        # prepared UPDATE run per chunk, far cheaper than bulk_update's CASE expressions. Each
+        # UPDATE names the entry's `at` beside its id: on PostgreSQL the log is partitioned by
+        # month of `at` (zhifa.core.partitions), so the row is found in its month's partition
+        # instead of every month's primary-key index being planned and probed.
         last_id = 0
         while sealed < limit:
-            pending = _pending_rows(last_id, min(CHUNK, limit - sealed))
+            pending = _pending_rows(last_id, min(CHUNK, limit - sealed), since)
             if not pending:
+                if full:
+                    _last_full_look = looked
                 break
             params = []
             for row in pending:
                 n += 1
                 h = entry_hash(_hashed_row(row), prev, keyring.alg, key)
-                params.append((n, prev, h, keyring.alg, keyring.key_id, row[0]))
+                params.append((n, prev, h, keyring.alg, keyring.key_id, row[0], at_db(row[1], connection)))
                 prev = h
             if first_seq is None:
                 first_seq = params[0][0]
             with connection.cursor() as cur:
-                cur.executemany(
-                    f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s, alg = %s, key_id = %s"
-                    " WHERE id = %s",
-                    params,
-                )
+                cur.executemany(SEAL_SQL.format(table=table), params)
+                if cur.rowcount not in (-1, len(params)):
+                    # Every entry read is updated exactly once (none can go away under the head's
+                    # lock); anything else would leave the head ahead of the sealed entries.
+                    raise DatabaseError(f"audit sealing updated {cur.rowcount} of {len(params)} entries")
             sealed += len(pending)
             last_id = pending[-1][0]
         head.seq = head.count = n
@@ -596,7 +638,22 @@ def verify(anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
     first_keyed: int | None = None
     unverifiable = 0
     wanted = dict(anchors)
-    for e in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
+    last: Any = None  # the entry before, in chain order
+    # In order of seq. A position held twice or skipped is reported here: on PostgreSQL `seq` is
+    # unique only together with `at` (a partitioned log, zhifa.core.partitions), so a row copied
+    # into another month's partition is found by this walk, not refused by the database. Two
+    # entries claiming one position come in a fixed order: by `at` where the log is partitioned
+    # (the order of its unique index on (seq, at), read month by month without a sort), by id
+    # elsewhere (where they cannot occur).
+    partitioned = partitions.is_partitioned(AuditEntry._meta.db_table)
+    order = ("seq", "at") if partitioned else ("seq", "id")
+    for e in AuditEntry.objects.filter(seq__isnull=False).order_by(*order).iterator(chunk_size=2000):
+        if last is not None and e.seq == last.seq:
+            problems.append(f"第{e.id}条：链序号{e.seq}与第{last.id}条重复（记录被复制或插入）")
+            if e.hash != _expected_hash(e, keyring):
+                problems.append(f"第{e.id}条：内容与哈希不符（记录被篡改）")
+            continue  # the chain goes on from the first of the two
+        last = e
         n += 1
         if e.seq != n:
             problems.append(f"第{e.id}条：链序号为{e.seq}，应为{n}（记录被删除或插入）")
@@ -628,6 +685,8 @@ def verify(anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
         )
     for seq in sorted(wanted):
         problems.append(f"外部留存的锚点第{seq}号记录已不在链中（末尾记录被删除）")
+    if partitioned:
+        problems.extend(_repeated_keys())
     pending = AuditEntry.objects.filter(seq__isnull=True).count()
     if pending:
         problems.append(
@@ -640,6 +699,38 @@ def verify(anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
 
     problems.extend(integrity.check_rows())
     return VerifyResult(ok=not problems, checked=n, problems=problems)
+
+
+def _expected_hash(e, keyring) -> str | None:
+    """The hash entry `e` should carry (its own when its key is not here to check it)."""
+    if e.alg == auditkeys.PLAIN:
+        return entry_hash(_hashed_fields(e), e.prev_hash)
+    key = keyring.key(e.key_id)
+    if key is None or e.alg not in auditkeys.KEYED_ALGS:
+        return e.hash
+    return entry_hash(_hashed_fields(e), e.prev_hash, e.alg, key)
+
+
+def _repeated_keys() -> list[str]:
+    """On a partitioned log (PostgreSQL), a `hash` or an `id` held by more than one entry: the
+    database holds them unique only together with `at`. (Elsewhere the table's own unique
+    constraints refuse them, and this is not run.) One pass over the log for each."""
+    from zhifa.core.models import AuditEntry
+
+    table = AuditEntry._meta.db_table
+    problems: list[str] = []
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT array_agg(id ORDER BY id) FROM {table} WHERE hash IS NOT NULL "
+            "GROUP BY hash HAVING COUNT(*) > 1 ORDER BY MIN(id) LIMIT 100"
+        )
+        for (ids,) in cur.fetchall():
+            others = "、".join(f"第{i}条" for i in ids[1:])
+            problems.append(f"第{ids[0]}条与{others}的哈希相同（记录被复制）")
+        cur.execute(f"SELECT id, COUNT(*) FROM {table} GROUP BY id HAVING COUNT(*) > 1 ORDER BY id LIMIT 100")
+        for eid, count in cur.fetchall():
+            problems.append(f"编号{eid}有{count}条记录（记录被复制）")
+    return problems
 
 
 def _check_head(head, last_hash: str, count: int, first_keyed: int | None, keyring) -> list[str]:

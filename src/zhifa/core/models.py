@@ -25,6 +25,9 @@ class AuditEntry(models.Model):
     before = models.JSONField("变更前", null=True)
     after = models.JSONField("变更后", null=True)
     reason = models.TextField("说明", blank=True)
+    # `seq` and `hash` are unique across the log here (SQLite); on PostgreSQL, where the log is
+    # partitioned by month of `at` (migration 0006, zhifa.core.partitions), unique together with
+    # `at` only: the sealer's lock on AuditHead and `verify` keep and check the rest.
     seq = models.BigIntegerField("链序号", null=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True, default="")
     hash = models.CharField(max_length=64, null=True, unique=True)

@@ -1,18 +1,29 @@
-"""Declarative partitioning by month on PostgreSQL, for the append-mostly large tables (a
-report's steps and transitions). Other databases keep plain tables: every function here is a
-no-op there, so the schema and the code are the same everywhere.
+"""Declarative partitioning by month on PostgreSQL, for the append-mostly large tables: a
+report's steps (`dispatch_step`, by `started_at`) and transitions (`dispatch_transition`, by `at`),
+and the audit log (`core_auditentry`, by `at`). Other databases keep plain tables: every function
+here is a no-op there, so the schema and the code are the same everywhere.
 
-Why by month and not by county: nothing refers to a step or a transition by key, so their
-primary key may carry the month column (PostgreSQL requires the partition key in every unique
-constraint); windows of the board and the metrics are time ranges, which prune partitions; and
-old months can be detached or archived whole. The reports themselves are not partitioned:
-steps, transitions, cases and whistles refer to them by `id`, and a unique `id` across
-partitions cannot be declared. At province scale they are instead scoped by the county-led
-indexes (and distributed by county on Citus, see docs/deploy.md).
+Why by month and not by county: nothing refers to a step, a transition or an audit entry by key,
+so their primary key may carry the month column (PostgreSQL requires the partition key in every
+unique constraint); windows of the board and the metrics are time ranges, which prune
+partitions; and old months can be detached or archived whole. The reports themselves are not
+partitioned: steps, transitions, cases and whistles refer to them by `id`, and a unique `id`
+across partitions cannot be declared. At province scale they are instead scoped by the
+county-led indexes (and distributed by county on Citus, see docs/deploy.md).
+
+The audit chain's `seq` and `hash` are unique across the whole log on other databases (the
+model's `unique=True`). Partitioned, PostgreSQL can hold them unique only together with `at`
+(`core_auditentry_seq_at_uniq`, `core_auditentry_hash_at_uniq`, built by `convert_audit`), so a
+row forged into another month with a copied `seq` or `hash` is not refused by the database. What
+the global constraints guaranteed is kept by the sealer and checked by the verification instead:
+`zhifa.core.audit.seal_pending` assigns `seq` only while it holds the lock on the chain's head
+row (the next `count`, contiguous), and `zhifa.core.audit.verify` walks the chain in `seq` order
+(a repeated or missing position is reported) and, on a partitioned log, looks for a repeated
+`hash` or `id` across all months.
 
 Each table has a DEFAULT partition, so an insert never fails for want of a month; the worker
-(`ensure_months`) keeps the coming months created, and moving a month's rows out of the default
-partition is part of creating that month.
+(`ensure_ahead`) keeps the coming months created for every table in `MONTHLY`, and moving a
+month's rows out of the default partition is part of creating that month.
 """
 
 from __future__ import annotations
@@ -21,8 +32,15 @@ import datetime as dt
 
 from django.db import connection, transaction
 
-# table → the timestamp column it is partitioned by.
+# table → the timestamp column it is partitioned by. Migration dispatch/0009 converts the tables
+# named here (and the audit before-images read through them), so this names those two only.
 PARTITIONED = {"dispatch_step": "started_at", "dispatch_transition": "at"}
+# The audit log, converted by migration core/0006 (`convert_audit`).
+AUDIT = {"core_auditentry": "at"}
+# The chain's columns unique across the log elsewhere; partitioned, unique together with `at`.
+AUDIT_UNIQUE = ("seq", "hash")
+# Every partitioned table: the months the worker and the province generator create.
+MONTHLY = {**PARTITIONED, **AUDIT}
 AHEAD_MONTHS = 3  # months created ahead of today by the worker
 MIN_MONTH = dt.date(2000, 1, 1)
 
@@ -141,6 +159,49 @@ def unconvert(table: str, conn=connection) -> None:
             cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
+def _audit_unique_name(col: str) -> str:
+    table, column = next(iter(AUDIT.items()))
+    return f"{table}_{col}_{column}_uniq"
+
+
+def convert_audit(conn=connection) -> None:
+    """`convert` for the audit log: its unique constraints on `seq` and on `hash` (which a
+    partitioned table cannot hold without `at`) become unique indexes on (seq, at) and
+    (hash, at); see the module's docstring for what keeps the chain's uniqueness."""
+    table, column = next(iter(AUDIT.items()))
+    if not enabled(conn) or is_partitioned(table, conn):
+        return
+    with conn.cursor() as cur:
+        for col in AUDIT_UNIQUE:
+            cur.execute(
+                "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a "
+                "ON a.attrelid = c.conrelid AND a.attname = %s "
+                "WHERE c.conrelid = %s::regclass AND c.contype = 'u' AND c.conkey = ARRAY[a.attnum]",
+                [col, table],
+            )
+            for (name,) in cur.fetchall():
+                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    convert(table, column, conn=conn)
+    with conn.cursor() as cur:
+        for col in AUDIT_UNIQUE:
+            cur.execute(f"CREATE UNIQUE INDEX {_audit_unique_name(col)} ON {table} ({col}, {column})")
+
+
+def unconvert_audit(conn=connection) -> None:
+    """The reverse of `convert_audit`: one plain table with `seq` and `hash` unique again (under
+    the names Django gave them; refused if the log holds a repeated one)."""
+    table = next(iter(AUDIT))
+    if not is_partitioned(table, conn):
+        return
+    with conn.cursor() as cur:
+        for col in AUDIT_UNIQUE:
+            cur.execute(f"DROP INDEX IF EXISTS {_audit_unique_name(col)}")
+    unconvert(table, conn)
+    with conn.cursor() as cur:
+        for col in AUDIT_UNIQUE:
+            cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_{col}_key UNIQUE ({col})")
+
+
 def _definitions(cur, table: str) -> tuple[list[str], list[tuple[str, str]]]:
     """The statements that re-create `table`'s indexes (but the primary key) and its own foreign
     keys and CHECKs, read before the table is rebuilt under the same name."""
@@ -174,7 +235,7 @@ def ensure_month(table: str, m: dt.date, conn=connection, *, column: str | None 
     m = _month(m)
     if m in months(table, conn):
         return False
-    column = column or PARTITIONED[table]
+    column = column or MONTHLY[table]
     lo, hi = m.isoformat(), _next(m).isoformat()
     with transaction.atomic(using=conn.alias), conn.cursor() as cur:
         # Serialise with other workers doing the same (and with inserts into the default part).
@@ -197,7 +258,7 @@ def ensure_months(start: dt.date, end: dt.date, conn=connection) -> int:
     if not enabled(conn):
         return 0
     made = 0
-    for table in PARTITIONED:
+    for table in MONTHLY:
         # One look at the table's months: a worker pass that finds them all there costs two queries.
         have = set(months(table, conn))
         m = _month(start)
