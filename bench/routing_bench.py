@@ -351,9 +351,18 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int,
         f"{total.pct(total.handler)}% |"
     )
     t = total
-    third = {k: v for k, v in fr.items() if "third generation" in v.get("note", "")}
-    final = {k: v for k, v in fr.items() if v.get("note", "").startswith("final router") and k not in third}
-    early = {k: v for k, v in fr.items() if k not in final and k not in third}
+    # Later generations say so in their first run's note ("third generation", "fourth generation" …).
+    later = {
+        gen: {k: v for k, v in fr.items() if f"{gen} generation" in v.get("note", "")}
+        for gen in ("third", "fourth", "fifth", "sixth")
+    }
+    later = {gen: b for gen, b in later.items() if b}
+    third = later.get("third", {})
+    in_later = {k for b in later.values() for k in b}
+    final = {
+        k: v for k, v in fr.items() if v.get("note", "").startswith("final router") and k not in in_later
+    }
+    early = {k: v for k, v in fr.items() if k not in final and k not in in_later}
 
     def figures(batches: dict) -> str:
         return (
@@ -375,6 +384,14 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int,
                 f"**{figures(third)}**. Being written from the conduct descriptions, they sit closer to "
                 "the catalogue's own wording than the earlier batches (compare the TF-IDF baseline per "
                 "batch with `bench/routing_heldout.py`), so the second generation remains the harder test."
+            )
+        for gen, batches in later.items():
+            if gen == "third":
+                continue
+            commits = sorted({v.get("commit", "?") for v in batches.values()})
+            text += (
+                f" {', '.join(batches)} are the {gen} generation, written blind from the catalogue alone "
+                f"and first run on commit {', '.join(commits)}: **{figures(batches)}**."
             )
         text += f" Over all held-out reports the first-run average is **{figures(fr)}**."
         lines += ["", text]
