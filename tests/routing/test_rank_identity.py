@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import random
+import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +20,8 @@ import pytest
 
 from zhifa.rules.routing import Example, Router
 from zhifa.rules.routing.linear import analyse
-from zhifa.rules.routing.text import features
+from zhifa.rules.routing.model import _UNSHARED
+from zhifa.rules.routing.text import _NFKC_UNSAFE, features, normalise, place_spans
 
 PARAPHRASES = Path(__file__).with_name("data") / "paraphrases.txt"
 ODD = [" ", "\u3000", "Ａ", "１２", "e\u0301", "\u0301", "ﬁ", "①", "，", "。", "！", "\n", "ABC",
@@ -197,6 +200,80 @@ def test_remembered_and_learned_from_one_gather_equal_the_definitions(router, te
             assert learned is None, text
             continue
         learned_seen += 1
-        assert np.array_equal(learned[0], want_learned[0]), text
-        assert np.array_equal(learned[1], want_learned[1]), text
+        # Every label's bonus: the learned profiles' where a label has one, 0 elsewhere.
+        want_all = np.zeros(len(live._labels))
+        want_all[want_learned[0]] = want_learned[1]
+        assert np.array_equal(learned, want_all), text
     assert near_seen >= 20 and learned_seen >= 100
+
+
+def test_characters_the_shared_grams_keep_normalise_alike():
+    """`_learned_query_shared` reads the learned grams off the linear voter's text for a report
+    without any character of `_UNSHARED`: every other character must normalise (and lower-case) on
+    its own, to itself where it is a Chinese character, else to characters none of which is one,
+    a digit exactly where it is a digit, so that both texts have the same runs of Chinese
+    characters and the same place names (whose patterns read only those and digits)."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    digit = re.compile(r"\d")
+    kept = 0
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        if _UNSHARED.match(c) or 0xD800 <= cp <= 0xDFFF:
+            continue
+        kept += 1
+        assert _NFKC_UNSAFE.match(c) is None, hex(cp)
+        n, low = normalise(c), c.lower()
+        if cjk.match(c):
+            assert n == c == low, hex(cp)
+            continue
+        for out in (n, low):
+            assert out and not cjk.search(out), hex(cp)
+            if digit.match(c):
+                assert len(out) == 1 and digit.match(out), hex(cp)
+            else:
+                assert not digit.search(out), hex(cp)
+    assert kept > 20_000
+
+
+def test_grams_found_once_give_the_voter_and_the_learned_profiles_alike(router, texts):
+    """The report's grams looked up once (`_gram_decisions`, `_learned_query_shared`) against the
+    voter's own lookup and `_learned_query`, exactly; and whole rankings against a router that
+    looks them up twice."""
+
+    def learned() -> Router:
+        live = Router.from_json(router.to_json())
+        codes = sorted(d.label for d in live.docs if d.label)
+        live.learn([Example(t, [codes[i % 11]] if i % 7 else []) for i, t in enumerate(texts[:80])])
+        return live
+
+    live = learned()
+    assert live._gram_id is not None and live._gram_extra  # learned grams the voter has no row for
+    odd = [
+        "东关村３号楼门口有人占道经营，建设路２３号也有〸几家",
+        "北关街道　幸福路边有人烧垃圾\n\n五组村民反映油烟扰民",
+        "石门镇后沟村 有人 砍树，二组的林子",
+        "ﬁ公路边①倾倒渣土，临街商铺油烟",
+        "建设路23号楼下，南湖路烧烤一条街晚上油烟特别大",
+    ]
+    shared = cut = 0
+    for text in texts + odd:
+        decisions, grams = live._gram_decisions(text)
+        assert np.array_equal(decisions, live.linear._decisions(text)), text
+        got, want = live._learned_query_shared(text, *grams), live._learned_query(text)
+        assert (got is None) == (want is None), text
+        if want is not None:
+            assert np.array_equal(got[0], want[0] + live._side_offset), text
+            assert np.array_equal(got[1], want[1]), text
+        if _UNSHARED.search(text) is None:
+            shared += 1
+            cut += bool(place_spans(grams[0]))
+    assert shared >= 100 and cut >= 30
+    twice = learned()
+    twice._gram_id = None  # the voter and the learned profiles look their grams up apart
+    for text in texts[80:] + odd:
+        a, b = live.rank(text), twice.rank(text)
+        assert [(c.item, c.score, c.words) for c in a.candidates] == [
+            (c.item, c.score, c.words) for c in b.candidates
+        ], text
+        assert a.confidence == b.confidence and a.also == b.also, text
+        assert np.array_equal(live._scores(text)[0], twice._scores(text)[0]), text

@@ -113,6 +113,13 @@ class LinearModel:
             return self.intercepts
         idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        return self.decide(idx, tf)
+
+    def decide(self, idx, tf):
+        """Decision values (float32) of a text whose known grams are the rows `idx` (int64, in order
+        of first occurrence), each occurring `tf` times (float32)."""
+        import numpy as np
+
         vals = (1.0 + np.log(tf)) * self.idf[idx]
         vals /= float(np.sqrt(vals @ vals)) or 1.0
         return vals @ self.weights[idx] + self.intercepts

@@ -20,11 +20,13 @@ import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import add, itemgetter, mul
 
 import numpy as np
 
 from zhifa.rules.routing import knowledge as kb
+from zhifa.rules.routing import linear as lin_mod
 from zhifa.rules.routing.linear import LinearModel
 from zhifa.rules.routing.text import (
     KnownFeatures,
@@ -35,6 +37,7 @@ from zhifa.rules.routing.text import (
     features,
     normalise,
     parse_lexicon,
+    place_spans,
     segment,
     strip_places,
 )
@@ -258,15 +261,45 @@ class Router:
         )
         # The remembered reports (by feature id) and the learned profiles (by gram id, after the
         # features) as one matrix, so that a report's similarity to both is one gather: each row
-        # sums only its own kind's values, in the same order as the two products apart.
+        # sums only its own kind's values, in the same order as the two products apart. The
+        # learned profiles' rows are those of every label (a label without one has none), so that
+        # their bonus adds to every label's score at once (0 where a label has no profile).
         n_fid = len(self._fid)
         n_memory = len(self.memory)
         side = [(self._fid[k], r, v) for r, (_, vec) in enumerate(self.memory) for k, v in vec.items()]
         gid = self._learned_gid
-        side += [(n_fid + gid[g], n_memory + r, v) for r, row in enumerate(rows) for g, v in row.items()]
+        at = (n_memory + self._learned_rows).tolist()
+        side += [(n_fid + gid[g], at[r], v) for r, row in enumerate(rows) for g, v in row.items()]
         self._side = _Sparse.from_entries(n_fid + len(gid), side)
         self._side_offset = n_fid
-        self._side_rows = n_memory + len(rows)
+        self._side_rows = n_memory + len(self._labels)
+        self._learned_label_scale = np.zeros(len(self._labels))
+        self._learned_label_scale[self._learned_rows] = self._learned_scale
+        self._index_shared_grams()
+
+    def _index_shared_grams(self) -> None:
+        """One lookup of a report's character grams for the linear voter and the learned profiles
+        (`_gram_decisions`, `_learned_query_shared`): the voter's gram index, with the learned grams
+        of weight it lacks after its own (ids from `len(linear.grams)` on), and each gram id's
+        learned gram id. None (`_gram_id`) where there is no voter, no learned profile, or the voter
+        counts other grams than the 1–3-character ones."""
+        self._gram_id: dict[str, int] | None = None
+        lin = self.linear
+        if lin is None or not self._learned_query_id or lin_mod.NGRAMS != (1, 3):
+            return
+        index = lin.index
+        extra = [g for g in self._learned_query_id if g not in index]
+        if extra:
+            index = dict(index)
+            for g in extra:
+                index[g] = len(index)
+        self._gram_id = index
+        self._gram_n_linear = len(lin.grams)
+        self._gram_extra = bool(extra)
+        # Each gram id's row in `self._side`, and each row's weight (0 for the features' rows).
+        off = self._side_offset
+        self._gram_side = {index[g]: off + j for g, j in self._learned_query_id.items()}
+        self._side_idf = np.concatenate((np.zeros(off), self._learned_idf_of))
 
     def _learned_scores(self, text: str):
         """(label positions, bonus) of the learned profiles for a report: LEARNED_WEIGHT × support ×
@@ -289,26 +322,94 @@ class Router:
             grams += two
             grams += map(add, two, run[2:])
         # Counted in C; the grams without weight (None) dropped after, which keeps the others' order.
-        counts = Counter(map(self._learned_query_id.get, grams))
+        return self._learned_values(Counter(map(self._learned_query_id.get, grams)), self._learned_idf_of)
+
+    def _gram_decisions(self, text: str):
+        """The linear voter's decision values for a report (float32, as `LinearModel._decisions`),
+        and its grams as `_learned_query_shared` takes them: the voter's text, and the gram id
+        (`_gram_id`; None: unknown) of the two- and of the three-character gram at each place."""
+        t = lin_mod._SPACES.sub(" ", (text or "").lower())
+        get = self._gram_id.get
+        two = list(map(add, t, t[1:]))
+        ids2 = list(map(get, two))
+        ids3 = list(map(get, map(add, two, t[2:])))
+        # As the voter counts them: characters, pairs, triples, in order of first occurrence.
+        counts = Counter(chain(map(get, t), ids2, ids3))
+        counts.pop(None, None)
+        lin = self.linear
+        if not counts:
+            return lin.intercepts, (t, ids2, ids3)
+        idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        if self._gram_extra and max(counts) >= self._gram_n_linear:
+            # The learned grams the voter has no row for are dropped, the others keep their order.
+            keep = idx < self._gram_n_linear
+            idx, tf = idx[keep], tf[keep]
+            if not len(idx):
+                return lin.intercepts, (t, ids2, ids3)
+        return lin.decide(idx, tf), (t, ids2, ids3)
+
+    def _learned_query_shared(self, text: str, t: str, ids2: list, ids3: list):
+        """`_learned_query(text)` from the grams `_gram_decisions` found (`t`: the voter's text), with
+        each gram by its row in `self._side` (its learned gram id + `self._side_offset`).
+
+        Where the report has none of the characters that normalising changes into or out of a
+        Chinese character or a digit, or removes (spaces; see `_UNSHARED`), its runs of Chinese
+        characters are the same in the voter's text as in the normalised one, and so are its
+        place names: the learned grams are then those of the voter's text's runs, cut where
+        `strip_places` puts its "，", in the same order. Elsewhere, `_learned_query(text)`."""
+        if _UNSHARED.search(text) is not None:
+            got = self._learned_query(text)
+            return None if got is None else (got[0] + self._side_offset, got[1])
+        cuts = place_spans(t)
+        seq: list = []
+        for m in _CJK_RUNS.finditer(t):
+            s, e = m.span()
+            for a, b in cuts:
+                if b <= s or a >= e:
+                    continue
+                if a - s >= 2:
+                    seq += ids2[s : a - 1]
+                    seq += ids3[s : a - 2]
+                s = max(s, b)
+            if e - s >= 2:
+                seq += ids2[s : e - 1]
+                seq += ids3[s : e - 2]
+        return self._learned_values(Counter(map(self._gram_side.get, seq)), self._side_idf)
+
+    def _learned_values(self, counts: Counter, idf_of):
+        """(gram ids, values) of a report's counted learned grams (None: a gram without weight), as
+        `_learned_query` gives them, `idf_of` each id's weight; None where it has none."""
         counts.pop(None, None)
         if not counts:
             return None
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        vals = np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0
-        vals *= self._learned_idf_of[ids]
+        if max(counts.values()) == 1:
+            vals = idf_of[ids]  # (log(1) + 1) × idf = idf, exactly
+        else:
+            vals = np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0
+            vals *= idf_of[ids]
         vals /= math.sqrt(float(vals @ vals))
         return ids, vals
 
-    def _side_scores(self, text: str, query: _Query):
+    def _side_scores(self, text: str, query: _Query, grams=None):
         """The remembered reports and the learned profiles for a report, from one gather of
         `self._side`: [(label position, similarity)] of the closest remembered report of each
-        label at NEIGHBOUR_MIN or closer (by label, in order of its first such report), and
-        (label positions, bonus) of the learned profiles or None (as `_learned_scores`)."""
-        got = self._learned_query(text) if self.learned else None
-        ids = np.array(query.fids, dtype=np.int64)
-        vals = np.array(query.vals, dtype=np.float64)
+        label at NEIGHBOUR_MIN or closer (by label, in order of its first such report), and every
+        label's bonus from the learned profiles (0 for a label without one; as `_learned_scores`)
+        or None. `grams`: the report's grams as `_gram_decisions` gives them, where it was called."""
+        # The learned grams by their row in `self._side` (after the features).
+        if not self.learned:
+            got = None
+        elif grams is not None:
+            got = self._learned_query_shared(text, *grams)
+        else:
+            got = self._learned_query(text)
+            if got is not None:
+                got = got[0] + self._side_offset, got[1]
+        ids, vals = query.fid_arr, query.val_arr
         if got is not None:
-            ids = np.concatenate((ids, got[0] + self._side_offset))
+            ids = np.concatenate((ids, got[0]))
             vals = np.concatenate((vals, got[1]))
         sims = self._side.dot(ids, vals, self._side_rows)
         near: list[tuple[int, float]] = []
@@ -325,7 +426,7 @@ class Router:
                     near.append((j, sim))
         learned = None
         if got is not None:
-            learned = self._learned_rows, sims[n_memory:] * self._learned_scale
+            learned = sims[n_memory:] * self._learned_label_scale
         return near, learned
 
     # ---- learning without retraining -------------------------------------------------------------
@@ -550,8 +651,10 @@ class Router:
         query.fids, query.vals = fids, vals
         query.surf = list(map(surf.__getitem__, fids))
         query.bigram = list(map(self._is_bigram.__getitem__, fids))
-        query.rows = self._dense.take(fids, axis=0)
-        query.products = query.rows * np.array(vals)[:, None]
+        query.fid_arr = fid_arr = np.array(fids, dtype=np.int64)
+        query.val_arr = val_arr = np.array(vals, dtype=np.float64)
+        query.rows = self._dense.take(fid_arr, axis=0)
+        query.products = query.rows * val_arr[:, None]
         # Each cosine summed feature after feature in the report's order, as a feature-by-feature
         # dot product adds: numpy reduces the first axis of a C-ordered array of two columns or
         # more row after row (it sums pairwise only along a contiguous axis); bincount adds its
@@ -602,28 +705,32 @@ class Router:
         n_labels = len(self._labels)
         factor, bonus = self._asked(text)
         cos_col = query.sums
-        present = cos_col > 0.0
         s_col = cos_col * factor
         if self._doc_unique and self._lin_identity and self.linear is not None:
             # As below, where every label is a voter class with at most one profile: each label's
             # document is its own, and nothing is −inf. Where no cosine can be negative, one that
             # is not positive is 0, and so is its score: no mask needed.
-            base = s_col if self._nonnegative else np.where(present, s_col, 0.0)
+            base = s_col if self._nonnegative else np.where(cos_col > 0.0, s_col, 0.0)
             if BLEND != 1.0:
                 base = BLEND * base
-            best = self.linear.shifted_scores(text, LINEAR_SHIFT)  # LINEAR_SHIFT + decision values
+            grams = None
+            if self._gram_id is not None:  # the voter's grams found once, for the learned too
+                decisions, grams = self._gram_decisions(text)
+                best = np.add(decisions, LINEAR_SHIFT, dtype=np.float64)
+            else:
+                best = self.linear.shifted_scores(text, LINEAR_SHIFT)  # LINEAR_SHIFT + decision values
             best += base
             best += bonus
             if self.memory or self.learned:
                 # Every label has a score here: the remembered reports and the learned profiles
                 # only add to it (below, the same sums in the same order).
-                near, learned = self._side_scores(text, query)
+                near, learned = self._side_scores(text, query, grams)
                 for j, sim in near:
                     best[j] += NEIGHBOUR_WEIGHT * sim
                 if learned is not None:
-                    rows, extra = learned
-                    best[rows] += extra
+                    best += learned  # + 0 where a label has no learned profile
             return best, self._label_doc_list, query
+        present = cos_col > 0.0
         if self._doc_unique:  # columns are labels
             cos = np.where(present, s_col, -np.inf)
             doc_of = np.where(present, self._label_doc, -1)
@@ -657,9 +764,7 @@ class Router:
             if learned is not None:
                 # A label nothing else spoke for (−inf, and no document: −1 already) gets the bonus
                 # alone where it has one.
-                rows, extra = learned
-                cur = best[rows]
-                best[rows] = np.where(cur == -np.inf, np.where(extra > 0.0, extra, -np.inf), cur + extra)
+                best = np.where(best == -np.inf, np.where(learned > 0.0, learned, -np.inf), best + learned)
         return best, doc_of.tolist(), query
 
     def _top(self, best, k: int) -> list[tuple[int, float]]:
@@ -916,6 +1021,15 @@ NEIGHBOUR_WEIGHT = 1.0  # a county's confirmed report weighs more than one shipp
 LEARNED_WEIGHT = 0.3
 LEARNED_SUPPORT = 2
 _CJK_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")
+# A character that `normalise` may change into or out of a Chinese character or a digit, or
+# remove: any outside the characters it maps one by one with a table (text._NFKC_UNSAFE), the two
+# spaces it removes, and 〸〹〺 (十, 卄, 卅). A report without any has the same runs of Chinese
+# characters and the same place names normalised as in the linear voter's text
+# (`Router._learned_query_shared`; tests/routing/test_rank_identity.py checks every character).
+_UNSHARED = re.compile(
+    "[^\t\n\x0b\x0c\r\x21-\x7e\xb7\xd7\u2010-\u2016\u2018-\u2027\u3001-\u3029\u3030-\u3037"
+    "\u303b-\u303f\u4e00-\u9fff\uff01-\uff5e]"
+)
 
 
 def _add_learned(learned: dict[str, tuple[int, dict[str, float]]], label: str, text: str) -> bool:
@@ -1004,16 +1118,23 @@ class _Matter:
     doc: int
 
 
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_VALUES = np.zeros(0, dtype=np.float64)
+
+
 class _Query:
     """A report's tf-idf vector by feature id (in order of first occurrence), each feature's
     surface and kind, the profiles' values of its features (`rows`, by column of the router's
     dense profiles), their products with the report's and the sums of those (the cosines)."""
 
-    __slots__ = ("bigram", "fids", "products", "rows", "sums", "surf", "vals")
+    __slots__ = ("bigram", "fid_arr", "fids", "products", "rows", "sums", "surf", "val_arr", "vals")
 
     def __init__(self) -> None:
         self.fids: list[int] = []
         self.vals: list[float] = []
+        # The same as numpy arrays (int64, float64), made once for every gather.
+        self.fid_arr = _NO_IDS
+        self.val_arr = _NO_VALUES
         self.surf: list[str] = []
         self.bigram: list[bool] = []
         self.rows = self.products = self.sums = None
@@ -1082,6 +1203,7 @@ class _Sparse:
     def __init__(self, indptr, rows, data) -> None:
         self.indptr, self.rows, self.data = indptr, rows, data
         self.lens = np.diff(indptr)  # each feature's number of rows
+        self.ends = indptr[1:]  # where each feature's rows end
 
     @classmethod
     def build(cls, fid: dict[str, int], vecs: list[dict[str, float]]) -> _Sparse:
@@ -1112,7 +1234,8 @@ class _Sparse:
         if total == 0:
             return np.zeros(n_rows)
         # positions start[i], start[i]+1, …, start[i]+lens[i]-1 for every query feature i
-        offsets = np.repeat(self.indptr[ids] - ends + lens, lens) + np.arange(total)
+        # (start[i] − the i-th feature's first place in the gather = end[i] − ends[i])
+        offsets = np.repeat(self.ends[ids] - ends, lens) + np.arange(total)
         weights = np.repeat(vals, lens) * self.data[offsets]
         return np.bincount(self.rows[offsets], weights=weights, minlength=n_rows)
 

@@ -285,6 +285,14 @@ def strip_places(text: str) -> str:
     return _PLACE.sub(_place_repl, text)
 
 
+def place_spans(text: str) -> list[tuple[int, int]]:
+    """Where `strip_places(text)` puts a "，" for a place name: (start, end) of each, in order."""
+    if _PLACE_MARK.search(text) is None:
+        return []
+    keep = _KEEP_PLACE_RE.search
+    return [m.span() for m in _PLACE.finditer(text) if keep(m.group(0)) is None]
+
+
 def _place_repl(m: re.Match[str]) -> str:
     s = m.group(0)
     return s if _KEEP_PLACE_RE.search(s) else "，"
