@@ -280,25 +280,32 @@ class Router:
     def _index_shared_grams(self) -> None:
         """One lookup of a report's character grams for the linear voter and the learned profiles
         (`_gram_decisions`, `_learned_query_shared`): the voter's gram index, with the learned grams
-        of weight it lacks after its own (ids from `len(linear.grams)` on), and each gram id's
-        learned gram id. None (`_gram_id`) where there is no voter, no learned profile, or the voter
-        counts other grams than the 1–3-character ones."""
+        of weight it lacks after its own (ids from `len(linear.grams)` on), and each gram id's row
+        in `self._side` where it is a learned gram of weight. None (`_gram_id`) where there is no
+        voter, no learned profile, or the voter counts other grams than the 1–3-character ones."""
         self._gram_id: dict[str, int] | None = None
         lin = self.linear
         if lin is None or not self._learned_query_id or lin_mod.NGRAMS != (1, 3):
             return
-        index = lin.index
-        extra = [g for g in self._learned_query_id if g not in index]
-        if extra:
-            index = dict(index)
-            for g in extra:
-                index[g] = len(index)
-        self._gram_id = index
-        self._gram_n_linear = len(lin.grams)
-        self._gram_extra = bool(extra)
-        # Each gram id's row in `self._side`, and each row's weight (0 for the features' rows).
+        # Each gram id's row in `self._side`, and each row's weight (0 for the features' rows);
+        # one lookup per learned gram (this runs at every model load and `learn`).
         off = self._side_offset
-        self._gram_side = {index[g]: off + j for g, j in self._learned_query_id.items()}
+        index = lin.index
+        grown: dict[str, int] | None = None
+        n = len(lin.grams)  # the voter's rows: a learned gram it lacks comes after them
+        side: dict[int, int] = {}
+        for g, j in self._learned_query_id.items():
+            cid = index.get(g)
+            if cid is None:
+                if grown is None:
+                    grown = dict(index)
+                cid = grown[g] = n
+                n += 1
+            side[cid] = off + j
+        self._gram_id = index if grown is None else grown
+        self._gram_n_linear = len(lin.grams)
+        self._gram_extra = grown is not None
+        self._gram_side = side
         self._side_idf = np.concatenate((np.zeros(off), self._learned_idf_of))
 
     def _learned_scores(self, text: str):
