@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -351,9 +352,10 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int,
         f"{total.pct(total.handler)}% |"
     )
     t = total
-    # Later generations say so in their first run's note ("third generation", "fourth generation" …).
+    # Later generations say so in their first run's note ("…; fourth generation, written …"), not in
+    # a mention of an earlier generation elsewhere in the note.
     later = {
-        gen: {k: v for k, v in fr.items() if f"{gen} generation" in v.get("note", "")}
+        gen: {k: v for k, v in fr.items() if re.search(rf"(?:^|; ){gen} generation\b", v.get("note", ""))}
         for gen in ("third", "fourth", "fifth", "sixth")
     }
     later = {gen: b for gen, b in later.items() if b}
