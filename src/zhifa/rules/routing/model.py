@@ -234,7 +234,7 @@ class Router:
         self._in_linear[self._lin_label] = True
         self._lin_identity = classes == self._labels
         self._none_pos = pos.get(NONE, -1)
-        self._asked_cache: dict[frozenset[str], tuple[object, object]] = {}
+        self._asked_cache: dict[tuple[frozenset[str], bool], tuple[object, object]] = {}
         self._index_learned()
 
     def _index_learned(self) -> None:
@@ -680,7 +680,8 @@ class Router:
         where the report asks for its measure), by column of `self._dense`, and every label's
         bonus (None without a linear voter)."""
         asked = frozenset(requested_measures(text))
-        got = self._asked_cache.get(asked)
+        advice = service_act(text)
+        got = self._asked_cache.get((asked, advice))
         if got is None:
             factor = self._doc_factor
             label_mask = None
@@ -701,8 +702,8 @@ class Router:
                 if label_mask is not None:
                     bonus[label_mask] = REQUESTED_MEASURE_BONUS
                 if self._none_pos >= 0:
-                    bonus[self._none_pos] += NONE_BIAS
-            got = self._asked_cache[asked] = (by_col, bonus)
+                    bonus[self._none_pos] += NONE_BIAS + (SERVICE_ACT_BONUS if advice else 0.0)
+            got = self._asked_cache[asked, advice] = (by_col, bonus)
         return got
 
     def _scores(self, text: str):
@@ -1092,6 +1093,52 @@ def item_measure(name: str, action_type: str) -> str:
         if any(c in name for c in cues):
             return measure
     return "检查" if action_type == "行政检查" else ""
+
+
+# What a report asks for can make it a service matter whatever its topic:
+# - a question about the reporter's own plans ("想开个小饭馆，需要办哪些证") or about what the
+#   rules allow ("哪些区域可以放烟花") is a consultation, however much the topic reads like an item
+#   (食品经营许可, 烟花爆竹, 禁渔): its answer is a reply, not an enforcement case;
+# - praise ("表扬一下巡河员老王") with no complaint beside it.
+# Narrow on purpose: any sign of someone else's conduct (有人, 隔壁, 老板, 一直, 被…) or of a
+# complaint after the thanks (但, 希望, 还是…) leaves the report to the other voters.
+_OWN_PLAN = re.compile(
+    r"(想|准备|打算|计划)(在|去|回|给)?[^，。？！?!；]{0,12}?"
+    r"(开(个|家|一家|一个|间)|办(个|一个)|翻建|建房|盖房|盖(一|个|间)|申请|考(个)?证|租)"
+)
+_PROCEDURE = re.compile(
+    r"(需要|要|得)(办|准备|带|考)|(哪些|什么|啥)(材料|手续|证件|证)|(在|去|到)哪(里|儿|个部门|个窗口)?(申请|办|报名)"
+    r"|怎么(申请|办理)|如何(申请|办理)|要不要(办|单独|审批|报批)|审批流程"
+)
+_OPENING_ASK = re.compile(r"开(个|家|一家|一个|间)[^，。？！?!；]{0,8}(要|需要|得)(办|准备)")
+_RULES_ASK = re.compile(
+    r"有什么规定|有啥规定|(哪些|什么)(区域|地方|地段|时间段|时段|时候)[^。？?]{0,10}(可以|能|允许)"
+    r"|是否允许|可不可以(在|自己)"
+)
+_OTHERS_CONDUCT = re.compile(
+    r"有人|有家|有个|有户|有辆|有几|那人|他家|他们|她家|这家|那家|隔壁|邻居|对面|楼上|楼下|商户|老板"
+    r"|店主|摊主|业主|被|偷偷|一直|天天|每天|经常|总是|老是|又在|正在|还在|举报|投诉"
+)
+_PRAISE = re.compile(r"表扬|感谢|点赞|致谢|锦旗|谢谢(你们|街道|镇|乡|政府|执法|城管|社区|各位|领导)")
+_COMPLAINT = re.compile(
+    r"有人|另外|但|可是|不过|就是|希望|投诉|举报|反映|又在|又开始|又来|又有|还是|仍然|依然|还有|没人管|不管"
+)
+# What such wording adds to the service class: enough to outweigh a topic that names an item's
+# own words ("食品经营许可证", "烟花爆竹"), since the detector stays out of any report of conduct.
+SERVICE_ACT_BONUS = 1.5
+
+
+def service_act(text: str) -> bool:
+    """Whether the report asks how to do something itself or what the rules allow, naming nobody
+    else's conduct, or only praises."""
+    t = text or ""
+    if _PRAISE.search(t) and not _COMPLAINT.search(t):
+        return True
+    if _OTHERS_CONDUCT.search(t):
+        return False
+    if _RULES_ASK.search(t) or _OPENING_ASK.search(t):
+        return True
+    return bool(_OWN_PLAN.search(t) and _PROCEDURE.search(t))
 
 
 def requested_measures(text: str) -> set[str]:
