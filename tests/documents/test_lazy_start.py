@@ -1,6 +1,6 @@
 """A process that renders nothing does not import the document writers (python-docx, reportlab,
-the CJK font) nor the cases services at start-up, and the cases app has registered its case-file
-builder (test_services.py generates documents through it)."""
+the CJK font), the document services and renderer, nor the cases services at start-up, and the
+cases app has registered its case-file builder (test_services.py generates documents through it)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,17 @@ HEAVY = [
     "reportlab",
     "docx",
     "zhifa.cases.services",
+    "zhifa.documents.services",
+    "zhifa.documents.render",
 ]
 
 
 def test_django_start_up_imports_no_writer_and_registers_the_builder(tmp_path):
     code = (
         "import json, sys, django; django.setup()\n"
-        "from zhifa.documents import services\n"
         f"loaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
-        "print(json.dumps([loaded, services._casefile_of is not None]))\n"
+        "from zhifa.documents import builders\n"
+        "print(json.dumps([loaded, builders.casefile_builder() is not None]))\n"
     )
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="zhifa.settings", ZHIFA_VAR_DIR=str(tmp_path))
     env.pop("DATABASE_URL", None)

@@ -32,3 +32,9 @@ def test_commands_run_numpy_single_threaded(tmp_path):
 def test_a_thread_count_in_the_environment_wins(tmp_path):
     code = "import os; print(os.environ['OPENBLAS_NUM_THREADS'])"
     assert _zhifa_shell(tmp_path, code, OPENBLAS_NUM_THREADS="3") == "3"
+
+
+def test_routing_imports_no_http_client_for_the_voter(tmp_path):
+    # The voter's HTTP request is imported when a voter is configured and asked, not at start.
+    code = "import sys, zhifa.dispatch.routing; print('urllib.request' in sys.modules)"
+    assert _zhifa_shell(tmp_path, code) == "False"

@@ -15,8 +15,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Documents builds its contexts from a case file; cases gives it the builder, so that
         # documents needs no import of cases (cases calls documents, not the other way round).
-        # documents.services is light (its renderer imports the DOCX/PDF writers on first use).
-        from zhifa.documents.services import register_casefile_builder
+        # Registered in documents.builders: start-up imports neither documents.services nor its
+        # renderer (which imports the DOCX/PDF writers on first use).
+        from zhifa.documents.builders import register_casefile_builder
 
         register_casefile_builder(_to_casefile)
 

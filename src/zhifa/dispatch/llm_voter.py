@@ -22,8 +22,6 @@ import logging
 import math
 import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -75,6 +73,9 @@ class Choice:
 
 
 def _post(cfg: Config, path: str, body: dict) -> dict:
+    # Imported here: every `zhifa route` imports this module, few have a voter configured.
+    import urllib.request
+
     req = urllib.request.Request(
         cfg.url + path,
         data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
@@ -140,6 +141,8 @@ def vote(text: str, choices: list[Choice], cfg: Config | None = None) -> str | N
     cfg = cfg or config()
     if cfg is None or not choices:
         return None
+    import urllib.error
+
     try:
         if cfg.mode == "embeddings":
             return _embedding_vote(cfg, text, choices)

@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +30,7 @@ from django.utils import timezone
 
 from zhifa.core.calendar import work_calendar
 from zhifa.documents import forms, kinds
+from zhifa.documents.builders import casefile_builder
 from zhifa.documents.context import ContextError, context_from_casefile
 from zhifa.documents.models import AgencyProfile, Document, DocumentCounter
 from zhifa.documents.render import render, render_both, title
@@ -63,20 +63,13 @@ DECISION_DOCUMENT = {
     "demolition_order": "demolition_notice",
 }
 
-# How a stored case becomes its case file (`zhifa.cases.services.to_casefile`), plugged in by the
-# cases app when Django is ready: cases calls documents, so documents may not import cases.
-_casefile_of: Callable[..., dict[str, Any]] | None = None
-
-
-def register_casefile_builder(build: Callable[..., dict[str, Any]]) -> None:
-    global _casefile_of
-    _casefile_of = build
-
 
 def _casefile(case) -> dict[str, Any]:
-    if _casefile_of is None:
+    # The builder the cases app registered when Django was ready (see zhifa.documents.builders).
+    build = casefile_builder()
+    if build is None:
         raise RuntimeError("zhifa.cases is not installed: no case file builder is registered")
-    return _casefile_of(case)
+    return build(case)
 
 
 class DocumentError(ValidationError):
