@@ -60,3 +60,31 @@ def represent(serializer_class: type[serializers.Serializer], instance: Any, con
         return dict(s.to_representation(instance))
     finally:
         s._context = {}
+
+
+_validating = threading.local()
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict:
+    """`serializer_class(data=data)` validated (`is_valid(raise_exception=True)`): its
+    `validated_data`, or the same ValidationError, without building its fields again.
+
+    A Serializer deep-copies its declared fields on every instantiation: for the intake body (13
+    fields) that was about 0.3 ms of the request's CPU, the validation itself a fraction of it.
+    As for `represent`, each thread keeps one bound instance per class; each call gives it its
+    own data and clears what the previous one left (validated data, errors), so nothing of one
+    request reaches the next. For serializers without context-dependent validation only.
+    """
+    cache = _validating.__dict__
+    s = cache.get(serializer_class)
+    if s is None:
+        s = serializer_class(data={}, context={})
+        s.fields  # noqa: B018 -- built and bound once, here
+        cache[serializer_class] = s
+    s.initial_data = data
+    try:
+        s.is_valid(raise_exception=True)
+        return s.validated_data
+    finally:
+        for name in ("initial_data", "_validated_data", "_errors", "_data"):
+            s.__dict__.pop(name, None)

@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from zhifa.api.base import ScopedViewSetMixin, represent
+from zhifa.api.base import ScopedViewSetMixin, represent, validated
 from zhifa.api.dispatch import serializers as ser
 from zhifa.api.pagination import KeysetPagination
 from zhifa.api.parsers import StrictJSONParser
@@ -96,9 +96,7 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         user = request.user
         if not user.can("dispatch.report"):
             raise ApiPermissionDenied("您没有上报事件的权限。")
-        body = ser.IntakeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        d = body.validated_data
+        d = validated(ser.IntakeSerializer, request.data)
         client_id = d.get("client_id") or request.headers.get("Idempotency-Key") or None
         county = user.county or County.objects.order_by("id").first()
         photos = [PhotoIn(f.name, f.read(), f.content_type or "") for f in d.get("photos") or []]
