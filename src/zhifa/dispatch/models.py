@@ -11,13 +11,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from zhifa.core.inserts import CompiledInsert
 from zhifa.org import roles
 from zhifa.org.models import County, Department, Township
 from zhifa.org.scoping import Scope, ScopedQuerySet
 from zhifa.rules import dispatch_workflow as wf
 
 
-class Report(models.Model):
+class Report(CompiledInsert, models.Model):
     """事件 / 问题线索: one reported problem, from intake to archive."""
 
     WEB, MOBILE, API, OPEN311, IMPORT, HOTLINE = "web", "mobile", "api", "open311", "import", "hotline"
@@ -218,7 +219,7 @@ class ReportPhoto(models.Model):
         return f"照片{self.sha256[:12]}"
 
 
-class Step(models.Model):
+class Step(CompiledInsert, models.Model):
     """One timed step of a report (签收, 处置, 核查回访 …) with its limit, due time and outcome."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="steps")
@@ -272,7 +273,7 @@ class Step(models.Model):
         return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
 
 
-class Transition(models.Model):
+class Transition(CompiledInsert, models.Model):
     """Who did what to a report, when and why (the loop's log; never edited)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transitions")
