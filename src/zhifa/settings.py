@@ -177,6 +177,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # ---- end security headers and cookies ---------------------------------------------------------
 SESSION_COOKIE_AGE = 8 * 3600
+# Django's database sessions, their read compiled once per process (zhifa.core.sessions).
+SESSION_ENGINE = "zhifa.core.sessions"
 
 REST_FRAMEWORK = {
     # API clients send `Authorization: Token <key>` (zhifa api-token); pages use the session.
