@@ -680,8 +680,8 @@ class Router:
         where the report asks for its measure), by column of `self._dense`, and every label's
         bonus (None without a linear voter)."""
         asked = frozenset(requested_measures(text))
-        advice = service_act(text)
-        got = self._asked_cache.get((asked, advice))
+        act = service_act(text)
+        got = self._asked_cache.get((asked, act))
         if got is None:
             factor = self._doc_factor
             label_mask = None
@@ -702,8 +702,8 @@ class Router:
                 if label_mask is not None:
                     bonus[label_mask] = REQUESTED_MEASURE_BONUS
                 if self._none_pos >= 0:
-                    bonus[self._none_pos] += NONE_BIAS + (SERVICE_ACT_BONUS if advice else 0.0)
-            got = self._asked_cache[asked, advice] = (by_col, bonus)
+                    bonus[self._none_pos] += NONE_BIAS + (SERVICE_ACT_BONUS if act else 0.0)
+            got = self._asked_cache[asked, act] = (by_col, bonus)
         return got
 
     def _scores(self, text: str):
