@@ -1128,11 +1128,38 @@ _COMPLAINT = re.compile(
 SERVICE_ACT_BONUS = 1.5
 
 
+# A public facility out of order by itself — a cover missing, a lamp out, a drain choked with
+# leaves, a public bin full, a tree blown down — reported to be put right is a repair job for the
+# facility's keeper (dev R-0079: "有个井盖不见了"), not an enforcement matter. Narrow on purpose:
+# it stays out of any report of someone dumping into the facility (往…倒, 泥浆, 泔水), of a
+# property company's bins (物业, 小区), of damage done to it (撞, 撬, 剪), of bills and ads on it
+# (Z033/Z034), and of a request to inspect or patrol (巡查, 排查: Z042's campaigns).
+_FACILITY_OUT = re.compile(
+    r"(井盖|窨井|雨水井|雨水口|下水道|排水口|路灯|垃圾桶)[^，。；！？!?]{0,12}?"
+    r"(没了|不见了|丢了|被盗|偷|缺失|坏了|不亮|松了|晃|翘|碎|陷|堵了|堵住|堵死|满了|满溢|溢)"
+    r"|(树|电线杆)[^，。；！？!?]{0,6}?(刮倒|吹倒|刮断|吹断|折断)"
+)
+_FACILITY_HARM = re.compile(
+    r"往[^，。；！？!?]{0,10}(倒|排|灌|扔|冲|抽|放|接)|(倒|排|灌|冲|抽|扔)(进|入|到|在)"
+    r"|泔水|泥浆|废水|废油|脏水|油污|地沟油|排放|工地|施工|物业|小区|撞|撬|剪|砍|挖|广告|横幅|喷|贴"
+    r"|巡查|排查|检查|查一|查查|都查|专项|摸排|有人(在|往|把|偷|拿)"
+)
+
+
+def public_repair(text: str) -> bool:
+    """Whether the report asks for a public facility gone wrong by itself to be put right."""
+    t = text or ""
+    # "倒灌" is water backing up out of the drain, not someone pouring into it.
+    return bool(_FACILITY_OUT.search(t)) and not _FACILITY_HARM.search(t.replace("倒灌", "回涌"))
+
+
 def service_act(text: str) -> bool:
     """Whether the report asks how to do something itself or what the rules allow, naming nobody
-    else's conduct, or only praises."""
+    else's conduct, only praises, or asks for a public facility to be put right."""
     t = text or ""
     if _PRAISE.search(t) and not _COMPLAINT.search(t):
+        return True
+    if public_repair(t):
         return True
     if _OTHERS_CONDUCT.search(t):
         return False
