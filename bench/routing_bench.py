@@ -300,6 +300,11 @@ def first_run_mean() -> float:
     return sum(float(a[:-1]) * int(b.split()[0].rstrip(",")) for a, b in FIRST_RUNS) / first_run_total()
 
 
+def pc(row: dict, key: str) -> str:
+    """A recorded percentage, or a dash where the batch has none (not "—%")."""
+    return f"{row[key]}%" if key in row else "—"
+
+
 def pct(a: int, n: int) -> str:
     return f"{100 * a / n:.1f}%"
 
@@ -343,8 +348,8 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int,
         f = first.get(name, {})
         p = prev.get(name, {})
         lines.append(
-            f"| {name} | {sc.n} | {p.get('top1', '—')}% | **{f.get('top1', '—')}%** | {f.get('top3', '—')}% | "
-            f"{f.get('handler', '—')}% | {sc.pct(sc.top1)}% | {sc.pct(sc.top3)}% | {sc.pct(sc.handler)}% |"
+            f"| {name} | {sc.n} | {pc(p, 'top1')} | **{pc(f, 'top1')}** | {pc(f, 'top3')} | "
+            f"{pc(f, 'handler')} | {sc.pct(sc.top1)}% | {sc.pct(sc.top3)}% | {sc.pct(sc.handler)}% |"
         )
     lines.append(
         f"| **all** | {total.n} | {w('top1', pv):.1f}% | **{w('top1', fr):.1f}%** | {w('top3', fr):.1f}% | "
@@ -356,7 +361,7 @@ def section(q: dict, speed: dict, rank_rate: float, base_rate: float, runs: int,
     # a mention of an earlier generation elsewhere in the note.
     later = {
         gen: {k: v for k, v in fr.items() if re.search(rf"(?:^|; ){gen} generation\b", v.get("note", ""))}
-        for gen in ("third", "fourth", "fifth", "sixth")
+        for gen in ("third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
     }
     later = {gen: b for gen, b in later.items() if b}
     third = later.get("third", {})
