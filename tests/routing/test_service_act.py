@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from zhifa.rules.routing import Router
-from zhifa.rules.routing.model import public_repair, service_act
+from zhifa.rules.routing.model import animal_trouble, public_repair, service_act
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +93,41 @@ def test_a_public_repair_goes_to_the_service_queue(router, text):
 @pytest.mark.parametrize("text", FACILITY_CONDUCT[:3])
 def test_conduct_at_a_facility_still_goes_to_an_item(router, text):
     assert router.rank(text).candidates[0].item is not None
+
+
+# Stray animals, dog bites and barking between neighbours: shelter, clinic or mediation, not Z036
+# (walking a dog off the lead, leaving its mess). Written for this test.
+ANIMAL_TROUBLE = [
+    "东城街道幸福里小区后门来了一群流浪狗，晚上追着下班的人跑，能不能联系收容站抓走？",
+    "我家孩子在楼下被邻居家的狗咬了一口，打针花了三百，狗主人说不关他的事，该怎么办？",
+    "对门那户养的两条狗半夜一直叫，说了好几次也没用，吵得老人睡不着。",
+    "单位院子里有几只流浪猫生了小猫，有同事说要把它们扔掉，有没有救助的地方？",
+]
+
+# Dogs in reports of the conduct Z036 punishes: the detector must stay out of them.
+DOG_CONDUCT = [
+    "小区里有人遛狗从来不拴绳，狗冲过来把我孩子咬了一口，主人还不道歉。",
+    "南湖公园草坪上全是狗屎，遛狗的人都不捡，还有大狗不牵绳乱叫。",
+    "楼下那户天天牵着狗在单元门口随地大小便，从来不清理。",
+]
+
+
+@pytest.mark.parametrize("text", ANIMAL_TROUBLE)
+def test_animal_trouble_is_a_service_act(text):
+    assert animal_trouble(text)
+    assert service_act(text)
+
+
+@pytest.mark.parametrize("text", DOG_CONDUCT)
+def test_dog_walking_conduct_is_not_animal_trouble(text):
+    assert not animal_trouble(text)
+
+
+@pytest.mark.parametrize("text", ANIMAL_TROUBLE)
+def test_animal_trouble_goes_to_the_service_queue(router, text):
+    assert router.rank(text).candidates[0].item is None
+
+
+@pytest.mark.parametrize("text", DOG_CONDUCT)
+def test_dog_walking_conduct_still_goes_to_its_item(router, text):
+    assert router.rank(text).candidates[0].item == "Z036"

@@ -1153,13 +1153,31 @@ def public_repair(text: str) -> bool:
     return bool(_FACILITY_OUT.search(t)) and not _FACILITY_HARM.search(t.replace("倒灌", "回涌"))
 
 
+# A stray animal to be taken away, a dog that bites or barks and the owner who will not pay: a
+# matter for the shelter, the clinic or mediation. The one dog item (Z036) punishes walking a dog
+# off the lead and leaving its mess, so the rule stays out of any report naming those (绳, 遛,
+# 屎, 粪, 捡, 清理…), and of dogs stolen, slaughtered or farmed.
+_ANIMAL_TROUBLE = re.compile(r"流浪(狗|猫|犬|动物)|(狗|犬)[^，。；！？!?\s]{0,5}?(咬|叫|吠)")
+_DOG_CONDUCT = re.compile(
+    r"绳|牵|遛|屎|粪|便|排泄|尿|捡|清理|收拾|随地|到处拉|偷|狗肉|屠宰|宰|养殖|死猪|死鸡"
+)
+
+
+def animal_trouble(text: str) -> bool:
+    """Whether the report is about a stray animal, or a dog's bite or barking, with no sign of the
+    dog-walking conduct an item punishes."""
+    t = text or ""
+    return bool(_ANIMAL_TROUBLE.search(t)) and not _DOG_CONDUCT.search(t)
+
+
 def service_act(text: str) -> bool:
     """Whether the report asks how to do something itself or what the rules allow, naming nobody
-    else's conduct, only praises, or asks for a public facility to be put right."""
+    else's conduct, only praises, asks for a public facility to be put right, or is about a stray
+    animal or a dog's bite or barking."""
     t = text or ""
     if _PRAISE.search(t) and not _COMPLAINT.search(t):
         return True
-    if public_repair(t):
+    if public_repair(t) or animal_trouble(t):
         return True
     if _OTHERS_CONDUCT.search(t):
         return False
