@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from zhifa.rules.routing import Router
-from zhifa.rules.routing.model import animal_trouble, public_repair, service_act
+from zhifa.rules.routing.model import animal_trouble, neighbour_noise, public_repair, service_act
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,39 @@ def test_animal_trouble_goes_to_the_service_queue(router, text):
 @pytest.mark.parametrize("text", DOG_CONDUCT)
 def test_dog_walking_conduct_still_goes_to_its_item(router, text):
     assert router.rank(text).candidates[0].item == "Z036"
+
+
+# A neighbour household's living or renovation noise: mediation, not an item. Written for this test.
+NEIGHBOUR_NOISE = [
+    "楼上那家每天晚上十一点以后还在家里跳绳、拖桌子，孩子跑来跑去，我们说了几次都不改。",
+    "对门邻居装修，手续齐全，也没动承重墙，就是天天电钻响，能不能商量一下中午别钻？",
+    "隔壁邻居家孩子每天晚上练琴练到十点半，我家老人睡不着，想请社区帮忙调解。",
+]
+
+# Noise or renovation that an item does punish: the detector must stay out of them.
+PUNISHED_NOISE = [
+    "楼上邻居装修把承重墙砸了，我家天花板都裂了，中午也不停。",
+    "隔壁工地每天夜里十二点还在打桩浇筑，跑来跑去的搅拌车吵得睡不着。",
+    "楼下那家烧烤店音响开得很大，晚上十点多还蹦迪，邻居都睡不着。",
+]
+
+
+@pytest.mark.parametrize("text", NEIGHBOUR_NOISE)
+def test_neighbour_noise_is_a_service_act(text):
+    assert neighbour_noise(text)
+    assert service_act(text)
+
+
+@pytest.mark.parametrize("text", PUNISHED_NOISE)
+def test_punished_noise_is_not_neighbour_noise(text):
+    assert not neighbour_noise(text)
+
+
+@pytest.mark.parametrize("text", NEIGHBOUR_NOISE)
+def test_neighbour_noise_goes_to_the_service_queue(router, text):
+    assert router.rank(text).candidates[0].item is None
+
+
+@pytest.mark.parametrize("text", PUNISHED_NOISE)
+def test_punished_noise_still_goes_to_an_item(router, text):
+    assert router.rank(text).candidates[0].item is not None

@@ -1170,14 +1170,39 @@ def animal_trouble(text: str) -> bool:
     return bool(_ANIMAL_TROUBLE.search(t)) and not _DOG_CONDUCT.search(t)
 
 
+# Household noise between neighbours — a child running and skipping upstairs, chairs dragged at
+# night, a lawful renovation asked to pause at noon — is for mediation: no item punishes a
+# household's living noise. The rule stays out of the noise and nuisances items do punish: a
+# load-bearing wall or pillar cut, cracks (Z005), a building site at night (Z024), a shop or
+# loudspeaker (Z025), poultry (Z035), a flat turned into a business (Z006), e-bikes, dogs
+# (animal_trouble), fumes. "不是承重墙" (not a load-bearing wall) is dropped before that check.
+_NEIGHBOUR = re.compile(r"楼上|楼下|隔壁|对门|邻居")
+_HOME_NOISE = re.compile(
+    r"跳绳|拖(椅子|凳子|桌子|家具)|脚步|跑来跑去|蹦|弹(钢)?琴|练琴"
+    r"|(中午|晚上|早上|半夜)?(别|不要)(砸|钻|干|敲|弄)"
+)
+_PUNISHED_NOISE = re.compile(
+    r"承重|拆墙|砸墙|柱|梁|裂|工地|施工单位|打桩|浇筑|店|商铺|门面|音响|喇叭|广场|鸡|鸭|鸽|打鸣"
+    r"|棋牌|麻将|改成|油烟|烟道|狗|充电|电动车|电瓶车"
+)
+_NOT_LOAD_BEARING = re.compile(r"(不是|没有|没|未|不)(拆|动|碰|砸)?(过)?承重(墙)?")
+
+
+def neighbour_noise(text: str) -> bool:
+    """Whether the report is about a neighbour household's living or renovation noise, with none
+    of the nuisances an item punishes."""
+    t = _NOT_LOAD_BEARING.sub("", text or "")
+    return bool(_NEIGHBOUR.search(t) and _HOME_NOISE.search(t)) and not _PUNISHED_NOISE.search(t)
+
+
 def service_act(text: str) -> bool:
     """Whether the report asks how to do something itself or what the rules allow, naming nobody
     else's conduct, only praises, asks for a public facility to be put right, or is about a stray
-    animal or a dog's bite or barking."""
+    animal, a dog's bite or barking, or a neighbour household's noise."""
     t = text or ""
     if _PRAISE.search(t) and not _COMPLAINT.search(t):
         return True
-    if public_repair(t) or animal_trouble(t):
+    if public_repair(t) or animal_trouble(t) or neighbour_noise(t):
         return True
     if _OTHERS_CONDUCT.search(t):
         return False
