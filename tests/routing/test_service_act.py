@@ -167,3 +167,31 @@ def test_neighbour_noise_goes_to_the_service_queue(router, text):
 @pytest.mark.parametrize("text", PUNISHED_NOISE)
 def test_punished_noise_still_goes_to_an_item(router, text):
     assert router.rank(text).candidates[0].item is not None
+
+
+# A forwarded message's "有人问：" names who asked, not anyone's conduct. Written for this test.
+FORWARDED_ASKS = [
+    "群里有人问：想在东城街道开个小卤菜店，要准备哪些材料？",
+    "业主群有人点赞：南湖街道执法队昨天把小区门口的占道摊点都劝走了，现在干净多了。",
+]
+
+# A forwarded message about someone's conduct stays out, whoever passed it on.
+FORWARDED_CONDUCT = [
+    "群里有人说：有人在东城街道开了个小卤菜店，什么证都没办，能不能查一下？",
+    "群里有人问：隔壁那家天天把摊子摆到人行道上，这个谁管？",
+]
+
+
+@pytest.mark.parametrize("text", FORWARDED_ASKS)
+def test_a_forwarded_question_or_praise_is_a_service_act(text):
+    assert service_act(text)
+
+
+@pytest.mark.parametrize("text", FORWARDED_CONDUCT)
+def test_a_forwarded_report_of_conduct_is_not_a_service_act(text):
+    assert not service_act(text)
+
+
+@pytest.mark.parametrize("text", FORWARDED_ASKS)
+def test_a_forwarded_question_or_praise_goes_to_the_service_queue(router, text):
+    assert router.rank(text).candidates[0].item is None

@@ -1195,11 +1195,17 @@ def neighbour_noise(text: str) -> bool:
     return bool(_NEIGHBOUR.search(t) and _HOME_NOISE.search(t)) and not _PUNISHED_NOISE.search(t)
 
 
+# A forwarded message opens with who said it ("群里有人问：", "有人点赞："): that 有人 is the
+# source of the words, not someone's conduct, so the opening is cut to its verb (问, 点赞…) before
+# the checks; what follows the colon is checked as any report is.
+_ATTRIBUTION = re.compile(r"^[^：:，。！？!?]{0,12}?有人(问|说|点赞|表扬|感谢|夸)[：:]")
+
+
 def service_act(text: str) -> bool:
     """Whether the report asks how to do something itself or what the rules allow, naming nobody
     else's conduct, only praises, asks for a public facility to be put right, or is about a stray
     animal, a dog's bite or barking, or a neighbour household's noise."""
-    t = text or ""
+    t = _ATTRIBUTION.sub(r"\1：", text or "", count=1)
     if _PRAISE.search(t) and not _COMPLAINT.search(t):
         return True
     if public_repair(t) or animal_trouble(t) or neighbour_noise(t):
