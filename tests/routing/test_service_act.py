@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from zhifa.rules.routing import Router
-from zhifa.rules.routing.model import animal_trouble, neighbour_noise, public_repair, service_act
+from zhifa.rules.routing.model import (
+    animal_trouble,
+    facility_suggestion,
+    neighbour_noise,
+    public_repair,
+    service_act,
+)
 
 
 @pytest.fixture(scope="module")
@@ -194,4 +200,33 @@ def test_a_forwarded_report_of_conduct_is_not_a_service_act(text):
 
 @pytest.mark.parametrize("text", FORWARDED_ASKS)
 def test_a_forwarded_question_or_praise_goes_to_the_service_queue(router, text):
+    assert router.rank(text).candidates[0].item is None
+
+
+# Suggestions that more public facilities be put up. Written for this test.
+MORE_FACILITIES = [
+    "建议滨河公园沿路多放几个分类垃圾桶，现在走很远才有一个，纸屑到处飞。",
+    "东城街道老年活动中心门口能不能新装几盏路灯？晚上散步的老人看不清台阶。",
+]
+
+# Suggestions that ask for enforcement: the detector must stay out of them.
+ENFORCEMENT_SUGGESTIONS = [
+    "建议执法队多安排几次巡查，公园里乱扔垃圾的人太多了。",
+    "有人在河边私自加装了抽水泵，建议查处。",
+]
+
+
+@pytest.mark.parametrize("text", MORE_FACILITIES)
+def test_a_suggestion_of_more_facilities_is_a_service_act(text):
+    assert facility_suggestion(text)
+    assert service_act(text)
+
+
+@pytest.mark.parametrize("text", ENFORCEMENT_SUGGESTIONS)
+def test_a_suggestion_of_enforcement_is_not_a_facility_suggestion(text):
+    assert not facility_suggestion(text)
+
+
+@pytest.mark.parametrize("text", MORE_FACILITIES)
+def test_a_suggestion_of_more_facilities_goes_to_the_service_queue(router, text):
     assert router.rank(text).candidates[0].item is None

@@ -1195,6 +1195,23 @@ def neighbour_noise(text: str) -> bool:
     return bool(_NEIGHBOUR.search(t) and _HOME_NOISE.search(t)) and not _PUNISHED_NOISE.search(t)
 
 
+# A suggestion that more public facilities be put up (more bins, a few lamps, a handrail, signs)
+# asks for a service, not a case; it stays out of any that asks for inspection or enforcement,
+# or names someone's unlawful act.
+_MORE_FACILITIES = re.compile(
+    r"(建议|希望|能不能|可不可以|可否|请)[^。！？!?；]{0,24}?(多|增加|加|新|增|添)(放|装|设|建|修|配|安)"
+)
+_ENFORCEMENT_ASK = re.compile(
+    r"检查|巡查|查处|处罚|整治|取缔|执法|监管|管理|有人(在|往|把)|无证|违法|违规|私自|擅自"
+)
+
+
+def facility_suggestion(text: str) -> bool:
+    """Whether the report suggests more public facilities, asking for no enforcement."""
+    t = text or ""
+    return bool(_MORE_FACILITIES.search(t)) and not _ENFORCEMENT_ASK.search(t)
+
+
 # A forwarded message opens with who said it ("群里有人问：", "有人点赞："): that 有人 is the
 # source of the words, not someone's conduct, so the opening is cut to its verb (问, 点赞…) before
 # the checks; what follows the colon is checked as any report is.
@@ -1204,11 +1221,12 @@ _ATTRIBUTION = re.compile(r"^[^：:，。！？!?]{0,12}?有人(问|说|点赞|�
 def service_act(text: str) -> bool:
     """Whether the report asks how to do something itself or what the rules allow, naming nobody
     else's conduct, only praises, asks for a public facility to be put right, or is about a stray
-    animal, a dog's bite or barking, or a neighbour household's noise."""
+    animal, a dog's bite or barking, or a neighbour household's noise, or suggests more public
+    facilities."""
     t = _ATTRIBUTION.sub(r"\1：", text or "", count=1)
     if _PRAISE.search(t) and not _COMPLAINT.search(t):
         return True
-    if public_repair(t) or animal_trouble(t) or neighbour_noise(t):
+    if public_repair(t) or animal_trouble(t) or neighbour_noise(t) or facility_suggestion(t):
         return True
     if _OTHERS_CONDUCT.search(t):
         return False
