@@ -8,6 +8,7 @@ import pytest
 from zhifa.rules.routing import Router
 from zhifa.rules.routing.model import (
     animal_trouble,
+    deal_grievance,
     facility_suggestion,
     neighbour_noise,
     public_repair,
@@ -230,3 +231,39 @@ def test_a_suggestion_of_enforcement_is_not_a_facility_suggestion(text):
 @pytest.mark.parametrize("text", MORE_FACILITIES)
 def test_a_suggestion_of_more_facilities_goes_to_the_service_queue(router, text):
     assert router.rank(text).candidates[0].item is None
+
+
+# Grievances about money or quality that no item punishes. Written for this test.
+DEAL_GRIEVANCES = [
+    "南湖街道那台自助洗车机投了币不出水，客服一直占线，我想要求退款。",
+    "对面新开的奶茶店一杯只卖五块，搞价格战，我们小本生意快撑不住了，有没有人管？",
+    "单位食堂的菜越来越难吃，一荤一素要十五块，能不能让食堂便宜点？",
+]
+
+# The same topics with a sign of an unlawful act: the detector must stay out of them.
+UNLAWFUL_DEALS = [
+    "超市卖的牛奶过期了一个月，我要求退款，他们还不认。",
+    "对面那家奶茶店没有营业执照，价格战打得我们没法做。",
+    "食堂的菜不但难吃，还吃出了虫子，好几个同事拉肚子。",
+]
+
+
+@pytest.mark.parametrize("text", DEAL_GRIEVANCES)
+def test_a_deal_grievance_is_a_service_act(text):
+    assert deal_grievance(text)
+    assert service_act(text)
+
+
+@pytest.mark.parametrize("text", UNLAWFUL_DEALS)
+def test_an_unlawful_deal_is_not_a_deal_grievance(text):
+    assert not deal_grievance(text)
+
+
+@pytest.mark.parametrize("text", DEAL_GRIEVANCES)
+def test_a_deal_grievance_goes_to_the_service_queue(router, text):
+    assert router.rank(text).candidates[0].item is None
+
+
+@pytest.mark.parametrize("text", UNLAWFUL_DEALS)
+def test_an_unlawful_deal_still_goes_to_an_item(router, text):
+    assert router.rank(text).candidates[0].item is not None

@@ -1212,6 +1212,27 @@ def facility_suggestion(text: str) -> bool:
     return bool(_MORE_FACILITIES.search(t)) and not _ENFORCEMENT_ASK.search(t)
 
 
+# A customer's or trader's grievance about money or quality that no item punishes — a refund
+# asked for a service that did not work, a rival's low prices (压价, 价格战), food that tastes bad
+# or is too little — is for the seller, consumer mediation or the trade, not a case. The rule
+# stays out of any report with a sign of an unlawful act: spoilt or unsafe food, no licence,
+# false weights, fraud, price gouging, obstruction, noise, fumes.
+_DEAL_GRIEVANCE = re.compile(
+    r"(要求|申请|想|能不能|让他们?)退(款|钱|费)|压价|价格战|低价(竞争|抢客)"
+    r"|(便宜|好吃)(点|些)|难吃|不好吃|吃不饱|量太少"
+)
+_UNLAWFUL_SIGN = re.compile(
+    r"过期|变质|馊|发霉|拉肚子|呕吐|中毒|虫|苍蝇|老鼠|不卫生|脏|无证|没证|没有证|许可|执照|资质|资格"
+    r"|假|秤|缺斤|短斤|检疫|哄抬|标价|欺诈|骗|跑路|卷款|占道|噪|油烟|乱"
+)
+
+
+def deal_grievance(text: str) -> bool:
+    """Whether the report is a grievance about money or quality with no sign of an unlawful act."""
+    t = text or ""
+    return bool(_DEAL_GRIEVANCE.search(t)) and not _UNLAWFUL_SIGN.search(t)
+
+
 # A forwarded message opens with who said it ("群里有人问：", "有人点赞："): that 有人 is the
 # source of the words, not someone's conduct, so the opening is cut to its verb (问, 点赞…) before
 # the checks; what follows the colon is checked as any report is.
@@ -1221,12 +1242,14 @@ _ATTRIBUTION = re.compile(r"^[^：:，。！？!?]{0,12}?有人(问|说|点赞|�
 def service_act(text: str) -> bool:
     """Whether the report asks how to do something itself or what the rules allow, naming nobody
     else's conduct, only praises, asks for a public facility to be put right, or is about a stray
-    animal, a dog's bite or barking, or a neighbour household's noise, or suggests more public
-    facilities."""
+    animal, a dog's bite or barking, or a neighbour household's noise, suggests more public
+    facilities, or is a grievance about money or quality that no item punishes."""
     t = _ATTRIBUTION.sub(r"\1：", text or "", count=1)
     if _PRAISE.search(t) and not _COMPLAINT.search(t):
         return True
     if public_repair(t) or animal_trouble(t) or neighbour_noise(t) or facility_suggestion(t):
+        return True
+    if deal_grievance(t):
         return True
     if _OTHERS_CONDUCT.search(t):
         return False
