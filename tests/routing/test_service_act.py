@@ -11,6 +11,7 @@ from zhifa.rules.routing.model import (
     deal_grievance,
     facility_suggestion,
     neighbour_noise,
+    passenger_carrying,
     public_repair,
     service_act,
 )
@@ -266,4 +267,38 @@ def test_a_deal_grievance_goes_to_the_service_queue(router, text):
 
 @pytest.mark.parametrize("text", UNLAWFUL_DEALS)
 def test_an_unlawful_deal_still_goes_to_an_item(router, text):
+    assert router.rank(text).candidates[0].item is not None
+
+
+# Vehicles carrying people: the traffic police's matter, no item. Written for this test.
+CARRYING_PEOPLE = [
+    "河西镇小学放学时有辆电动三轮车一次拉七八个小孩，车斗连个挡板都没有，希望有人管管。",
+    "每天早上有辆破面包车在村口拉人去县城，塞得满满的，门都关不上。",
+]
+
+# Vehicles in reports an item does cover: the detector must stay out of them.
+VEHICLE_CONDUCT = [
+    "有人开着面包车拉游客去景区一日游，说是旅行社，其实没有资质。",
+    "几辆三轮车拉着人在校门口摆摊卖炸串，把路都堵了。",
+]
+
+
+@pytest.mark.parametrize("text", CARRYING_PEOPLE)
+def test_a_vehicle_carrying_people_is_a_service_act(text):
+    assert passenger_carrying(text)
+    assert service_act(text)
+
+
+@pytest.mark.parametrize("text", VEHICLE_CONDUCT)
+def test_a_vehicle_in_an_items_conduct_is_not_passenger_carrying(text):
+    assert not passenger_carrying(text)
+
+
+@pytest.mark.parametrize("text", CARRYING_PEOPLE)
+def test_a_vehicle_carrying_people_goes_to_the_service_queue(router, text):
+    assert router.rank(text).candidates[0].item is None
+
+
+@pytest.mark.parametrize("text", VEHICLE_CONDUCT)
+def test_a_vehicle_in_an_items_conduct_still_goes_to_an_item(router, text):
     assert router.rank(text).candidates[0].item is not None

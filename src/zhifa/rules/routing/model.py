@@ -1233,6 +1233,25 @@ def deal_grievance(text: str) -> bool:
     return bool(_DEAL_GRIEVANCE.search(t)) and not _UNLAWFUL_SIGN.search(t)
 
 
+# A vehicle carrying people unsafely or without a licence (黑车拉学生, 三轮车载人) is for the
+# traffic police: no item of the catalogue covers road transport. The rule stays out of tours
+# sold without a licence (Z087: 旅游, 一日游, 研学, 资质…) and of vehicles parked, selling, or
+# dumping and spilling a load.
+_CARRIES_PEOPLE = re.compile(
+    r"(黑车|黑面包|面包车|三轮|农用车|拖拉机|货车|私家车)[^。！？!?]{0,16}?(拉|载|塞|坐)"
+    r"[^。！？!?]{0,10}?(学生|孩子|小孩|人|乘客|老人)"
+)
+_NOT_TRANSPORT = re.compile(
+    r"旅行|旅游|一日游|游学|研学|组团|资质|门票|景区|收费|卖|摆|摊|停|倒|堆|抛|洒|撒|泥|渣"
+)
+
+
+def passenger_carrying(text: str) -> bool:
+    """Whether the report is about a vehicle carrying people, a matter for the traffic police."""
+    t = text or ""
+    return bool(_CARRIES_PEOPLE.search(t)) and not _NOT_TRANSPORT.search(t)
+
+
 # A forwarded message opens with who said it ("群里有人问：", "有人点赞："): that 有人 is the
 # source of the words, not someone's conduct, so the opening is cut to its verb (问, 点赞…) before
 # the checks; what follows the colon is checked as any report is.
@@ -1243,13 +1262,14 @@ def service_act(text: str) -> bool:
     """Whether the report asks how to do something itself or what the rules allow, naming nobody
     else's conduct, only praises, asks for a public facility to be put right, or is about a stray
     animal, a dog's bite or barking, or a neighbour household's noise, suggests more public
-    facilities, or is a grievance about money or quality that no item punishes."""
+    facilities, is a grievance about money or quality that no item punishes, or is about a
+    vehicle carrying people."""
     t = _ATTRIBUTION.sub(r"\1：", text or "", count=1)
     if _PRAISE.search(t) and not _COMPLAINT.search(t):
         return True
     if public_repair(t) or animal_trouble(t) or neighbour_noise(t) or facility_suggestion(t):
         return True
-    if deal_grievance(t):
+    if deal_grievance(t) or passenger_carrying(t):
         return True
     if _OTHERS_CONDUCT.search(t):
         return False
