@@ -37,6 +37,8 @@ from django.db import connection, transaction
 PARTITIONED = {"dispatch_step": "started_at", "dispatch_transition": "at"}
 # The audit log, converted by migration core/0006 (`convert_audit`).
 AUDIT = {"core_auditentry": "at"}
+# One table: the unpacking fails at import, not at migration time, if another is added.
+((AUDIT_TABLE, AUDIT_COLUMN),) = AUDIT.items()
 # The chain's columns unique across the log elsewhere; partitioned, unique together with `at`.
 AUDIT_UNIQUE = ("seq", "hash")
 # Every partitioned table: the months the worker and the province generator create.
@@ -160,15 +162,14 @@ def unconvert(table: str, conn=connection) -> None:
 
 
 def _audit_unique_name(col: str) -> str:
-    table, column = next(iter(AUDIT.items()))
-    return f"{table}_{col}_{column}_uniq"
+    return f"{AUDIT_TABLE}_{col}_{AUDIT_COLUMN}_uniq"
 
 
 def convert_audit(conn=connection) -> None:
     """`convert` for the audit log: its unique constraints on `seq` and on `hash` (which a
     partitioned table cannot hold without `at`) become unique indexes on (seq, at) and
     (hash, at); see the module's docstring for what keeps the chain's uniqueness."""
-    table, column = next(iter(AUDIT.items()))
+    table, column = AUDIT_TABLE, AUDIT_COLUMN
     if not enabled(conn) or is_partitioned(table, conn):
         return
     with conn.cursor() as cur:
@@ -190,7 +191,7 @@ def convert_audit(conn=connection) -> None:
 def unconvert_audit(conn=connection) -> None:
     """The reverse of `convert_audit`: one plain table with `seq` and `hash` unique again (under
     the names Django gave them; refused if the log holds a repeated one)."""
-    table = next(iter(AUDIT))
+    table = AUDIT_TABLE
     if not is_partitioned(table, conn):
         return
     with conn.cursor() as cur:
