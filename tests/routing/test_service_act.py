@@ -14,6 +14,7 @@ from zhifa.rules.routing.model import (
     passenger_carrying,
     public_repair,
     service_act,
+    wildlife_taken,
 )
 
 
@@ -301,4 +302,38 @@ def test_a_vehicle_carrying_people_goes_to_the_service_queue(router, text):
 
 @pytest.mark.parametrize("text", VEHICLE_CONDUCT)
 def test_a_vehicle_in_an_items_conduct_still_goes_to_an_item(router, text):
+    assert router.rank(text).candidates[0].item is not None
+
+
+# Wildlife netted, trapped or hunted: the forestry authority's matter, no item. Written for this test.
+WILDLIFE = [
+    "石门镇后山林子里有人架了一排雾网抓鸟，网上挂着好几只死了的斑鸠，谁来管一下？",
+    "河西镇河滩上有人下套子套野兔，还放了兽夹，差点夹到放羊的老乡。",
+]
+
+# Animal reports an item does cover: the detector must stay out of them.
+NOT_WILDLIFE = [
+    "清水河里天天有人电鱼，死鱼漂了一大片。",
+    "养殖场把病死的猪扔在沟里，野狗在啃。",
+]
+
+
+@pytest.mark.parametrize("text", WILDLIFE)
+def test_wildlife_taken_is_a_service_act(text):
+    assert wildlife_taken(text)
+    assert service_act(text)
+
+
+@pytest.mark.parametrize("text", NOT_WILDLIFE)
+def test_fishing_and_livestock_are_not_wildlife_taken(text):
+    assert not wildlife_taken(text)
+
+
+@pytest.mark.parametrize("text", WILDLIFE)
+def test_wildlife_taken_goes_to_the_service_queue(router, text):
+    assert router.rank(text).candidates[0].item is None
+
+
+@pytest.mark.parametrize("text", NOT_WILDLIFE)
+def test_fishing_and_livestock_still_go_to_an_item(router, text):
     assert router.rank(text).candidates[0].item is not None

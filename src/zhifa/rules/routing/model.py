@@ -1252,6 +1252,24 @@ def passenger_carrying(text: str) -> bool:
     return bool(_CARRIES_PEOPLE.search(t)) and not _NOT_TRANSPORT.search(t)
 
 
+# Wild birds and animals netted, trapped or hunted are for the forestry and wildlife authorities:
+# no item of the catalogue covers wildlife (Z071 is dead livestock, Z074 fishing). The rule stays
+# out of fishing, dead or farmed livestock, and wild game sold or served (a food business's own
+# items).
+_WILDLIFE_TAKEN = re.compile(
+    r"粘鸟网|鸟网|粘网|雾网|捕鸟|打鸟|抓鸟|猎(杀|捕)|偷猎|盗猎|下套|兽夹|捕猎|野生动物"
+)
+_NOT_WILDLIFE = re.compile(
+    r"电鱼|炸鱼|毒鱼|捕捞|渔|病死|死猪|死鸡|死鸭|畜禽|养殖|屠宰|卖肉|饭店|饭馆|餐馆|野味"
+)
+
+
+def wildlife_taken(text: str) -> bool:
+    """Whether the report is about wild birds or animals netted, trapped or hunted."""
+    t = text or ""
+    return bool(_WILDLIFE_TAKEN.search(t)) and not _NOT_WILDLIFE.search(t)
+
+
 # A forwarded message opens with who said it ("群里有人问：", "有人点赞："): that 有人 is the
 # source of the words, not someone's conduct, so the opening is cut to its verb (问, 点赞…) before
 # the checks; what follows the colon is checked as any report is.
@@ -1263,13 +1281,13 @@ def service_act(text: str) -> bool:
     else's conduct, only praises, asks for a public facility to be put right, or is about a stray
     animal, a dog's bite or barking, or a neighbour household's noise, suggests more public
     facilities, is a grievance about money or quality that no item punishes, or is about a
-    vehicle carrying people."""
+    vehicle carrying people or wildlife netted, trapped or hunted."""
     t = _ATTRIBUTION.sub(r"\1：", text or "", count=1)
     if _PRAISE.search(t) and not _COMPLAINT.search(t):
         return True
     if public_repair(t) or animal_trouble(t) or neighbour_noise(t) or facility_suggestion(t):
         return True
-    if deal_grievance(t) or passenger_carrying(t):
+    if deal_grievance(t) or passenger_carrying(t) or wildlife_taken(t):
         return True
     if _OTHERS_CONDUCT.search(t):
         return False
